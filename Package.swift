@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// OpenVitals: medical-device readings to trustworthy, standard data and alerts.
+// Targets follow the layers in docs/ARCHITECTURE.md; arrows point inward:
+// wire formats, validation and analytics do no I/O, only transports touch the OS,
+// only the executables set up logging and metrics.
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .unsafeFlags(["-warnings-as-errors"]),
+]
+
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+
+let package = Package(
+    name: "OpenVitals",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vitals", targets: ["vitals"]),
+        .executable(name: "firmware-sim", targets: ["firmware-sim"]),
+        .library(name: "VitalsCore", targets: ["VitalsCore"]),
+        .library(name: "VitalsWire", targets: ["VitalsWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages, found through pkg-config).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CBlueZ", pkgConfig: "bluez", providers: [.apt(["libbluetooth-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+
+        // Core model: observations, units, codes, device identity. No I/O.
+        .target(name: "VitalsCore", swiftSettings: strict),
+        // Wire formats: pure decode and encode, one spec entity per file. No I/O.
+        .target(name: "VitalsWire", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Device profiles: the catalogue of device models, loaded from device-profiles/.
+        .target(name: "VitalsProfiles", dependencies: ["VitalsCore", "VitalsWire"], swiftSettings: strict),
+        // Transports: the simulator link (Unix SOCK_SEQPACKET) and host library probes.
+        .target(name: "VitalsTransport", dependencies: ["VitalsCore", "VitalsWire", logging], swiftSettings: strict),
+        .target(name: "VitalsTransportLinux", dependencies: ["CBlueZ", "CLibUSB"], swiftSettings: strict),
+        // Drivers: protocol sessions as explicit state machines; the caller does the I/O.
+        .target(name: "VitalsDrivers", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
+        // Validation: device grade and reading quality. No I/O.
+        .target(name: "VitalsValidation", dependencies: ["VitalsCore", "VitalsProfiles"], swiftSettings: strict),
+        // Store: SQLite time-series, migrations as history.
+        .target(name: "VitalsStore", dependencies: ["VitalsCore", "CSQLite", logging], swiftSettings: strict),
+        // Analytics and alert rules. No I/O.
+        .target(name: "VitalsAnalytics", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Pipeline: each stage a Service, joined by bounded channels.
+        .target(
+            name: "VitalsPipeline",
+            dependencies: [
+                "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsDrivers",
+                "VitalsValidation", "VitalsStore", "VitalsAnalytics", logging, metrics,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "vitals",
+            dependencies: [
+                "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline",
+                logging, metrics,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // firmware-sim: simulated devices built on the same wire encoders.
+        .target(
+            name: "FirmwareSimKit",
+            dependencies: ["VitalsCore", "VitalsWire", "VitalsTransport", logging],
+            path: "firmware-sim/Sources/FirmwareSimKit",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "firmware-sim",
+            dependencies: [
+                "FirmwareSimKit", "VitalsTransport", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "firmware-sim/Sources/firmware-sim",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsWireTests", dependencies: ["VitalsWire", "VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsProfilesTests", dependencies: ["VitalsProfiles"], swiftSettings: strict),
+        .testTarget(name: "VitalsTransportTests", dependencies: ["VitalsTransport", "VitalsTransportLinux", "VitalsWire"], swiftSettings: strict),
+        .testTarget(name: "VitalsDriversTests", dependencies: ["VitalsDrivers", "VitalsWire", "FirmwareSimKit"], swiftSettings: strict),
+        .testTarget(name: "VitalsStoreTests", dependencies: ["VitalsStore", "VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsPipelineTests",
+            dependencies: ["VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", logging],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,53 @@
+/// A named reason to trust a reading less, or a fact about how it was taken.
+///
+/// Flags are stored with the reading; a flagged reading is never silently dropped.
+public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public static func < (a: QualityFlag, b: QualityFlag) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+
+    // Blood pressure measurement status (BLS 0x2A35).
+    public static let bodyMovement = QualityFlag("bp.body-movement")
+    public static let cuffTooLoose = QualityFlag("bp.cuff-too-loose")
+    public static let irregularPulse = QualityFlag("bp.irregular-pulse")
+    public static let pulseAboveRange = QualityFlag("bp.pulse-above-range")
+    public static let pulseBelowRange = QualityFlag("bp.pulse-below-range")
+    public static let improperPosition = QualityFlag("bp.improper-position")
+
+    // Glucose sensor status annunciation (GLS 0x2A18).
+    public static let batteryLow = QualityFlag("device.battery-low")
+    public static let sensorMalfunction = QualityFlag("glucose.sensor-malfunction")
+    public static let sampleSizeInsufficient = QualityFlag("glucose.sample-size-insufficient")
+    public static let stripInsertionError = QualityFlag("glucose.strip-insertion-error")
+    public static let stripTypeIncorrect = QualityFlag("glucose.strip-type-incorrect")
+    public static let resultAboveDeviceRange = QualityFlag("glucose.result-above-device-range")
+    public static let resultBelowDeviceRange = QualityFlag("glucose.result-below-device-range")
+    public static let temperatureTooHigh = QualityFlag("glucose.temperature-too-high")
+    public static let temperatureTooLow = QualityFlag("glucose.temperature-too-low")
+    public static let readInterrupted = QualityFlag("glucose.read-interrupted")
+    public static let generalDeviceFault = QualityFlag("device.general-fault")
+    public static let timeFault = QualityFlag("device.time-fault")
+    public static let controlSolution = QualityFlag("glucose.control-solution")
+
+    // Values.
+    public static let valueNotANumber = QualityFlag("value.nan")
+    public static let valueNotAtThisResolution = QualityFlag("value.nres")
+    public static let valueInfinite = QualityFlag("value.infinite")
+    public static let valueReserved = QualityFlag("value.reserved")
+    public static let implausible = QualityFlag("value.implausible")
+    public static let systolicNotAboveDiastolic = QualityFlag("bp.systolic-not-above-diastolic")
+
+    // Device.
+    public static let unknownDevice = QualityFlag("device.unknown-profile")
+    public static let deviceTimeMissing = QualityFlag("time.device-time-missing")
+    public static let deviceTimeInvalid = QualityFlag("time.device-time-invalid")
+}
