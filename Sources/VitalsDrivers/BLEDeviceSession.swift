@@ -1,0 +1,307 @@
+import VitalsWire
+
+/// One connection to a BLE health device, as an explicit state machine: exchange MTU, discover services,
+/// characteristics and descriptors, subscribe, read features, start the profile's procedure, receive.
+///
+/// It does no I/O: every input returns actions, and the caller sends PDUs, stores readings and confirms
+/// indications only once what they carried is durable. One ATT request is outstanding at a time.
+public struct BLEDeviceSession: Sendable {
+    public enum Action: Hashable, Sendable {
+        /// Send this ATT PDU to the peer.
+        case send(ATTPDU)
+        /// A measurement value arrived. When `needsConfirmation`, send a Handle Value Confirmation once it is durable.
+        case measurement(characteristic: BluetoothUUID, value: [UInt8], needsConfirmation: Bool)
+        /// A feature or other read value arrived.
+        case readValue(characteristic: BluetoothUUID, value: [UInt8])
+        /// Subscriptions are in place and the profile's procedure (if any) has started.
+        case ready
+        /// The record transfer ended with this Record Access Control Point response. Confirm it (when asked)
+        /// only after every record delivered before it is durable.
+        case procedureComplete(RecordAccessControlPoint, needsConfirmation: Bool)
+        /// An indication nobody asked for: confirm it now so the link keeps going.
+        case confirmNow
+        /// The session cannot continue; disconnect.
+        case failed(String)
+    }
+
+    public enum Phase: Hashable, Sendable {
+        case idle
+        case exchangingMTU
+        case discoveringServices(next: UInt16)
+        case discoveringCharacteristics(service: Int, next: UInt16)
+        case discoveringDescriptors(characteristic: Int, next: UInt16)
+        case subscribing(Int)
+        case reading(Int)
+        case startingProcedure
+        case receiving
+        case failed
+    }
+
+    /// ATT transaction timeout (Core Vol 3 Part F §3.3.3).
+    public static let transactionTimeout: Duration = .seconds(30)
+
+    public let requirements: GATTRequirements
+    /// The Record Access Control Point request to write once subscribed (glucose), if any.
+    public let procedure: RecordAccessControlPoint?
+    public private(set) var phase: Phase = .idle
+    public private(set) var mtu: UInt16 = ATTExchangeMTU.defaultLEMTU
+    public private(set) var services: [GATTService] = []
+    public private(set) var characteristics: [GATTCharacteristic] = []
+    /// The request awaiting its response, if any.
+    public private(set) var outstanding: ATTOpcode?
+    private var wantedServices: [GATTService] = []
+    private var subscribeQueue: [(GATTCharacteristic, GATTRequirements.Subscription)] = []
+    private var readQueue: [GATTCharacteristic] = []
+    public let preferredMTU: UInt16
+
+    public init(requirements: GATTRequirements, procedure: RecordAccessControlPoint? = nil, preferredMTU: UInt16 = 247) {
+        self.requirements = requirements
+        self.procedure = procedure
+        self.preferredMTU = preferredMTU
+    }
+
+    public mutating func start() -> [Action] {
+        guard phase == .idle else { return [] }
+        phase = .exchangingMTU
+        return [request(.exchangeMTURequest(ATTExchangeMTU(mtu: preferredMTU)))]
+    }
+
+    /// Call when no response came within `transactionTimeout`: the link must be dropped.
+    public mutating func transactionTimedOut() -> [Action] {
+        guard let op = outstanding else { return [] }
+        phase = .failed
+        return [.failed("no response to \(op) within 30 s (ATT transaction timeout)")]
+    }
+
+    private mutating func request(_ pdu: ATTPDU) -> Action {
+        outstanding = pdu.opcode
+        return .send(pdu)
+    }
+
+    private mutating func fail(_ why: String) -> [Action] {
+        phase = .failed
+        outstanding = nil
+        return [.failed(why)]
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [Action] {
+        switch pdu {
+        case .handleValueNotification(let hv): return valueArrived(hv, indication: false)
+        case .handleValueIndication(let hv): return valueArrived(hv, indication: true)
+        case .exchangeMTURequest:
+            // The peer may ask too; answer with ours (a server request on our client bearer).
+            return [.send(.exchangeMTUResponse(ATTExchangeMTU(mtu: preferredMTU)))]
+        case .readByTypeRequest, .readByGroupTypeRequest, .findInformationRequest, .readRequest, .writeRequest:
+            // We host no GATT database of our own.
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: pdu.opcode, handle: 0, error: .attributeNotFound)))]
+        default: break
+        }
+        guard let expected = outstanding else {
+            return fail("unexpected \(pdu.opcode) with no request outstanding")
+        }
+        if case .errorResponse(let e) = pdu {
+            guard e.requestOpcode == expected else {
+                return fail("Error Response for \(e.requestOpcode) while \(expected) is outstanding")
+            }
+            outstanding = nil
+            return handleError(e)
+        }
+        guard responseMatches(pdu.opcode, expected) else {
+            return fail("\(pdu.opcode) does not answer the outstanding \(expected)")
+        }
+        outstanding = nil
+        return handleResponse(pdu)
+    }
+
+    private func responseMatches(_ got: ATTOpcode, _ req: ATTOpcode) -> Bool {
+        got.rawValue == req.rawValue + 1
+    }
+
+    private mutating func valueArrived(_ hv: ATTHandleValue, indication: Bool) -> [Action] {
+        guard let c = characteristics.first(where: { $0.valueHandle == hv.handle }) else {
+            return indication ? [.confirmNow] : []
+        }
+        if c.uuid == RecordAccessControlPoint.uuid {
+            do {
+                let rsp = try RecordAccessControlPoint(bytes: hv.value)
+                if rsp.opCode == .responseCode || rsp.opCode == .numberOfStoredRecordsResponse {
+                    return [.procedureComplete(rsp, needsConfirmation: indication)]
+                }
+            } catch {
+                // A malformed response still needs its confirmation; report and go on.
+                return [.failed("malformed Record Access Control Point indication: \(error)")]
+                    + (indication ? [.confirmNow] : [])
+            }
+            return indication ? [.confirmNow] : []
+        }
+        return [.measurement(characteristic: c.uuid, value: hv.value, needsConfirmation: indication)]
+    }
+
+    private mutating func handleError(_ e: ATTErrorResponse) -> [Action] {
+        switch phase {
+        case .exchangingMTU:
+            mtu = ATTExchangeMTU.defaultLEMTU
+            return beginServiceDiscovery()
+        case .discoveringServices where e.error == .attributeNotFound:
+            return servicesDiscovered()
+        case .discoveringCharacteristics(let s, _) where e.error == .attributeNotFound:
+            return nextCharacteristicDiscovery(after: s)
+        case .discoveringDescriptors(let c, _) where e.error == .attributeNotFound:
+            return nextDescriptorDiscovery(after: c)
+        case .reading(let i):
+            // A feature we could not read is not fatal: go on without it.
+            return nextRead(after: i)
+        default:
+            return fail("\(e.requestOpcode) failed: \(e.error) (0x\(String(e.error.rawValue, radix: 16, uppercase: true))) at handle 0x\(String(e.handle, radix: 16, uppercase: true))")
+        }
+    }
+
+    private mutating func handleResponse(_ pdu: ATTPDU) -> [Action] {
+        switch (phase, pdu) {
+        case (.exchangingMTU, .exchangeMTUResponse(let m)):
+            mtu = max(ATTExchangeMTU.defaultLEMTU, min(preferredMTU, m.mtu))
+            return beginServiceDiscovery()
+
+        case (.discoveringServices, .readByGroupTypeResponse(let g)):
+            for e in g.entries {
+                guard let uuid = BluetoothUUID(littleEndian: e.value), e.endGroupHandle >= e.handle else {
+                    return fail("primary service at handle \(e.handle) has an invalid UUID or handle range")
+                }
+                services.append(GATTService(uuid: uuid, startHandle: e.handle, endHandle: e.endGroupHandle))
+            }
+            guard let last = g.entries.last, last.endGroupHandle < 0xFFFF else { return servicesDiscovered() }
+            phase = .discoveringServices(next: last.endGroupHandle + 1)
+            return [request(.readByGroupTypeRequest(ATTReadByTypeRequest(startHandle: last.endGroupHandle + 1, endHandle: 0xFFFF, type: GATTAssigned.primaryService)))]
+
+        case (.discoveringCharacteristics(let s, _), .readByTypeResponse(let r)):
+            let svc = wantedServices[s]
+            for e in r.entries {
+                guard e.value.count == 5 || e.value.count == 19, let uuid = BluetoothUUID(littleEndian: Array(e.value[3...])) else {
+                    return fail("characteristic declaration at handle \(e.handle) is malformed")
+                }
+                let valueHandle = UInt16(e.value[1]) | UInt16(e.value[2]) << 8
+                if let prev = characteristics.indices.last, characteristics[prev].service == svc.uuid,
+                    characteristics[prev].endHandle == svc.endHandle, characteristics[prev].declarationHandle < e.handle
+                {
+                    characteristics[prev].endHandle = e.handle - 1
+                }
+                characteristics.append(GATTCharacteristic(
+                    service: svc.uuid, uuid: uuid, declarationHandle: e.handle, valueHandle: valueHandle,
+                    properties: .init(rawValue: e.value[0]), endHandle: svc.endHandle))
+            }
+            guard let last = r.entries.last, last.handle < svc.endHandle else { return nextCharacteristicDiscovery(after: s) }
+            phase = .discoveringCharacteristics(service: s, next: last.handle + 1)
+            return [request(.readByTypeRequest(ATTReadByTypeRequest(startHandle: last.handle + 1, endHandle: svc.endHandle, type: GATTAssigned.characteristic)))]
+
+        case (.discoveringDescriptors(let c, _), .findInformationResponse(let f)):
+            for e in f.entries where e.type == GATTAssigned.clientCharacteristicConfiguration {
+                characteristics[c].cccdHandle = e.handle
+            }
+            let end = characteristics[c].endHandle
+            if characteristics[c].cccdHandle == nil, let last = f.entries.last?.handle, last < end {
+                phase = .discoveringDescriptors(characteristic: c, next: last + 1)
+                return [request(.findInformationRequest(ATTFindInformationRequest(startHandle: last + 1, endHandle: end)))]
+            }
+            return nextDescriptorDiscovery(after: c)
+
+        case (.subscribing(let i), .writeResponse):
+            return nextSubscription(after: i)
+
+        case (.reading(let i), .readResponse(let value)):
+            return [.readValue(characteristic: readQueue[i].uuid, value: value)] + nextRead(after: i)
+
+        case (.startingProcedure, .writeResponse):
+            phase = .receiving
+            return [.ready]
+
+        default:
+            return fail("unexpected \(pdu.opcode) in phase \(phase)")
+        }
+    }
+
+    private mutating func beginServiceDiscovery() -> [Action] {
+        phase = .discoveringServices(next: 1)
+        return [request(.readByGroupTypeRequest(ATTReadByTypeRequest(startHandle: 1, endHandle: 0xFFFF, type: GATTAssigned.primaryService)))]
+    }
+
+    private mutating func servicesDiscovered() -> [Action] {
+        wantedServices = requirements.services.compactMap { u in services.first { $0.uuid == u } }
+        for w in requirements.wanted where w.required && !wantedServices.contains(where: { $0.uuid == w.service }) {
+            return fail("the device has no \(w.service) service")
+        }
+        return nextCharacteristicDiscovery(after: -1)
+    }
+
+    private mutating func nextCharacteristicDiscovery(after s: Int) -> [Action] {
+        let n = s + 1
+        guard n < wantedServices.count else { return characteristicsDiscovered() }
+        let svc = wantedServices[n]
+        phase = .discoveringCharacteristics(service: n, next: svc.startHandle)
+        return [request(.readByTypeRequest(ATTReadByTypeRequest(startHandle: svc.startHandle, endHandle: svc.endHandle, type: GATTAssigned.characteristic)))]
+    }
+
+    private mutating func characteristicsDiscovered() -> [Action] {
+        subscribeQueue = []
+        readQueue = []
+        for w in requirements.wanted {
+            guard let c = characteristics.first(where: { $0.service == w.service && $0.uuid == w.characteristic }) else {
+                if w.required { return fail("the device has no \(w.characteristic) characteristic in service \(w.service)") }
+                continue
+            }
+            if let sub = w.subscription {
+                let ok = sub == .notify ? c.properties.contains(.notify) : c.properties.contains(.indicate)
+                if !ok {
+                    if w.required { return fail("characteristic \(c.uuid) does not support \(sub == .notify ? "notifications" : "indications")") }
+                    continue
+                }
+                subscribeQueue.append((c, sub))
+            }
+            if w.read && c.properties.contains(.read) { readQueue.append(c) }
+        }
+        return nextDescriptorDiscovery(after: -1)
+    }
+
+    private mutating func nextDescriptorDiscovery(after c: Int) -> [Action] {
+        let subscribed = Set(subscribeQueue.map { $0.0.valueHandle })
+        var n = c + 1
+        while n < characteristics.count {
+            let ch = characteristics[n]
+            if subscribed.contains(ch.valueHandle), ch.cccdHandle == nil, ch.valueHandle < ch.endHandle {
+                phase = .discoveringDescriptors(characteristic: n, next: ch.valueHandle + 1)
+                return [request(.findInformationRequest(ATTFindInformationRequest(startHandle: ch.valueHandle + 1, endHandle: ch.endHandle)))]
+            }
+            n += 1
+        }
+        // Refresh queued copies with the CCCD handles now found.
+        subscribeQueue = subscribeQueue.map { entry in (characteristics.first { $0.valueHandle == entry.0.valueHandle }!, entry.1) }
+        for (c, _) in subscribeQueue where c.cccdHandle == nil {
+            return fail("characteristic \(c.uuid) has no Client Characteristic Configuration descriptor")
+        }
+        return nextSubscription(after: -1)
+    }
+
+    private mutating func nextSubscription(after i: Int) -> [Action] {
+        let n = i + 1
+        guard n < subscribeQueue.count else { return nextRead(after: -1) }
+        let (c, sub) = subscribeQueue[n]
+        phase = .subscribing(n)
+        return [request(.writeRequest(ATTHandleValue(handle: c.cccdHandle!, value: sub.cccdValue)))]
+    }
+
+    private mutating func nextRead(after i: Int) -> [Action] {
+        let n = i + 1
+        if n < readQueue.count {
+            phase = .reading(n)
+            return [request(.readRequest(handle: readQueue[n].valueHandle))]
+        }
+        if let procedure {
+            guard let racp = characteristics.first(where: { $0.uuid == RecordAccessControlPoint.uuid }) else {
+                return fail("the device has no Record Access Control Point")
+            }
+            phase = .startingProcedure
+            return [request(.writeRequest(ATTHandleValue(handle: racp.valueHandle, value: procedure.encoded())))]
+        }
+        phase = .receiving
+        return [.ready]
+    }
+}

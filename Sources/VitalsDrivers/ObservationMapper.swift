@@ -1,0 +1,131 @@
+import Foundation
+import VitalsCore
+import VitalsWire
+
+/// Turns decoded wire values into coded readings: MDC and LOINC codes, UCUM units, the exact wire value kept.
+public enum ObservationMapper {
+    public struct Context: Sendable {
+        public var subject: SubjectID
+        public var device: DeviceIdentity
+        public var received: Date
+        /// The zone the device's local clock is taken to be in.
+        public var deviceTimeZone: TimeZone
+
+        public init(subject: SubjectID, device: DeviceIdentity, received: Date, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+            self.subject = subject
+            self.device = device
+            self.received = received
+            self.deviceTimeZone = deviceTimeZone
+        }
+    }
+
+    /// Decodes a characteristic value into a reading, or nil for characteristics that carry no reading.
+    public static func reading(characteristic: BluetoothUUID, value: [UInt8], context: Context) throws(WireError) -> Reading? {
+        switch characteristic.short {
+        case 0x2A35: return bloodPressure(try BloodPressureMeasurement(bytes: value), raw: value, context: context)
+        case 0x2A18: return glucose(try GlucoseMeasurement(bytes: value), raw: value, context: context)
+        default: return nil
+        }
+    }
+
+    static func observation(_ metric: Metric, _ s: SFloat, unit: UCUMUnit, wireUnit: String, scale: (Double) -> Double = { $0 }) -> Observation {
+        Observation(metric: metric, value: s.value.map(scale), state: s.state, unit: unit, wire: s.wireValue(unit: wireUnit))
+    }
+
+    static func valueFlags(_ values: [SFloat]) -> Set<QualityFlag> {
+        var f: Set<QualityFlag> = []
+        for v in values {
+            switch v.state {
+            case .number: break
+            case .notANumber: f.insert(.valueNotANumber)
+            case .notAtThisResolution: f.insert(.valueNotAtThisResolution)
+            case .positiveInfinity, .negativeInfinity: f.insert(.valueInfinite)
+            case .reserved: f.insert(.valueReserved)
+            }
+        }
+        return f
+    }
+
+    public static func bloodPressure(_ m: BloodPressureMeasurement, raw: [UInt8], context c: Context) -> Reading {
+        let kPa = m.unit == .kPa
+        let wireUnit = kPa ? "kPa" : "mmHg"
+        let toMmHg: (Double) -> Double = kPa ? { (UnitConversion.mmHg(fromKilopascal: $0) * 10).rounded() / 10 } : { $0 }
+        var obs = [
+            observation(.systolic, m.systolic, unit: .millimetreOfMercury, wireUnit: wireUnit, scale: toMmHg),
+            observation(.diastolic, m.diastolic, unit: .millimetreOfMercury, wireUnit: wireUnit, scale: toMmHg),
+            observation(.meanArterialPressure, m.meanArterialPressure, unit: .millimetreOfMercury, wireUnit: wireUnit, scale: toMmHg),
+        ]
+        var values = [m.systolic, m.diastolic]
+        if let p = m.pulseRate {
+            obs.append(observation(.pulseRateNonInvasive, p, unit: .perMinute, wireUnit: "bpm"))
+            values.append(p)
+        }
+        var flags = valueFlags(values)
+        if let s = m.status {
+            if s.bodyMovementDetected { flags.insert(.bodyMovement) }
+            if s.cuffTooLoose { flags.insert(.cuffTooLoose) }
+            if s.irregularPulseDetected { flags.insert(.irregularPulse) }
+            if s.pulseRateRange == .exceedsUpperLimit { flags.insert(.pulseAboveRange) }
+            if s.pulseRateRange == .belowLowerLimit { flags.insert(.pulseBelowRange) }
+            if s.improperMeasurementPosition { flags.insert(.improperPosition) }
+        }
+        let (effective, deviceTime, timeFlags) = times(m.timeStamp, offsetMinutes: nil, context: c)
+        return Reading(
+            subject: c.subject, device: c.device, kind: .bloodPressure, observations: obs, effectiveTime: effective,
+            deviceTime: deviceTime, receivedTime: c.received, sequence: nil, flags: flags.union(timeFlags),
+            raw: RawFrame(source: "2A35", bytes: raw))
+    }
+
+    public static func glucoseMetric(_ type: GlucoseMeasurement.SampleType?) -> Metric {
+        switch type {
+        case .capillaryWholeBlood?: .glucoseCapillaryWholeBlood
+        case .capillaryPlasma?: .glucoseCapillaryPlasma
+        case .interstitialFluid?: .glucoseInterstitial
+        default: .glucoseGeneric
+        }
+    }
+
+    public static func glucose(_ g: GlucoseMeasurement, raw: [UInt8], context c: Context) -> Reading {
+        var obs: [Observation] = []
+        var flags: Set<QualityFlag> = []
+        if let conc = g.concentration {
+            // Canonical mg/dL: kg/L × 10⁵, or mol/L × 10³ × 18.016. The wire value keeps what was sent.
+            let scale: (Double) -> Double = g.unit == .kilogramPerLitre
+                ? { ($0 * 100_000 * 1000).rounded() / 1000 }
+                : { (UnitConversion.glucoseMgPerDl(fromMmolPerL: $0 * 1000) * 10).rounded() / 10 }
+            obs.append(observation(glucoseMetric(g.sampleType), conc, unit: .milligramPerDecilitre, wireUnit: g.unit.rawValue, scale: scale))
+            flags.formUnion(valueFlags([conc]))
+        }
+        if g.sampleType == .controlSolution || g.sampleLocation == .controlSolution { flags.insert(.controlSolution) }
+        if let s = g.sensorStatus {
+            let map: [(Int, QualityFlag)] = [
+                (0, .batteryLow), (1, .sensorMalfunction), (2, .sampleSizeInsufficient), (3, .stripInsertionError),
+                (4, .stripTypeIncorrect), (5, .resultAboveDeviceRange), (6, .resultBelowDeviceRange), (7, .temperatureTooHigh),
+                (8, .temperatureTooLow), (9, .readInterrupted), (10, .generalDeviceFault), (11, .timeFault),
+            ]
+            for (bit, flag) in map where s.isSet(bit) { flags.insert(flag) }
+        }
+        let (effective, deviceTime, timeFlags) = times(g.baseTime, offsetMinutes: g.timeOffsetMinutes, context: c)
+        return Reading(
+            subject: c.subject, device: c.device, kind: .glucose, observations: obs, effectiveTime: effective,
+            deviceTime: deviceTime, receivedTime: c.received, sequence: UInt32(g.sequenceNumber), flags: flags.union(timeFlags),
+            raw: RawFrame(source: "2A18", bytes: raw))
+    }
+
+    /// Effective time from the device's clock (plus any offset), or the receive time when the device gave none.
+    static func times(_ t: BLEDateTime?, offsetMinutes: Int16?, context c: Context) -> (Date, DeviceTime?, Set<QualityFlag>) {
+        guard let t else { return (c.received, nil, [.deviceTimeMissing]) }
+        guard t.isValid, let base = t.deviceTime.date(in: c.deviceTimeZone) else {
+            return (c.received, t.deviceTime, [.deviceTimeInvalid])
+        }
+        let effective = base.addingTimeInterval(Double(offsetMinutes ?? 0) * 60)
+        var dt = t.deviceTime
+        if let o = offsetMinutes, o != 0, let shifted = Optional(effective) {
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = c.deviceTimeZone
+            let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: shifted)
+            dt = DeviceTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!)
+        }
+        return (effective, dt, [])
+    }
+}

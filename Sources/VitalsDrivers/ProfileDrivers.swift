@@ -1,0 +1,37 @@
+import VitalsCore
+import VitalsProfiles
+import VitalsWire
+
+/// What each protocol needs from a device, and how its session starts.
+public enum ProfileDrivers {
+    /// Blood Pressure Service: indications of 0x2A35; the feature 0x2A49 is read when present.
+    public static let bloodPressure = GATTRequirements(wanted: [
+        .init(service: GATTAssigned.bloodPressureService, characteristic: GATTAssigned.bloodPressureMeasurement, subscription: .indicate, required: true),
+        .init(service: GATTAssigned.bloodPressureService, characteristic: GATTAssigned.bloodPressureFeature, read: true, required: false),
+    ])
+
+    /// Glucose Service: notifications of 0x2A18 (and 0x2A34 when present), indications of the RACP 0x2A52.
+    public static let glucose = GATTRequirements(wanted: [
+        .init(service: GATTAssigned.glucoseService, characteristic: GATTAssigned.glucoseMeasurement, subscription: .notify, required: true),
+        .init(service: GATTAssigned.glucoseService, characteristic: GATTAssigned.glucoseMeasurementContext, subscription: .notify, required: false),
+        .init(service: GATTAssigned.glucoseService, characteristic: GATTAssigned.recordAccessControlPoint, subscription: .indicate, required: true),
+        .init(service: GATTAssigned.glucoseService, characteristic: GATTAssigned.glucoseFeature, read: true, required: false),
+    ])
+
+    /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
+    /// the meter is asked only for records after it.
+    public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
+        switch profile.protocol {
+        case "bls": return BLEDeviceSession(requirements: bloodPressure)
+        case "gls":
+            let request: RecordAccessControlPoint
+            if let last = lastSequence, last < 0xFFFF {
+                request = .reportRecords(fromSequence: UInt16(last + 1))
+            } else {
+                request = .reportAllRecords()
+            }
+            return BLEDeviceSession(requirements: glucose, procedure: request)
+        default: return nil
+        }
+    }
+}

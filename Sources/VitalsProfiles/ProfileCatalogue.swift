@@ -1,0 +1,189 @@
+import Foundation
+import VitalsCore
+import VitalsWire
+
+/// The set of device profiles loaded at start, and the matching of devices against them.
+public struct ProfileCatalogue: Sendable {
+    public private(set) var profiles: [DeviceProfile]
+
+    public init(profiles: [DeviceProfile]) { self.profiles = profiles.sorted { $0.id < $1.id } }
+
+    private static let allowedKeys: Set<String> = [
+        "id", "manufacturer", "model", "kind", "transport", "recognise", "protocol", "site", "intendedUse", "simulated",
+        "declaredGrade", "regulatory", "validation", "quirks", "notes",
+    ]
+    private static let recogniseKeys: Set<String> = [
+        "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
+    ]
+    public static let knownProtocols: Set<String> = ["bls", "gls"]
+
+    /// Loads every `*.json` file in `directory`; the first bad file stops the load with its error.
+    public static func load(directory: URL) throws(ProfileError) -> ProfileCatalogue {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        } catch {
+            throw ProfileError(file: directory.path, field: "-", reason: "cannot list directory: \(error.localizedDescription)")
+        }
+        var result = ProfileCatalogue(profiles: [])
+        var seen: [String: String] = [:]
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            let p = try loadFile(url)
+            if let other = seen[p.id] {
+                throw ProfileError(file: url.path, field: "id", reason: "'\(p.id)' is already used by \(other)")
+            }
+            seen[p.id] = name
+            result.profiles.append(p)
+        }
+        result.profiles.sort { $0.id < $1.id }
+        return result
+    }
+
+    /// Checks every file in `directory` and returns all errors, not just the first.
+    public static func check(directory: URL) -> (profiles: [DeviceProfile], errors: [ProfileError]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var ok: [DeviceProfile] = []
+        var errors: [ProfileError] = []
+        var seen: [String: String] = [:]
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            do {
+                let p = try loadFile(url)
+                if let other = seen[p.id] {
+                    errors.append(ProfileError(file: url.path, field: "id", reason: "'\(p.id)' is already used by \(other)"))
+                } else {
+                    seen[p.id] = name
+                    ok.append(p)
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        return (ok, errors)
+    }
+
+    public static func loadFile(_ url: URL) throws(ProfileError) -> DeviceProfile {
+        let file = url.path
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ProfileError(file: file, field: "-", reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(data, file: file)
+    }
+
+    public static func parse(_ data: Data, file: String) throws(ProfileError) -> DeviceProfile {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ProfileError(file: file, field: "-", reason: "not valid JSON (\(lineHint(data, error)))")
+        }
+        guard let dict = object as? [String: Any] else {
+            throw ProfileError(file: file, field: "-", reason: "the top level must be an object")
+        }
+        if let unknown = Set(dict.keys).subtracting(allowedKeys).sorted().first {
+            throw ProfileError(file: file, field: unknown, reason: "unknown field (allowed: \(allowedKeys.sorted().joined(separator: ", ")))")
+        }
+        if let rec = dict["recognise"] as? [String: Any], let unknown = Set(rec.keys).subtracting(recogniseKeys).sorted().first {
+            throw ProfileError(file: file, field: "recognise.\(unknown)", reason: "unknown field")
+        }
+        let p: DeviceProfile
+        do { p = try JSONDecoder().decode(DeviceProfile.self, from: data) } catch let e as DecodingError {
+            throw describe(e, file: file)
+        } catch {
+            throw ProfileError(file: file, field: "-", reason: "\(error)")
+        }
+        try validate(p, file: file)
+        return p
+    }
+
+    static func validate(_ p: DeviceProfile, file: String) throws(ProfileError) {
+        func fail(_ field: String, _ why: String) -> ProfileError { ProfileError(file: file, field: field, reason: why) }
+        if p.id.isEmpty || p.id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) {
+            throw fail("id", "must be non-empty letters, digits, '-', '_' or '.'")
+        }
+        if p.manufacturer.isEmpty { throw fail("manufacturer", "must not be empty") }
+        if p.model.isEmpty { throw fail("model", "must not be empty") }
+        if !knownProtocols.contains(p.protocol) {
+            throw fail("protocol", "'\(p.protocol)' is not one this build speaks (\(knownProtocols.sorted().joined(separator: ", ")))")
+        }
+        let r = p.recognise
+        if r.serviceUUIDs == nil && r.namePattern == nil && r.usbVendorID == nil && r.usbInterfaceClass == nil {
+            throw fail("recognise", "needs at least one of serviceUUIDs, namePattern, usbVendorID, usbInterfaceClass")
+        }
+        for (i, u) in (r.serviceUUIDs ?? []).enumerated() where BluetoothUUID(string: u) == nil {
+            throw fail("recognise.serviceUUIDs[\(i)]", "'\(u)' is not a 16-bit or 128-bit UUID")
+        }
+        if let pattern = r.namePattern {
+            do { _ = try Regex(pattern) } catch { throw fail("recognise.namePattern", "not a valid regular expression: \(error)") }
+        }
+        if p.declaredGrade != nil && p.simulated != true {
+            throw fail("declaredGrade", "only simulated profiles may declare a grade; real profiles derive it from regulatory and validation evidence")
+        }
+        for (name, list) in [("regulatory", p.regulatory), ("validation", p.validation)] {
+            for (i, e) in (list ?? []).enumerated() {
+                if e.type.isEmpty { throw fail("\(name)[\(i)].type", "must not be empty") }
+                if e.reference.isEmpty { throw fail("\(name)[\(i)].reference", "must not be empty") }
+                if e.source.isEmpty { throw fail("\(name)[\(i)].source", "every fact needs its public source") }
+            }
+        }
+    }
+
+    static func describe(_ e: DecodingError, file: String) -> ProfileError {
+        func path(_ c: [any CodingKey]) -> String {
+            c.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch e {
+        case .keyNotFound(let key, let ctx):
+            let p = path(ctx.codingPath + [key])
+            return ProfileError(file: file, field: p, reason: "required field is missing")
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+            return ProfileError(file: file, field: path(ctx.codingPath), reason: ctx.debugDescription)
+        case .dataCorrupted(let ctx):
+            var reason = ctx.debugDescription
+            if reason.contains("Cannot initialize") {
+                reason = "value is not one of the allowed values"
+            }
+            return ProfileError(file: file, field: path(ctx.codingPath), reason: reason)
+        @unknown default:
+            return ProfileError(file: file, field: "-", reason: "\(e)")
+        }
+    }
+
+    static func lineHint(_ data: Data, _ error: any Error) -> String {
+        let ns = error as NSError
+        if let index = ns.userInfo["NSJSONSerializationErrorIndex"] as? Int {
+            let prefix = data.prefix(index)
+            let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+            return "line \(line)"
+        }
+        return ns.localizedDescription
+    }
+
+    public func profile(id: String) -> DeviceProfile? { profiles.first { $0.id == id } }
+
+    /// The best profile for an advertisement: every listed service must be advertised and the name pattern must
+    /// match; a profile that checks both beats one that checks only services.
+    public func match(advertisement ad: AdvertisingData, transport: TransportKind) -> DeviceProfile? {
+        let services = Set(ad.serviceUUIDs)
+        let name = ad.localName
+        var best: (DeviceProfile, Int)?
+        for p in profiles {
+            // A simulated radio may play any BLE model; a real radio never matches a simulated profile.
+            let transportFits = p.transport == transport || (transport == .simBLE && p.transport == .ble)
+            guard transportFits else { continue }
+            var score = 0
+            if let uuids = p.recognise.serviceUUIDs {
+                let wanted = Set(uuids.compactMap(BluetoothUUID.init(string:)))
+                guard !wanted.isEmpty, wanted.isSubset(of: services) else { continue }
+                score += 1
+            }
+            if let pattern = p.recognise.namePattern {
+                guard let name, let re = try? Regex(pattern), (try? re.firstMatch(in: name)) != nil else { continue }
+                score += 2
+            }
+            guard score > 0 else { continue }
+            if best == nil || score > best!.1 { best = (p, score) }
+        }
+        return best?.0
+    }
+}

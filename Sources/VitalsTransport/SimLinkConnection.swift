@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import VitalsWire
+
+/// The hub's or the simulator's end of the simulator link: frames in as an async sequence, frames out by `send`.
+///
+/// A dedicated thread blocks in `recv` and hands frames over through a bounded buffer: when the consumer
+/// falls behind, the thread stops reading, the kernel buffer fills, and the sender is held back.
+public final class SimLinkConnection: Sendable {
+    public enum Event: Sendable {
+        case frame(SimFrame)
+        /// A record that is not a valid frame; the link keeps going.
+        case malformed(WireError, bytes: [UInt8])
+    }
+
+    public let socket: SeqPacketSocket
+    public let events: AsyncThrowingStream<Event, any Error>
+    private let slots: DispatchSemaphore
+    private let logger: Logger
+
+    /// - Parameter capacity: how many frames may wait for the consumer before reading stops.
+    public init(socket: SeqPacketSocket, capacity: Int = 64, logger: Logger) {
+        self.socket = socket
+        self.logger = logger
+        let slots = DispatchSemaphore(value: capacity)
+        self.slots = slots
+        let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
+        self.events = stream
+        let thread = Thread {
+            while true {
+                slots.wait()
+                do {
+                    guard let bytes = try socket.receive() else {
+                        continuation.finish()
+                        return
+                    }
+                    do throws(WireError) {
+                        continuation.yield(.frame(try SimFrame(bytes: bytes)))
+                    } catch {
+                        continuation.yield(.malformed(error, bytes: bytes))
+                    }
+                } catch {
+                    continuation.finish(throwing: error)
+                    return
+                }
+            }
+        }
+        thread.name = "sim-link-reader"
+        thread.start()
+    }
+
+    /// Call once for each event taken from `events`, to free its slot.
+    public func consumed() { slots.signal() }
+
+    public func send(_ frame: SimFrame) throws(SocketError) {
+        try socket.send(frame.encoded())
+    }
+
+    /// Closes the link; `events` finishes.
+    public func close() {
+        socket.shutdown()
+        // Free a slot so a reader waiting for space sees the shutdown.
+        slots.signal()
+    }
+}

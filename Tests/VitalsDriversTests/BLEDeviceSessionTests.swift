@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import FirmwareSimKit
+@testable import VitalsDrivers
+import VitalsWire
+
+/// Runs one hub-side session against the simulated radio, in memory, confirming at once.
+struct InMemoryLink {
+    var core: SimulatorCore
+    var measurements: [(BluetoothUUID, [UInt8])] = []
+    var completions: [RecordAccessControlPoint] = []
+    var reads: [BluetoothUUID: [UInt8]] = [:]
+    var failures: [String] = []
+    var sentByHub: [ATTPDU] = []
+
+    mutating func run(address: String, session: BLEDeviceSession) {
+        var session = session
+        let addr = BLEAddress(string: address)!
+        _ = core.receive(.scanStart)
+        guard case .connected(_, let link)? = core.receive(.connectRequest(address: addr)).first else {
+            failures.append("no connection")
+            return
+        }
+        var inbox: [SimFrame] = []
+        func send(_ pdu: ATTPDU) -> [SimFrame] {
+            sentByHub.append(pdu)
+            return core.receive(.att(link: link, pdu: pdu.encoded()))
+        }
+        var pendingActions = session.start()
+        var steps = 0
+        while steps < 10_000 {
+            steps += 1
+            for a in pendingActions {
+                switch a {
+                case .send(let pdu): inbox += send(pdu)
+                case .measurement(let c, let v, let confirm):
+                    measurements.append((c, v))
+                    if confirm { inbox += send(.handleValueConfirmation) }
+                case .readValue(let c, let v): reads[c] = v
+                case .procedureComplete(let r, let confirm):
+                    completions.append(r)
+                    if confirm { inbox += send(.handleValueConfirmation) }
+                case .confirmNow: inbox += send(.handleValueConfirmation)
+                case .ready: break
+                case .failed(let why): failures.append(why)
+                }
+            }
+            pendingActions = []
+            guard !inbox.isEmpty else { return }
+            let frame = inbox.removeFirst()
+            switch frame {
+            case .att(_, let bytes): pendingActions = session.receive(try! ATTPDU(bytes: bytes))
+            case .disconnect: return
+            default: continue
+            }
+        }
+        failures.append("did not finish")
+    }
+}
+
+struct BLEDeviceSessionTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test func bloodPressureCuffDeliversEveryReadingThenDisconnects() throws {
+        var link = InMemoryLink(core: SimulatorCore(scenario: try Scenario.load("demo"), now: now))
+        link.run(address: "C0:FF:EE:00:01:01", session: BLEDeviceSession(requirements: ProfileDrivers.bloodPressure))
+        #expect(link.failures.isEmpty, "\(link.failures)")
+        #expect(link.measurements.count == 2)
+        let second = try BloodPressureMeasurement(bytes: link.measurements[1].1)
+        #expect(second.systolic.value == 186 && second.diastolic.value == 124)
+        #expect(link.reads[GATTAssigned.bloodPressureFeature] == [0x1F, 0x00])
+        // The CCCD write asked for indications (0x0002), as BLS requires for 0x2A35.
+        #expect(link.sentByHub.contains { if case .writeRequest(let hv) = $0 { return hv.value == [0x02, 0x00] } else { return false } })
+        #expect(link.core.devices[0].isFinished)
+    }
+
+    @Test func glucoseMeterReportsAllRecordsThroughRACP() throws {
+        var link = InMemoryLink(core: SimulatorCore(scenario: try Scenario.load("demo"), now: now))
+        link.run(address: "C0:FF:EE:00:02:01", session: BLEDeviceSession(requirements: ProfileDrivers.glucose, procedure: .reportAllRecords()))
+        #expect(link.failures.isEmpty, "\(link.failures)")
+        let seqs = try link.measurements.map { try GlucoseMeasurement(bytes: $0.1).sequenceNumber }
+        #expect(seqs == [1, 2, 3, 4, 5])
+        #expect(link.completions.first?.responseCodeValue?.code == .success)
+        #expect(link.sentByHub.contains(.writeRequest(ATTHandleValue(handle: 10, value: [0x01, 0x01]))) || link.sentByHub.contains { if case .writeRequest(let hv) = $0 { return hv.value == [0x01, 0x01] } else { return false } })
+    }
+
+    @Test func glucoseMeterReportsOnlyNewerRecords() throws {
+        var link = InMemoryLink(core: SimulatorCore(scenario: try Scenario.load("demo"), now: now))
+        let profileSession = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedure: .reportRecords(fromSequence: 4))
+        link.run(address: "C0:FF:EE:00:02:01", session: profileSession)
+        #expect(link.failures.isEmpty, "\(link.failures)")
+        #expect(try link.measurements.map { try GlucoseMeasurement(bytes: $0.1).sequenceNumber } == [4, 5])
+    }
+
+    /// Discovery driven by hand-written responses, as laid out in the Core specification.
+    @Test func discoveryFromByteVectors() throws {
+        var s = BLEDeviceSession(requirements: ProfileDrivers.bloodPressure)
+        #expect(s.start() == [.send(try ATTPDU(bytes: [0x02, 0xF7, 0x00]))])
+        // MTU 23 answered; primary service discovery from handle 1.
+        #expect(s.receive(try ATTPDU(bytes: [0x03, 0x17, 0x00])) == [.send(try ATTPDU(bytes: [0x10, 0x01, 0x00, 0xFF, 0xFF, 0x00, 0x28]))])
+        // Services: 0x1810 at 1–4. Then continue from 5.
+        #expect(s.receive(try ATTPDU(bytes: [0x11, 0x06, 0x01, 0x00, 0x04, 0x00, 0x10, 0x18])) == [.send(try ATTPDU(bytes: [0x10, 0x05, 0x00, 0xFF, 0xFF, 0x00, 0x28]))])
+        // Attribute Not Found ends service discovery; characteristic discovery in 1–4.
+        #expect(s.receive(try ATTPDU(bytes: [0x01, 0x10, 0x05, 0x00, 0x0A])) == [.send(try ATTPDU(bytes: [0x08, 0x01, 0x00, 0x04, 0x00, 0x03, 0x28]))])
+        // Declaration at 2: indicate (0x20), value handle 3, UUID 0x2A35. Continue from 3.
+        #expect(s.receive(try ATTPDU(bytes: [0x09, 0x07, 0x02, 0x00, 0x20, 0x03, 0x00, 0x35, 0x2A])) == [.send(try ATTPDU(bytes: [0x08, 0x03, 0x00, 0x04, 0x00, 0x03, 0x28]))])
+        // No more declarations: find the descriptors of 0x2A35 in 4–4.
+        #expect(s.receive(try ATTPDU(bytes: [0x01, 0x08, 0x03, 0x00, 0x0A])) == [.send(try ATTPDU(bytes: [0x04, 0x04, 0x00, 0x04, 0x00]))])
+        // CCCD at 4: enable indications.
+        #expect(s.receive(try ATTPDU(bytes: [0x05, 0x01, 0x04, 0x00, 0x02, 0x29])) == [.send(try ATTPDU(bytes: [0x12, 0x04, 0x00, 0x02, 0x00]))])
+        #expect(s.receive(try ATTPDU(bytes: [0x13])) == [.ready])
+        // An indication of 0x2A35 is a measurement to confirm once durable.
+        #expect(s.receive(try ATTPDU(bytes: [0x1D, 0x03, 0x00, 0x00, 0x78, 0x00, 0x50, 0x00, 0x5D, 0x00])) == [.measurement(characteristic: GATTAssigned.bloodPressureMeasurement, value: [0x00, 0x78, 0x00, 0x50, 0x00, 0x5D, 0x00], needsConfirmation: true)])
+    }
+
+    @Test func missingServiceAndWrongResponsesFail() throws {
+        var s = BLEDeviceSession(requirements: ProfileDrivers.bloodPressure)
+        _ = s.start()
+        _ = s.receive(.exchangeMTUResponse(.init(mtu: 23)))
+        let a = s.receive(try ATTPDU(bytes: [0x01, 0x10, 0x01, 0x00, 0x0A]))
+        #expect(a == [.failed("the device has no 1810 service")])
+
+        var t = BLEDeviceSession(requirements: ProfileDrivers.bloodPressure)
+        _ = t.start()
+        guard case .failed(let why)? = t.receive(.writeResponse).first else { Issue.record("expected failure"); return }
+        #expect(why.contains("does not answer"))
+        #expect(t.transactionTimedOut().isEmpty == true || t.phase == .failed)
+    }
+
+    @Test func transactionTimeoutFails() {
+        var s = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedure: .reportAllRecords())
+        _ = s.start()
+        guard case .failed(let why)? = s.transactionTimedOut().first else { Issue.record("expected failure"); return }
+        #expect(why.contains("30 s"))
+    }
+}

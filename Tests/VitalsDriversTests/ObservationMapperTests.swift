@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import VitalsCore
+@testable import VitalsDrivers
+import VitalsWire
+
+struct ObservationMapperTests {
+    let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:01:01", profileID: "sim-bp-cuff")
+    var context: ObservationMapper.Context {
+        .init(subject: SubjectID("s1"), device: device, received: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    @Test func bloodPressureBecomesCodedCompoundReading() throws {
+        let bytes = try Hex.parse("1E 7800 5000 A5F3 E907 03 0E 09 1A 35 4800 01 0C00")
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: bytes, context: context))
+        #expect(r.kind == .bloodPressure)
+        #expect(r.observations.map(\.metric.mdc) == [150_021, 150_022, 150_023, 149_546])
+        #expect(r.observations.map(\.metric.loinc) == ["8480-6", "8462-4", "8478-0", "8867-4"])
+        #expect(r.observation(.systolic)?.value == 120)
+        #expect(r.observation(.systolic)?.unit.code == "mm[Hg]")
+        #expect(r.observation(.systolic)?.wire.description == "sfloat:0x0078 mmHg")
+        #expect(r.observation(.pulseRateNonInvasive)?.unit.code == "/min")
+        #expect(r.flags == [.irregularPulse, .pulseAboveRange])
+        #expect(r.deviceTime?.description == "2025-03-14T09:26:53")
+        #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T09:26:53Z"))
+        #expect(r.naturalKey == "dt:2025-03-14T09:26:53")
+        #expect(r.raw.bytes == bytes)
+    }
+
+    @Test func kilopascalsAreConvertedAndTheWireValueKept() throws {
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("01 A0F0 6BF0 7DF0"), context: context))
+        #expect(r.observation(.systolic)?.value == 120.0)  // 16.0 kPa × 7.50062 = 120.0 mmHg
+        #expect(r.observation(.systolic)?.wire.unit == "kPa")
+        #expect(r.flags.contains(.deviceTimeMissing))
+        #expect(r.effectiveTime == context.received)
+    }
+
+    @Test func glucoseUsesSequenceAndSampleType() throws {
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.glucoseMeasurement, value: try Hex.parse("0B 0700 E907 03 0E 08 00 00 C4FF 5FB0 11 0100"), context: context))
+        #expect(r.kind == .glucose)
+        #expect(r.sequence == 7)
+        #expect(r.naturalKey == "seq:7")
+        #expect(r.observations.first?.metric == .glucoseCapillaryWholeBlood)
+        #expect(r.observations.first?.value == 95)
+        #expect(r.observations.first?.unit == .milligramPerDecilitre)
+        #expect(r.flags == [.batteryLow])
+        // Base time 08:00 with offset -60 min.
+        #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T07:00:00Z"))
+    }
+
+    @Test func nanAndControlSolutionAreFlagged() throws {
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.glucoseMeasurement, value: try Hex.parse("02 0100 E907 01 01 00 00 00 FF07 4A"), context: context))
+        #expect(r.flags.contains(.valueNotANumber))
+        #expect(r.flags.contains(.controlSolution))
+        #expect(r.observations.first?.value == nil)
+        #expect(r.observations.first?.state == .notANumber)
+    }
+}

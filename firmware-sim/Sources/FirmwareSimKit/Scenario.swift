@@ -1,0 +1,135 @@
+import Foundation
+import VitalsWire
+
+/// A scenario: the devices firmware-sim plays and what each has to tell. Loaded from JSON.
+public struct Scenario: Codable, Sendable, Hashable {
+    public var name: String
+    public var description: String?
+    public var devices: [DeviceSpec]
+
+    public struct DeviceSpec: Codable, Sendable, Hashable {
+        /// `bp-cuff` or `glucose-meter`.
+        public var type: String
+        /// The advertised local name (device-profiles match on it).
+        public var name: String
+        /// `AA:BB:CC:DD:EE:FF`.
+        public var address: String
+        /// Blood pressure readings the cuff holds (bp-cuff).
+        public var readings: [BPReading]?
+        /// Stored records (glucose-meter).
+        public var records: [GlucoseRecord]?
+        /// Blood Pressure Feature / Glucose Feature bits; defaults say every condition is detected.
+        public var features: Int?
+    }
+
+    public struct BPReading: Codable, Sendable, Hashable {
+        public var systolic: Double
+        public var diastolic: Double
+        /// Mean arterial pressure; computed as DBP + (SBP − DBP)/3 when absent.
+        public var mean: Double?
+        public var pulse: Double?
+        /// `mmHg` (default) or `kPa`.
+        public var unit: String?
+        /// When it was measured, relative to the scenario start; nil sends no time stamp.
+        public var minutesAgo: Double?
+        public var userID: Int?
+        /// Status conditions by name: body-movement, cuff-too-loose, irregular-pulse, pulse-above-range,
+        /// pulse-below-range, improper-position.
+        public var status: [String]?
+    }
+
+    public struct GlucoseRecord: Codable, Sendable, Hashable {
+        public var sequence: Int?
+        public var mgdl: Double
+        public var minutesAgo: Double
+        /// Sample type number (1 capillary whole blood … 10 control solution); default 1.
+        public var sampleType: Int?
+        /// Sample location number (1 finger … 4 control solution); default 1.
+        public var sampleLocation: Int?
+        /// Sensor Status Annunciation bit numbers to set.
+        public var sensorStatusBits: [Int]?
+        /// `kg/L` (default) or `mol/L`.
+        public var unit: String?
+    }
+
+    public struct ScenarioError: Error, CustomStringConvertible, Sendable {
+        public var source: String
+        public var reason: String
+        public var description: String { "\(source): \(reason)" }
+    }
+
+    public static func parse(_ data: Data, source: String) throws(ScenarioError) -> Scenario {
+        let s: Scenario
+        do { s = try JSONDecoder().decode(Scenario.self, from: data) } catch let DecodingError.keyNotFound(k, ctx) {
+            throw ScenarioError(source: source, reason: "missing field '\((ctx.codingPath + [k]).map(\.stringValue).joined(separator: "."))'")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw ScenarioError(source: source, reason: "field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
+        } catch {
+            throw ScenarioError(source: source, reason: "not a valid scenario: \(error)")
+        }
+        for (i, d) in s.devices.enumerated() {
+            guard ["bp-cuff", "glucose-meter"].contains(d.type) else {
+                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff or glucose-meter")
+            }
+            guard BLEAddress(string: d.address) != nil else {
+                throw ScenarioError(source: source, reason: "devices[\(i)].address '\(d.address)' is not AA:BB:CC:DD:EE:FF")
+            }
+        }
+        return s
+    }
+
+    /// Loads a built-in scenario by name, or a JSON file by path.
+    public static func load(_ nameOrPath: String) throws(ScenarioError) -> Scenario {
+        if let builtin = BuiltinScenarios.all[nameOrPath] {
+            return try parse(Data(builtin.utf8), source: "built-in '\(nameOrPath)'")
+        }
+        guard let data = FileManager.default.contents(atPath: nameOrPath) else {
+            throw ScenarioError(source: nameOrPath, reason: "no built-in scenario by that name and no readable file (built-ins: \(BuiltinScenarios.all.keys.sorted().joined(separator: ", ")))")
+        }
+        return try parse(data, source: nameOrPath)
+    }
+}
+
+/// Scenarios compiled into firmware-sim, so `make demo` needs no files beside the binary.
+public enum BuiltinScenarios {
+    public static let all: [String: String] = ["demo": demo, "quiet": quiet]
+
+    /// A cuff with a normal reading and a hypertensive-crisis reading; a meter with a level-2 hypoglycaemia.
+    public static let demo = """
+        {
+          "name": "demo",
+          "description": "Upper-arm cuff with a normal and a crisis-level reading; glucose meter with five stored records, one below 54 mg/dL.",
+          "devices": [
+            {
+              "type": "bp-cuff", "name": "OV-SIM-BP-01", "address": "C0:FF:EE:00:01:01",
+              "readings": [
+                { "systolic": 128, "diastolic": 82, "pulse": 71, "minutesAgo": 45 },
+                { "systolic": 186, "diastolic": 124, "pulse": 96, "minutesAgo": 3, "status": ["irregular-pulse"] }
+              ]
+            },
+            {
+              "type": "glucose-meter", "name": "OV-SIM-GLU-01", "address": "C0:FF:EE:00:02:01",
+              "records": [
+                { "mgdl": 112, "minutesAgo": 1440 },
+                { "mgdl": 143, "minutesAgo": 1200 },
+                { "mgdl": 96, "minutesAgo": 720 },
+                { "mgdl": 48, "minutesAgo": 25 },
+                { "mgdl": 71, "minutesAgo": 10 }
+              ]
+            }
+          ]
+        }
+        """
+
+    /// One cuff, one ordinary reading: nothing to alert on.
+    public static let quiet = """
+        {
+          "name": "quiet",
+          "description": "One upper-arm cuff with one normal reading.",
+          "devices": [
+            { "type": "bp-cuff", "name": "OV-SIM-BP-02", "address": "C0:FF:EE:00:01:02",
+              "readings": [ { "systolic": 118, "diastolic": 76, "pulse": 64, "minutesAgo": 1 } ] }
+          ]
+        }
+        """
+}

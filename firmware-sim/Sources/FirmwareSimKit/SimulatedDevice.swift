@@ -1,0 +1,238 @@
+import Foundation
+import VitalsWire
+
+/// A simulated peripheral: advertises, serves GATT, and plays its profile's behaviour.
+/// Pure: PDUs in, outputs out; the simulator core moves them over the link.
+public protocol SimulatedDevice: Sendable {
+    var address: BLEAddress { get }
+    var advertisement: AdvertisingData { get }
+    /// True once the device has delivered everything and no more connections are needed.
+    var isFinished: Bool { get }
+    /// A new connection begins (state of the previous one is forgotten; stored data is kept).
+    mutating func connected()
+    mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput]
+}
+
+public enum DeviceOutput: Hashable, Sendable {
+    case send(ATTPDU)
+    /// The device ends the connection (as real meters and cuffs do after a transfer).
+    case disconnect
+}
+
+extension BLEDateTime {
+    /// The device clock reading for `date`, in UTC fields.
+    public init(date: Date) {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        self.init(year: UInt16(c.year!), month: UInt8(c.month!), day: UInt8(c.day!), hours: UInt8(c.hour!), minutes: UInt8(c.minute!), seconds: UInt8(c.second!))
+    }
+}
+
+/// A Blood Pressure Service cuff that holds readings and indicates them one at a time; each is forgotten only
+/// when the hub confirms it, so a dropped link sends it again next time.
+public struct SimulatedBPCuff: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public var pending: [BloodPressureMeasurement]
+    public private(set) var gatt = GATTServer()
+    private let measurementHandle: UInt16
+    private var awaitingConfirmation = false
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F) {
+        self.address = address
+        self.name = name
+        self.pending = readings
+        var g = GATTServer()
+        g.addService(GATTAssigned.bloodPressureService)
+        measurementHandle = g.addCharacteristic(GATTAssigned.bloodPressureMeasurement, properties: 0x20)
+        g.addCharacteristic(GATTAssigned.bloodPressureFeature, properties: 0x02, value: BloodPressureFeature(rawValue: features).encoded())
+        g.addService(GATTAssigned.deviceInformationService)
+        g.addCharacteristic(GATTAssigned.manufacturerName, properties: 0x02, value: Array("OpenVitals firmware-sim".utf8))
+        g.addCharacteristic(GATTAssigned.modelNumber, properties: 0x02, value: Array("SIM-BP-1".utf8))
+        g.closeService()
+        gatt = g
+        isFinished = readings.isEmpty
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: name) }
+
+    public mutating func connected() {
+        gatt = { var g = gatt; g.resetConnection(); return g }()
+        awaitingConfirmation = false
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        switch gatt.handle(pdu) {
+        case .respond(let rsp):
+            var out: [DeviceOutput] = [.send(rsp)]
+            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x2 != 0 {
+                out += indicateNext()
+            }
+            return out
+        case .valueWritten(let h, _):
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+        case .confirmed:
+            guard awaitingConfirmation else { return [] }
+            awaitingConfirmation = false
+            pending.removeFirst()
+            if pending.isEmpty {
+                isFinished = true
+                return [.disconnect]
+            }
+            return indicateNext()
+        case .none: return []
+        }
+    }
+
+    private mutating func indicateNext() -> [DeviceOutput] {
+        guard !awaitingConfirmation, let next = pending.first else { return [] }
+        awaitingConfirmation = true
+        return [.send(.handleValueIndication(ATTHandleValue(handle: measurementHandle, value: next.encoded())))]
+    }
+}
+
+/// A Glucose Service meter with stored records, answering the Record Access Control Point.
+public struct SimulatedGlucoseMeter: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public var records: [GlucoseMeasurement]
+    public private(set) var gatt = GATTServer()
+    private let measurementHandle: UInt16
+    private let racpHandle: UInt16
+    private var procedureRunning = false
+    private var awaitingFinalConfirmation = false
+    /// Whether the meter ends the link after a completed report (most meters do).
+    public var disconnectAfterReport = true
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, records: [GlucoseMeasurement], features: UInt16 = 0x07FF) {
+        self.address = address
+        self.name = name
+        self.records = records.sorted { $0.sequenceNumber < $1.sequenceNumber }
+        var g = GATTServer()
+        g.addService(GATTAssigned.glucoseService)
+        measurementHandle = g.addCharacteristic(GATTAssigned.glucoseMeasurement, properties: 0x10)
+        g.addCharacteristic(GATTAssigned.glucoseMeasurementContext, properties: 0x10)
+        g.addCharacteristic(GATTAssigned.glucoseFeature, properties: 0x02, value: GlucoseFeature(rawValue: features).encoded())
+        racpHandle = g.addCharacteristic(GATTAssigned.recordAccessControlPoint, properties: 0x28)
+        g.closeService()
+        gatt = g
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.glucoseService], localName: name) }
+
+    public mutating func connected() {
+        gatt = { var g = gatt; g.resetConnection(); return g }()
+        procedureRunning = false
+        awaitingFinalConfirmation = false
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        switch gatt.handle(pdu) {
+        case .respond(let rsp): return [.send(rsp)]
+        case .valueWritten(let h, let value):
+            guard h == racpHandle else {
+                return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            }
+            return racpWritten(value)
+        case .confirmed:
+            guard awaitingFinalConfirmation else { return [] }
+            awaitingFinalConfirmation = false
+            procedureRunning = false
+            if disconnectAfterReport {
+                isFinished = true
+                return [.disconnect]
+            }
+            return []
+        case .none: return []
+        }
+    }
+
+    private mutating func racpWritten(_ value: [UInt8]) -> [DeviceOutput] {
+        guard gatt.configuration(ofValue: racpHandle) & 0x2 != 0 else {
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: racpHandle, error: .cccdImproperlyConfigured)))]
+        }
+        guard !procedureRunning else {
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: racpHandle, error: .procedureAlreadyInProgress)))]
+        }
+        let request: RecordAccessControlPoint
+        do { request = try RecordAccessControlPoint(bytes: value) } catch {
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: racpHandle, error: .invalidAttributeValueLength)))]
+        }
+        var out: [DeviceOutput] = [.send(.writeResponse)]
+        func respond(_ r: RecordAccessControlPoint) {
+            procedureRunning = true
+            awaitingFinalConfirmation = true
+            out.append(.send(.handleValueIndication(ATTHandleValue(handle: racpHandle, value: r.encoded()))))
+        }
+        switch request.opCode {
+        case .reportStoredRecords, .reportNumberOfStoredRecords:
+            let selected: [GlucoseMeasurement]
+            switch select(request) {
+            case .success(let s): selected = s
+            case .failure(let code):
+                respond(.response(to: request.opCode, code))
+                return out
+            }
+            if request.opCode == .reportNumberOfStoredRecords {
+                respond(.numberOfRecords(UInt16(selected.count)))
+                // A count is not a transfer: the link stays up.
+                awaitingFinalConfirmation = false
+                procedureRunning = false
+                return out
+            }
+            guard gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 else {
+                return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: racpHandle, error: .cccdImproperlyConfigured)))]
+            }
+            for r in selected {
+                out.append(.send(.handleValueNotification(ATTHandleValue(handle: measurementHandle, value: r.encoded()))))
+            }
+            respond(.response(to: .reportStoredRecords, selected.isEmpty ? .noRecordsFound : .success))
+        case .abortOperation:
+            respond(.response(to: .abortOperation, .success))
+            awaitingFinalConfirmation = false
+            procedureRunning = false
+        default:
+            respond(.response(to: request.opCode, .opCodeNotSupported))
+            awaitingFinalConfirmation = false
+            procedureRunning = false
+        }
+        return out
+    }
+
+    private enum Selection { case success([GlucoseMeasurement]), failure(RecordAccessControlPoint.ResponseCode) }
+
+    private func select(_ r: RecordAccessControlPoint) -> Selection {
+        func seq(_ at: Int) -> UInt16? {
+            guard r.operand.count >= at + 2 else { return nil }
+            return UInt16(r.operand[at]) | UInt16(r.operand[at + 1]) << 8
+        }
+        switch r.op {
+        case .allRecords: return r.operand.isEmpty ? .success(records) : .failure(.invalidOperand)
+        case .firstRecord: return .success(Array(records.prefix(1)))
+        case .lastRecord: return .success(Array(records.suffix(1)))
+        case .greaterThanOrEqual, .lessThanOrEqual, .withinRange:
+            guard let ft = r.operand.first else { return .failure(.invalidOperand) }
+            guard ft == 1 else { return .failure(.operandNotSupported) }
+            guard let a = seq(1) else { return .failure(.invalidOperand) }
+            switch r.op {
+            case .greaterThanOrEqual: return .success(records.filter { $0.sequenceNumber >= a })
+            case .lessThanOrEqual: return .success(records.filter { $0.sequenceNumber <= a })
+            default:
+                guard let b = seq(3), a <= b else { return .failure(.invalidOperand) }
+                return .success(records.filter { $0.sequenceNumber >= a && $0.sequenceNumber <= b })
+            }
+        case .null: return .failure(.invalidOperator)
+        default: return .failure(.operatorNotSupported)
+        }
+    }
+}
+
+extension GATTServer {
+    /// A new connection: MTU falls back to the default and non-bonded CCCDs clear.
+    mutating func resetConnection() {
+        self = { var g = self; g.clearConnectionState(); return g }()
+    }
+}

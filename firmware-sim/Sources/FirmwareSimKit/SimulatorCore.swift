@@ -1,0 +1,130 @@
+import Foundation
+import VitalsWire
+
+/// The simulated radio: advertises the scenario's devices to one hub, connects them on request, carries ATT
+/// between hub and devices, and says when the scenario has played out. Pure: frames in, frames out.
+public struct SimulatorCore: Sendable {
+    public private(set) var devices: [any SimulatedDevice]
+    private var links: [UInt16: Int] = [:]
+    private var nextLink: UInt16 = 0x0040
+    private var scanning = false
+    private var endSent = false
+    public private(set) var malformedFromHub = 0
+
+    public init(devices: [any SimulatedDevice]) { self.devices = devices }
+
+    /// Builds the devices of a scenario, with device clocks read at `now`.
+    public init(scenario: Scenario, now: Date) {
+        self.init(devices: scenario.devices.map { Self.makeDevice($0, now: now) })
+    }
+
+    public var allFinished: Bool { devices.allSatisfy(\.isFinished) }
+
+    static func makeDevice(_ spec: Scenario.DeviceSpec, now: Date) -> any SimulatedDevice {
+        let address = BLEAddress(string: spec.address)!
+        switch spec.type {
+        case "bp-cuff":
+            let readings = (spec.readings ?? []).map { r -> BloodPressureMeasurement in
+                let kPa = r.unit == "kPa"
+                let mean = r.mean ?? (r.diastolic + (r.systolic - r.diastolic) / 3)
+                var status: BloodPressureMeasurement.MeasurementStatus?
+                if let names = r.status {
+                    let s = Set(names)
+                    status = .init(
+                        bodyMovement: s.contains("body-movement"), cuffTooLoose: s.contains("cuff-too-loose"),
+                        irregularPulse: s.contains("irregular-pulse"),
+                        pulseRateRange: s.contains("pulse-above-range") ? .exceedsUpperLimit : (s.contains("pulse-below-range") ? .belowLowerLimit : .withinRange),
+                        improperPosition: s.contains("improper-position"))
+                }
+                return BloodPressureMeasurement(
+                    unit: kPa ? .kPa : .mmHg, systolic: SFloat(r.systolic, decimals: 1) ?? .nan,
+                    diastolic: SFloat(r.diastolic, decimals: 1) ?? .nan, meanArterialPressure: SFloat(mean, decimals: 1) ?? .nan,
+                    timeStamp: r.minutesAgo.map { BLEDateTime(date: now.addingTimeInterval(-$0 * 60)) },
+                    pulseRate: r.pulse.flatMap { SFloat($0, decimals: 0) }, userID: r.userID.map { UInt8(truncatingIfNeeded: $0) },
+                    status: status)
+            }
+            return SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
+        default:
+            var seq = 0
+            let records = (spec.records ?? []).map { r -> GlucoseMeasurement in
+                seq = r.sequence ?? (seq + 1)
+                let molar = r.unit == "mol/L"
+                let conc = molar ? SFloat(r.mgdl / 18.016 / 1000, decimals: 5) : SFloat(r.mgdl / 100_000, decimals: 7)
+                return GlucoseMeasurement(
+                    sequenceNumber: UInt16(truncatingIfNeeded: seq), baseTime: BLEDateTime(date: now.addingTimeInterval(-r.minutesAgo * 60)),
+                    timeOffsetMinutes: 0, concentration: conc ?? .nan, unit: molar ? .molePerLitre : .kilogramPerLitre,
+                    sampleType: .init(rawValue: UInt8(r.sampleType ?? 1)), sampleLocation: .init(rawValue: UInt8(r.sampleLocation ?? 1)),
+                    sensorStatus: r.sensorStatusBits.map { bits in .init(rawValue: bits.reduce(0) { $0 | (1 << UInt16($1)) }) })
+            }
+            return SimulatedGlucoseMeter(address: address, name: spec.name, records: records, features: UInt16(spec.features ?? 0x07FF))
+        }
+    }
+
+    /// Frames to send when the scan starts or a device becomes free again.
+    private func advertisements() -> [SimFrame] {
+        guard scanning else { return [] }
+        let busy = Set(links.values)
+        return devices.indices.filter { !busy.contains($0) && !devices[$0].isFinished }.map {
+            .advertisement(address: devices[$0].address, addressType: 0, rssi: -55, data: devices[$0].advertisement.encoded())
+        }
+    }
+
+    private mutating func endIfDone() -> [SimFrame] {
+        guard allFinished, links.isEmpty, !endSent else { return [] }
+        endSent = true
+        return [.scenarioEnd]
+    }
+
+    /// The first frames after the hub says hello.
+    public mutating func hubConnected() -> [SimFrame] {
+        [.hello(role: .simulator, version: SimFrame.version)]
+    }
+
+    public mutating func receive(_ frame: SimFrame) -> [SimFrame] {
+        switch frame {
+        case .hello: return []
+        case .scanStart:
+            scanning = true
+            return advertisements() + endIfDone()
+        case .scanStop:
+            scanning = false
+            return []
+        case .connectRequest(let address):
+            guard let i = devices.firstIndex(where: { $0.address == address }), !links.values.contains(i), !devices[i].isFinished else {
+                return [.connectFailed(address: address, reason: 0x3E)]  // connection failed to be established
+            }
+            let link = nextLink
+            nextLink = nextLink == 0x0EFF ? 0x0040 : nextLink + 1
+            links[link] = i
+            devices[i].connected()
+            return [.connected(address: address, link: link)]
+        case .disconnect(let link, _):
+            guard links.removeValue(forKey: link) != nil else { return [] }
+            return advertisements() + endIfDone()
+        case .att(let link, let bytes):
+            guard let i = links[link] else { return [.disconnect(link: link, reason: 0x02)] }  // unknown connection identifier
+            let pdu: ATTPDU
+            do { pdu = try ATTPDU(bytes: bytes) } catch {
+                malformedFromHub += 1
+                // Answer a malformed request the way a stack does: Invalid PDU.
+                let op = ATTOpcode(rawValue: bytes.first ?? 0)
+                return op.isRequest ? [.att(link: link, pdu: ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: op, handle: 0, error: .invalidPDU)).encoded())] : []
+            }
+            var out: [SimFrame] = []
+            for o in devices[i].receive(pdu) {
+                switch o {
+                case .send(let p): out.append(.att(link: link, pdu: p.encoded()))
+                case .disconnect:
+                    links.removeValue(forKey: link)
+                    out.append(.disconnect(link: link, reason: 0x13))
+                    out += advertisements()
+                    out += endIfDone()
+                    return out
+                }
+            }
+            return out
+        case .advertisement, .connected, .connectFailed, .usbTransfer, .scenarioEnd:
+            return []
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import VitalsTransport
+import VitalsWire
+
+/// Serves a scenario on the simulator link socket: one hub at a time, until the scenario has played out.
+public struct SimulatorServer: Sendable {
+    public let scenario: Scenario
+    public let path: String
+    public let logger: Logger
+
+    public init(scenario: Scenario, path: String, logger: Logger) {
+        self.scenario = scenario
+        self.path = path
+        self.logger = logger
+    }
+
+    public struct Summary: Sendable {
+        public var hubsServed: Int
+        public var finished: Bool
+    }
+
+    /// Blocks: listens, serves hubs in turn, returns when every device has delivered its data
+    /// (or after `maxHubs` hubs have come and gone).
+    public func run(maxHubs: Int = .max, ready: (@Sendable () -> Void)? = nil) throws -> Summary {
+        let listener = try SeqPacketListener(path: path)
+        logger.info("firmware-sim listening", metadata: ["sim.socket": "\(path)", "sim.scenario": "\(scenario.name)"])
+        ready?()
+        var core = SimulatorCore(scenario: scenario, now: Date())
+        var served = 0
+        while served < maxHubs && !core.allFinished {
+            let socket = try listener.accept()
+            served += 1
+            logger.info("hub connected", metadata: ["sim.hub": "\(served)"])
+            try serve(socket, core: &core)
+            logger.info("hub gone", metadata: ["sim.finished": "\(core.allFinished)"])
+        }
+        return Summary(hubsServed: served, finished: core.allFinished)
+    }
+
+    func serve(_ socket: SeqPacketSocket, core: inout SimulatorCore) throws {
+        func send(_ frames: [SimFrame]) throws {
+            for f in frames {
+                logger.trace("sim → hub", metadata: ["frame": "\(Hex.format(f.encoded()))"])
+                try socket.send(f.encoded())
+            }
+        }
+        try send(core.hubConnected())
+        while let bytes = try socket.receive() {
+            let frame: SimFrame
+            do { frame = try SimFrame(bytes: bytes) } catch {
+                logger.warning("malformed frame from hub", metadata: ["error": "\(error)"])
+                continue
+            }
+            logger.trace("hub → sim", metadata: ["frame": "\(Hex.format(bytes))"])
+            do { try send(core.receive(frame)) } catch {
+                logger.warning("hub link closed while sending", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+}
