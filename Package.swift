@@ -61,6 +61,7 @@ let package = Package(
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsDrivers",
                 "VitalsValidation", "VitalsStore", "VitalsAnalytics", logging, metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -72,6 +73,7 @@ let package = Package(
                 logging, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -51,3 +51,17 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let deviceTimeMissing = QualityFlag("time.device-time-missing")
     public static let deviceTimeInvalid = QualityFlag("time.device-time-invalid")
 }
+
+extension QualityFlag {
+    /// Flags that mean the values are not a measurement of the person: analytics leave such readings out.
+    public static let notAMeasurement: Set<QualityFlag> = [
+        .controlSolution, .valueNotANumber, .valueNotAtThisResolution, .valueInfinite, .valueReserved, .implausible,
+        .systolicNotAboveDiastolic, .sensorMalfunction, .stripInsertionError, .stripTypeIncorrect, .sampleSizeInsufficient,
+        .generalDeviceFault, .readInterrupted,
+    ]
+}
+
+extension Reading {
+    /// Whether analytics may treat the values as a real measurement of the person.
+    public var isAnalysable: Bool { flags.isDisjoint(with: QualityFlag.notAMeasurement) }
+}

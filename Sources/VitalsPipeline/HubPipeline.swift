@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import UnixSignals
+import VitalsAnalytics
+import VitalsCore
+import VitalsProfiles
+import VitalsStore
+import VitalsValidation
+
+/// The hub: transport and driver → validation → store → analytics → surfaces, each a Service, joined by
+/// bounded channels. SIGINT/SIGTERM stop the transport first; every later stage drains what it was handed.
+public struct HubPipeline: Sendable {
+    public struct Configuration: Sendable {
+        public var central: SimCentralService.Configuration
+        public var channelCapacity: Int
+        public init(central: SimCentralService.Configuration, channelCapacity: Int = 64) {
+            self.central = central
+            self.channelCapacity = channelCapacity
+        }
+    }
+
+    public let store: VitalsStore
+    public let totals = TotalsBox()
+    let services: [any Service]
+    let logger: Logger
+
+    public init(
+        configuration: Configuration, catalogue: ProfileCatalogue, store: VitalsStore, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory, now: @escaping @Sendable () -> Date = { Date() },
+        sink: @escaping @Sendable (PipelineEvent) async -> Void
+    ) {
+        let cap = configuration.channelCapacity
+        let decoded = BoundedChannel<IngestItem>(capacity: cap)
+        let validated = BoundedChannel<IngestItem>(capacity: cap)
+        let stored = BoundedChannel<Reading>(capacity: cap)
+        let events = BoundedChannel<PipelineEvent>(capacity: cap)
+        self.store = store
+        self.logger = logger
+        let central = SimCentralService(config: configuration.central, catalogue: catalogue, store: store, output: decoded, logger: logger, metrics: metrics, now: now)
+        let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
+        let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
+        let analytics = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now)
+        let reporter = ReporterService(input: events, totals: totals, sink: sink)
+        // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
+        services = [reporter, analytics, record, validation, central]
+    }
+
+    /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        var configs: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for s in services {
+            configs.append(.init(service: s, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var config = ServiceGroupConfiguration(services: configs, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+        config.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: config)
+        try await group.run()
+    }
+}

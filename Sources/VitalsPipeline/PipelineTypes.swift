@@ -1,0 +1,40 @@
+import Foundation
+import VitalsCore
+
+/// Sends the acknowledgement back to the device (an ATT Handle Value Confirmation). Called only after what
+/// it acknowledges is durable.
+public typealias Acknowledge = @Sendable () -> Void
+
+/// What the driver stage hands on.
+public enum IngestItem: Sendable {
+    /// A decoded reading; `ack`, when present, is called once it is durable.
+    case reading(Reading, ack: Acknowledge?)
+    /// Bytes that could not be decoded; kept with the reason, then acknowledged.
+    case rejected(device: DeviceIdentity, source: String, bytes: [UInt8], error: String, received: Date, ack: Acknowledge?)
+    /// Acknowledge once everything before this item is durable (e.g. the end of a record transfer).
+    case barrier(ack: Acknowledge)
+    /// A device event, kept in order with the readings around it.
+    case event(PipelineEvent)
+}
+
+/// What surfaces (console, live views) are told.
+public enum PipelineEvent: Sendable {
+    case deviceConnected(DeviceIdentity, profileName: String, grade: DeviceGrade)
+    case deviceDisconnected(DeviceIdentity, reason: String)
+    case transferComplete(DeviceIdentity, detail: String)
+    case stored(Reading)
+    case duplicate(Reading)
+    case rejected(DeviceIdentity, source: String, error: String)
+    case alert(Alert)
+    case scenarioEnded
+}
+
+/// Counts a run leaves behind, for summaries and tests.
+public struct PipelineTotals: Sendable, Equatable {
+    public var received = 0
+    public var stored = 0
+    public var duplicates = 0
+    public var rejected = 0
+    public var alerts = 0
+    public init() {}
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import VitalsCore
+import VitalsDrivers
+import VitalsProfiles
+import VitalsStore
+import VitalsTransport
+import VitalsWire
+
+/// The hub's radio over the simulator link: scans, connects to devices its profiles recognise, runs a protocol
+/// session per connection, and hands decoded readings on. Acknowledgements go back only when the store says so.
+public final class SimCentralService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var socketPath: String
+        public var subject: SubjectID
+        /// Return (and so shut the pipeline down gracefully) when the simulator says its scenario is over.
+        public var exitWhenScenarioEnds: Bool
+        /// How long to keep trying to reach the simulator socket.
+        public var connectTimeout: Duration
+        public var deviceTimeZone: TimeZone
+
+        public init(socketPath: String, subject: SubjectID, exitWhenScenarioEnds: Bool = false, connectTimeout: Duration = .seconds(10), deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+            self.socketPath = socketPath
+            self.subject = subject
+            self.exitWhenScenarioEnds = exitWhenScenarioEnds
+            self.connectTimeout = connectTimeout
+            self.deviceTimeZone = deviceTimeZone
+        }
+    }
+
+    let config: Configuration
+    let catalogue: ProfileCatalogue
+    let store: VitalsStore
+    let output: BoundedChannel<IngestItem>
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let received: Counter
+    let malformed: Counter
+
+    public init(
+        config: Configuration, catalogue: ProfileCatalogue, store: VitalsStore, output: BoundedChannel<IngestItem>,
+        logger: Logger, metrics: any MetricsFactory, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.config = config
+        self.catalogue = catalogue
+        self.store = store
+        self.output = output
+        self.logger = logger
+        self.now = now
+        self.received = Counter(label: "vitals_frames_received_total", dimensions: [("transport", "sim-ble")], factory: metrics)
+        self.malformed = Counter(label: "vitals_frames_malformed_total", dimensions: [("transport", "sim-ble")], factory: metrics)
+    }
+
+    struct Link {
+        var device: DeviceIdentity
+        var profile: DeviceProfile
+        var session: BLEDeviceSession
+    }
+
+    /// An acknowledgement that sends a Handle Value Confirmation on `link`. A link gone by then is fine:
+    /// the device keeps what was not confirmed and sends it again, and the store ignores the replay.
+    static func confirmer(_ connection: SimLinkConnection, _ link: UInt16) -> Acknowledge {
+        { try? connection.send(.att(link: link, pdu: ATTPDU.handleValueConfirmation.encoded())) }
+    }
+
+    func connectWithRetry() async throws -> SeqPacketSocket {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: config.connectTimeout)
+        while true {
+            do { return try SeqPacketSocket.connect(path: config.socketPath) } catch {
+                if clock.now >= deadline { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    public func run() async throws {
+        defer { output.finish() }
+        let socket = try await connectWithRetry()
+        let connection = SimLinkConnection(socket: socket, logger: logger)
+        logger.info("connected to simulator link", metadata: ["link.path": "\(config.socketPath)"])
+        try connection.send(.hello(role: .hub, version: SimFrame.version))
+        try connection.send(.scanStart)
+        try await withGracefulShutdownHandler {
+            try await self.loop(connection)
+        } onGracefulShutdown: {
+            connection.close()
+        }
+        connection.close()
+    }
+
+    func loop(_ connection: SimLinkConnection) async throws {
+        var links: [UInt16: Link] = [:]
+        var pending: [BLEAddress: DeviceProfile] = [:]
+        let transport = TransportKind.simBLE
+
+        func send(_ link: UInt16, _ pdu: ATTPDU) {
+            do { try connection.send(.att(link: link, pdu: pdu.encoded())) } catch {
+                logger.warning("send to device failed", metadata: ["link": "\(link)", "error": "\(error)"])
+            }
+        }
+
+        func perform(_ actions: [BLEDeviceSession.Action], link: UInt16) async {
+            guard let l = links[link] else { return }
+            for action in actions {
+                switch action {
+                case .send(let pdu): send(link, pdu)
+                case .measurement(let characteristic, let value, let needsConfirmation):
+                    received.increment()
+                    let ack: Acknowledge? = needsConfirmation ? Self.confirmer(connection, link) : nil
+                    let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    do {
+                        if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
+                            await output.send(.reading(reading, ack: ack))
+                        } else {
+                            ack?()
+                        }
+                    } catch {
+                        malformed.increment()
+                        logger.warning("measurement could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        await output.send(.rejected(device: l.device, source: characteristic.description, bytes: value, error: error.description, received: context.received, ack: ack))
+                    }
+                case .readValue(let characteristic, _):
+                    logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
+                case .ready:
+                    logger.info("device subscribed", metadata: ["device.id": "\(l.device.id)", "device.profile": "\(l.profile.id)"])
+                case .procedureComplete(let response, let needsConfirmation):
+                    let detail: String
+                    if let rc = response.responseCodeValue {
+                        detail = "record transfer: \(rc.code)"
+                    } else if let n = response.numberOfRecords {
+                        detail = "\(n) stored records"
+                    } else {
+                        detail = "record access: \(response.opCode)"
+                    }
+                    if needsConfirmation {
+                        await output.send(.barrier(ack: Self.confirmer(connection, link)))
+                    }
+                    await output.send(.event(.transferComplete(l.device, detail: detail)))
+                case .confirmNow: send(link, .handleValueConfirmation)
+                case .failed(let why):
+                    logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(l.device.id)", "reason": "\(why)"])
+                    try? connection.send(.disconnect(link: link, reason: 0x13))
+                    links[link] = nil
+                    await output.send(.event(.deviceDisconnected(l.device, reason: why)))
+                }
+            }
+        }
+
+        for try await event in connection.events {
+            connection.consumed()
+            switch event {
+            case .malformed(let error, _):
+                malformed.increment()
+                logger.warning("malformed frame on simulator link", metadata: ["error": "\(error)"])
+            case .frame(let frame):
+                switch frame {
+                case .hello(let role, let version):
+                    logger.debug("simulator hello", metadata: ["role": "\(role)", "version": "\(version)"])
+                case .advertisement(let address, _, _, let data):
+                    guard pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) else { continue }
+                    let ad: AdvertisingData
+                    do { ad = try AdvertisingData(bytes: data) } catch {
+                        logger.warning("malformed advertisement", metadata: ["address": "\(address)", "error": "\(error)"])
+                        continue
+                    }
+                    guard let profile = catalogue.match(advertisement: ad, transport: transport) else {
+                        logger.debug("no profile matches device", metadata: ["address": "\(address)"])
+                        continue
+                    }
+                    pending[address] = profile
+                    try connection.send(.connectRequest(address: address))
+                case .connected(let address, let link):
+                    guard let profile = pending.removeValue(forKey: address) else {
+                        try connection.send(.disconnect(link: link, reason: 0x16))
+                        continue
+                    }
+                    let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
+                    let last = try await store.lastSequence(device: device.id)
+                    guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
+                        try connection.send(.disconnect(link: link, reason: 0x16))
+                        continue
+                    }
+                    let start = session.start()
+                    links[link] = Link(device: device, profile: profile, session: session)
+                    await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
+                    await perform(start, link: link)
+                case .connectFailed(let address, let reason):
+                    pending[address] = nil
+                    logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
+                case .disconnect(let link, let reason):
+                    if let l = links.removeValue(forKey: link) {
+                        await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
+                    }
+                case .att(let link, let bytes):
+                    guard var l = links[link] else { continue }
+                    let pdu: ATTPDU
+                    do { pdu = try ATTPDU(bytes: bytes) } catch {
+                        malformed.increment()
+                        logger.warning("malformed ATT PDU from device", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        continue
+                    }
+                    let actions = l.session.receive(pdu)
+                    links[link] = l
+                    await perform(actions, link: link)
+                case .scenarioEnd:
+                    await output.send(.event(.scenarioEnded))
+                    if config.exitWhenScenarioEnds {
+                        logger.info("simulator scenario ended")
+                        return
+                    }
+                case .scanStart, .scanStop, .connectRequest, .usbTransfer:
+                    logger.debug("ignoring frame not meant for a hub")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// The schema as history: each migration is applied once, in order, and never edited after it ships.
+/// Migrations reference no application types, only SQL.
+enum Migrations {
+    struct Migration {
+        var version: Int
+        var name: String
+        var sql: String
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "v1: devices, subjects, readings, observations, waveforms, alerts, outbox", sql: """
+            CREATE TABLE subjects (
+                id TEXT PRIMARY KEY CHECK (length(id) > 0),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                transport TEXT NOT NULL CHECK (transport IN ('ble', 'usb', 'sim-ble', 'sim-usb')),
+                address TEXT NOT NULL CHECK (length(address) > 0),
+                profile_id TEXT,
+                manufacturer TEXT,
+                model TEXT,
+                serial TEXT,
+                grade TEXT NOT NULL CHECK (grade IN ('medical', 'medical-unvalidated', 'consumer', 'unverified')),
+                first_seen INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL CHECK (last_seen >= first_seen),
+                UNIQUE (transport, address)
+            ) STRICT;
+
+            CREATE TABLE raw_frames (
+                id INTEGER PRIMARY KEY,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                source TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                bytes BLOB NOT NULL,
+                decode_error TEXT
+            ) STRICT;
+
+            CREATE TABLE readings (
+                id INTEGER PRIMARY KEY,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                kind TEXT NOT NULL CHECK (kind IN ('blood-pressure', 'glucose', 'heart-rate', 'spo2', 'ecg')),
+                natural_key TEXT NOT NULL,
+                sequence INTEGER CHECK (sequence IS NULL OR sequence >= 0),
+                effective_at INTEGER NOT NULL,
+                device_time TEXT,
+                received_at INTEGER NOT NULL,
+                grade TEXT NOT NULL CHECK (grade IN ('medical', 'medical-unvalidated', 'consumer', 'unverified')),
+                flags TEXT NOT NULL DEFAULT '',
+                raw_frame_id INTEGER NOT NULL REFERENCES raw_frames (id),
+                UNIQUE (device_id, kind, natural_key)
+            ) STRICT;
+            CREATE INDEX readings_subject_time ON readings (subject_id, effective_at);
+            CREATE INDEX readings_device_sequence ON readings (device_id, sequence) WHERE sequence IS NOT NULL;
+
+            CREATE TABLE observations (
+                reading_id INTEGER NOT NULL REFERENCES readings (id) ON DELETE CASCADE,
+                mdc_code INTEGER NOT NULL CHECK (mdc_code > 0),
+                metric TEXT NOT NULL,
+                loinc TEXT,
+                value REAL,
+                state TEXT NOT NULL CHECK (state IN ('number', 'nan', 'nres', '+inf', '-inf', 'reserved')),
+                unit TEXT NOT NULL CHECK (unit IN ('mm[Hg]', 'kPa', '/min', 'mg/dL', 'mmol/L', '%', 'mV', 'uV')),
+                wire_encoding TEXT NOT NULL,
+                wire_bits INTEGER NOT NULL,
+                wire_unit TEXT NOT NULL,
+                PRIMARY KEY (reading_id, mdc_code),
+                CHECK ((state = 'number') = (value IS NOT NULL))
+            ) STRICT, WITHOUT ROWID;
+
+            CREATE TABLE waveform_blocks (
+                id INTEGER PRIMARY KEY,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                lead_mdc INTEGER NOT NULL,
+                start_us INTEGER NOT NULL,
+                sample_rate REAL NOT NULL CHECK (sample_rate > 0),
+                gain REAL NOT NULL CHECK (gain > 0),
+                baseline INTEGER NOT NULL,
+                unit TEXT NOT NULL,
+                sample_count INTEGER NOT NULL CHECK (sample_count > 0),
+                codec INTEGER NOT NULL CHECK (codec IN (0)),
+                data BLOB NOT NULL,
+                UNIQUE (device_id, lead_mdc, start_us)
+            ) STRICT;
+
+            CREATE TABLE alerts (
+                id TEXT PRIMARY KEY,
+                rule_id TEXT NOT NULL,
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                reading_id INTEGER REFERENCES readings (id),
+                severity TEXT NOT NULL CHECK (severity IN ('advisory', 'urgent', 'critical')),
+                state TEXT NOT NULL CHECK (state IN ('raised', 'updated', 'acknowledged', 'resolved')),
+                message TEXT NOT NULL,
+                citation TEXT NOT NULL,
+                raised_at INTEGER NOT NULL,
+                effective_at INTEGER NOT NULL,
+                evidence_key TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX alerts_subject_time ON alerts (subject_id, raised_at);
+
+            CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL CHECK (kind IN ('reading', 'alert', 'waveform')),
+                ref TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT;
+            """)
+    ]
+}

@@ -1,0 +1,344 @@
+import CSQLite
+import Foundation
+import Logging
+import VitalsCore
+
+/// How hard a commit must be on the disk before it returns.
+public enum Durability: Sendable {
+    /// `synchronous=FULL`: the WAL is synced at every commit. For spot readings people see as saved.
+    case full
+    /// `synchronous=NORMAL`: synced at checkpoints. For batched streams the device can re-send.
+    case normal
+}
+
+/// What happened to one reading offered to the store.
+public enum RecordOutcome: Hashable, Sendable {
+    case inserted(id: Int64)
+    /// The same device, kind and natural key is already stored: ignored, counted.
+    case duplicate
+}
+
+/// A stored reading as read back.
+public struct StoredReading: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var deviceID: String
+    public var subjectID: String
+    public var kind: String
+    public var naturalKey: String
+    public var sequence: Int64?
+    public var effectiveAt: Date
+    public var deviceTime: String?
+    public var receivedAt: Date
+    public var grade: String
+    public var flags: [String]
+    public var observations: [StoredObservation]
+    public var rawHex: String
+}
+
+public struct StoredObservation: Hashable, Sendable, Codable {
+    public var mdc: Int64
+    public var metric: String
+    public var loinc: String?
+    public var value: Double?
+    public var state: String
+    public var unit: String
+    public var wire: String
+}
+
+/// The local time-series store: SQLite in WAL mode, schema by migrations, natural keys against replays.
+/// A reading is durable when `record` returns; only then may it be acknowledged.
+public actor VitalsStore {
+    let db: SQLiteConnection
+    let logger: Logger
+    public nonisolated let path: String
+    private var statements: [String: Statement] = [:]
+    private var synchronous: Durability?
+
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    public init(path: String, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        if path != ":memory:" {
+            if !FileManager.default.fileExists(atPath: path) {
+                let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw StoreError(code: errno, message: String(cString: strerror(errno)), context: "creating \(path)") }
+                close(fd)
+            }
+            // SQLite gives the -wal and -shm files the database file's permissions.
+            chmod(path, 0o600)
+        }
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA busy_timeout = 5000")
+        if path != ":memory:" {
+            let mode = try db.prepare("PRAGMA journal_mode = WAL").query { $0.text(0) }.first ?? ""
+            guard mode.lowercased() == "wal" else {
+                throw StoreError(code: 0, message: "journal_mode is \(mode), not wal", context: "opening \(path)")
+            }
+        }
+        try db.execute("PRAGMA foreign_keys = ON")
+        try Self.migrate(db, logger: logger)
+    }
+
+    /// Applies every migration not yet applied; refuses a database from a newer build.
+    static func migrate(_ db: SQLiteConnection, logger: Logger) throws(StoreError) {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
+        let applied = Set(try db.prepare("SELECT version FROM schema_migrations").query { Int($0.int(0)) })
+        let known = Set(Migrations.all.map(\.version))
+        if let newer = applied.subtracting(known).max() {
+            throw StoreError(code: 0, message: "database has schema version \(newer), newer than this build knows (\(known.max() ?? 0))", context: "migrating")
+        }
+        for m in Migrations.all where !applied.contains(m.version) {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(m.sql)
+                try db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .run([.int(Int64(m.version)), .text(m.name), .text(ISO8601DateFormatter().string(from: Date()))])
+                try db.execute("COMMIT")
+                logger.info("applied migration", metadata: ["store.migration": "\(m.version)"])
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    private func statement(_ sql: String) throws(StoreError) -> Statement {
+        if let s = statements[sql] { return s }
+        let s = try db.prepare(sql)
+        statements[sql] = s
+        return s
+    }
+
+    private func setDurability(_ d: Durability) throws(StoreError) {
+        guard synchronous != d else { return }
+        try db.execute(d == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        synchronous = d
+    }
+
+    /// Runs `body` in one transaction at the given durability.
+    private func transaction<T>(_ d: Durability, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try setDurability(d)
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try db.execute("COMMIT")
+            return r
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+
+    private func upsertDevice(_ d: DeviceIdentity, grade: DeviceGrade, seen: Date) throws(StoreError) {
+        try statement("""
+            INSERT INTO devices (id, transport, address, profile_id, manufacturer, model, serial, grade, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                profile_id = excluded.profile_id, grade = excluded.grade,
+                manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model),
+                serial = coalesce(excluded.serial, serial), last_seen = max(last_seen, excluded.last_seen)
+            """).run([
+                .text(d.id.rawValue), .text(d.transport.rawValue), .text(d.address), d.profileID.map { .text($0) } ?? .null,
+                d.manufacturer.map { .text($0) } ?? .null, d.model.map { .text($0) } ?? .null, d.serial.map { .text($0) } ?? .null,
+                .text(grade.rawValue), .int(Self.ms(seen)), .int(Self.ms(seen)),
+            ])
+    }
+
+    private func ensureSubject(_ s: SubjectID, at: Date) throws(StoreError) {
+        try statement("INSERT INTO subjects (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING").run([.text(s.rawValue), .int(Self.ms(at))])
+    }
+
+    /// Stores readings in one transaction and returns, per reading, whether it was new or a replay.
+    /// When this returns, the new readings are durable at `durability`.
+    public func record(_ readings: [Reading], durability: Durability = .full) throws(StoreError) -> [RecordOutcome] {
+        guard !readings.isEmpty else { return [] }
+        return try transaction(durability) { () throws(StoreError) -> [RecordOutcome] in
+            var out: [RecordOutcome] = []
+            for r in readings {
+                try ensureSubject(r.subject, at: r.receivedTime)
+                try upsertDevice(r.device, grade: r.grade, seen: r.receivedTime)
+                let exists = try statement("SELECT id FROM readings WHERE device_id = ? AND kind = ? AND natural_key = ?")
+                    .query([.text(r.device.id.rawValue), .text(r.kind.rawValue), .text(r.naturalKey)]) { $0.int(0) }
+                if !exists.isEmpty {
+                    out.append(.duplicate)
+                    continue
+                }
+                try statement("INSERT INTO raw_frames (device_id, source, received_at, bytes) VALUES (?, ?, ?, ?)")
+                    .run([.text(r.device.id.rawValue), .text(r.raw.source), .int(Self.ms(r.receivedTime)), .blob(r.raw.bytes)])
+                let rawID = db.lastInsertRowID
+                try statement("""
+                    INSERT INTO readings (device_id, subject_id, kind, natural_key, sequence, effective_at, device_time, received_at, grade, flags, raw_frame_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).run([
+                        .text(r.device.id.rawValue), .text(r.subject.rawValue), .text(r.kind.rawValue), .text(r.naturalKey),
+                        r.sequence.map { .int(Int64($0)) } ?? .null, .int(Self.ms(r.effectiveTime)),
+                        r.deviceTime.map { .text($0.description) } ?? .null, .int(Self.ms(r.receivedTime)), .text(r.grade.rawValue),
+                        .text(r.flags.sorted().map(\.rawValue).joined(separator: " ")), .int(rawID),
+                    ])
+                let id = db.lastInsertRowID
+                for o in r.observations {
+                    try statement("""
+                        INSERT INTO observations (reading_id, mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """).run([
+                            .int(id), .int(Int64(o.metric.mdc)), .text(o.metric.key), o.metric.loinc.map { .text($0) } ?? .null,
+                            o.value.map { .real($0) } ?? .null, .text(o.state.rawValue), .text(o.unit.code), .text(o.wire.encoding),
+                            .int(Int64(bitPattern: o.wire.bits)), .text(o.wire.unit),
+                        ])
+                }
+                try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('reading', ?, ?)").run([.text(String(id)), .int(Self.ms(r.receivedTime))])
+                out.append(.inserted(id: id))
+            }
+            return out
+        }
+    }
+
+    /// Keeps bytes that could not be decoded, with the reason, so nothing the device sent is lost.
+    public func record(rejectedFrame bytes: [UInt8], source: String, device: DeviceIdentity, grade: DeviceGrade, received: Date, error: String) throws(StoreError) {
+        try transaction(.full) { () throws(StoreError) in
+            try upsertDevice(device, grade: grade, seen: received)
+            try statement("INSERT INTO raw_frames (device_id, source, received_at, bytes, decode_error) VALUES (?, ?, ?, ?, ?)")
+                .run([.text(device.id.rawValue), .text(source), .int(Self.ms(received)), .blob(bytes), .text(error)])
+        }
+    }
+
+    /// Frames kept because they could not be decoded: (source, hex, reason).
+    public func rejectedFrames() throws(StoreError) -> [(source: String, hex: String, error: String)] {
+        try statement("SELECT source, bytes, decode_error FROM raw_frames WHERE decode_error IS NOT NULL ORDER BY id").query([]) { row in
+            (row.text(0), row.blob(1).map { String(format: "%02X", $0) }.joined(), row.text(2))
+        }
+    }
+
+    /// Stores alerts; an alert whose id is already stored is left as it is (idempotent). Returns which were new.
+    public func record(alerts: [Alert]) throws(StoreError) -> [Bool] {
+        guard !alerts.isEmpty else { return [] }
+        return try transaction(.full) { () throws(StoreError) -> [Bool] in
+            var out: [Bool] = []
+            for a in alerts {
+                try ensureSubject(a.subject, at: a.raisedAt)
+                let parts = a.evidenceKey.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+                let (dev, kind, key) = parts.count == 3 ? (parts[0], parts[1], parts[2]) : ("", "", "")
+                try statement("""
+                    INSERT INTO alerts (id, rule_id, subject_id, device_id, reading_id, severity, state, message, citation, raised_at, effective_at, evidence_key)
+                    VALUES (?, ?, ?, ?, (SELECT id FROM readings WHERE device_id = ? AND kind = ? AND natural_key = ?), ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
+                    """).run([
+                        .text(a.id), .text(a.ruleID), .text(a.subject.rawValue), .text(a.device.rawValue), .text(dev), .text(kind), .text(key),
+                        .text(a.severity.rawValue), .text(a.state.rawValue), .text(a.message), .text(a.citation), .int(Self.ms(a.raisedAt)),
+                        .int(Self.ms(a.effectiveTime)), .text(a.evidenceKey),
+                    ])
+                let inserted = db.changes > 0
+                if inserted {
+                    try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('alert', ?, ?)").run([.text(a.id), .int(Self.ms(a.raisedAt))])
+                }
+                out.append(inserted)
+            }
+            return out
+        }
+    }
+
+    /// Stores a waveform block (codec 0: int32 little-endian samples) in a stream batch (NORMAL durability).
+    public func record(block b: SampleBlock) throws(StoreError) -> Bool {
+        try transaction(.normal) { () throws(StoreError) -> Bool in
+            try ensureSubject(b.subject, at: b.startTime)
+            try upsertDevice(b.device, grade: .unverified, seen: b.startTime)
+            var data: [UInt8] = []
+            data.reserveCapacity(b.samples.count * 4)
+            for s in b.samples { withUnsafeBytes(of: s.littleEndian) { data += $0 } }
+            let startUs = Int64((b.startTime.timeIntervalSince1970 * 1_000_000).rounded())
+            try statement("""
+                INSERT INTO waveform_blocks (device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (device_id, lead_mdc, start_us) DO NOTHING
+                """).run([
+                    .text(b.device.id.rawValue), .text(b.subject.rawValue), .int(Int64(b.lead.mdc)), .int(startUs), .real(b.sampleRate),
+                    .real(b.gain), .int(Int64(b.baseline)), .text(b.unit.code), .int(Int64(b.samples.count)), .blob(data),
+                ])
+            let inserted = db.changes > 0
+            if inserted {
+                try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('waveform', ?, ?)").run([.text(String(db.lastInsertRowID)), .int(startUs / 1000)])
+            }
+            return inserted
+        }
+    }
+
+    /// Waveform samples for a device and lead, in time order.
+    public func waveformSamples(device: DeviceID, lead: Metric) throws(StoreError) -> [Int32] {
+        let blobs = try statement("SELECT data FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us").query([.text(device.rawValue), .int(Int64(lead.mdc))]) { $0.blob(0) }
+        var out: [Int32] = []
+        for b in blobs {
+            var i = 0
+            while i + 4 <= b.count {
+                out.append(Int32(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24))
+                i += 4
+            }
+        }
+        return out
+    }
+
+    /// The highest sequence number stored for a device, so a meter is asked only for newer records.
+    public func lastSequence(device: DeviceID) throws(StoreError) -> UInt32? {
+        try statement("SELECT max(sequence) FROM readings WHERE device_id = ?").query([.text(device.rawValue)]) { $0.optInt(0) }.first.flatMap { $0.map { UInt32($0) } }
+    }
+
+    public func readings(subject: String? = nil, limit: Int = 1000) throws(StoreError) -> [StoredReading] {
+        let rows = try statement("""
+            SELECT r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes
+            FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id
+            WHERE (?1 IS NULL OR r.subject_id = ?1) ORDER BY r.effective_at, r.id LIMIT ?2
+            """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit))]) { row in
+                StoredReading(
+                    id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), kind: row.text(3), naturalKey: row.text(4),
+                    sequence: row.optInt(5), effectiveAt: Self.date(row.int(6)), deviceTime: row.optText(7), receivedAt: Self.date(row.int(8)),
+                    grade: row.text(9), flags: row.text(10).split(separator: " ").map(String.init), observations: [],
+                    rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined())
+            }
+        let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY rowid")
+        return try rows.map { (r: StoredReading) throws(StoreError) -> StoredReading in
+            var r = r
+            r.observations = try obs.query([.int(r.id)]) { row in
+                let wire = WireValue(encoding: row.text(6), bits: UInt64(bitPattern: row.int(7)), unit: row.text(8))
+                return StoredObservation(
+                    mdc: row.int(0), metric: row.text(1), loinc: row.optText(2), value: row.optDouble(3), state: row.text(4), unit: row.text(5),
+                    wire: wire.description)
+            }
+            return r
+        }
+    }
+
+    public func alerts(subject: String? = nil) throws(StoreError) -> [Alert] {
+        try statement("""
+            SELECT id, rule_id, subject_id, device_id, severity, state, message, citation, raised_at, effective_at, evidence_key
+            FROM alerts WHERE (?1 IS NULL OR subject_id = ?1) ORDER BY raised_at, id
+            """).query([subject.map { .text($0) } ?? .null]) { row in
+                Alert(
+                    id: row.text(0), ruleID: row.text(1), subject: SubjectID(row.text(2)), device: DeviceID(rawValue: row.text(3)),
+                    severity: AlertSeverity(rawValue: row.text(4)) ?? .advisory, state: AlertState(rawValue: row.text(5)) ?? .raised,
+                    message: row.text(6), citation: row.text(7), raisedAt: Self.date(row.int(8)), effectiveTime: Self.date(row.int(9)),
+                    evidenceKey: row.text(10))
+            }
+    }
+
+    /// Row counts per table, for summaries and tests.
+    public func counts() throws(StoreError) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for t in ["devices", "subjects", "readings", "observations", "raw_frames", "waveform_blocks", "alerts", "outbox"] {
+            out[t] = Int(try db.prepare("SELECT count(*) FROM \(t)").query { $0.int(0) }.first ?? 0)
+        }
+        return out
+    }
+
+    public func schemaVersion() throws(StoreError) -> Int {
+        Int(try db.prepare("SELECT max(version) FROM schema_migrations").query { $0.int(0) }.first ?? 0)
+    }
+
+    /// Runs raw SQL (tests use it to prove constraints hold).
+    public func unsafeExecute(_ sql: String) throws(StoreError) { try db.execute(sql) }
+}
+
+extension Alert {
+    /// The evidence key for a reading, as alerts store it.
+    public static func evidenceKey(for r: Reading) -> String { "\(r.device.id.rawValue)|\(r.kind.rawValue)|\(r.naturalKey)" }
+}

@@ -1,0 +1,51 @@
+import VitalsCore
+import VitalsProfiles
+
+/// Physiological plausibility ranges (engineering convention and device display ranges; see
+/// docs/ARCHITECTURE.md "Validation" and ../shared/docs/analytics.md §1).
+public enum PlausibleRange {
+    public static let systolic: ClosedRange<Double> = 50...300
+    public static let diastolic: ClosedRange<Double> = 20...200
+    public static let pulse: ClosedRange<Double> = 25...250
+    /// mg/dL. Meters report 10–600 at most; anything outside is not a blood glucose.
+    public static let glucose: ClosedRange<Double> = 10...1000
+}
+
+/// Grades a reading by its device's profile and flags what makes it less trustworthy. Never drops a reading.
+public struct ReadingValidator: Sendable {
+    public let catalogue: ProfileCatalogue
+
+    public init(catalogue: ProfileCatalogue) { self.catalogue = catalogue }
+
+    public func validate(_ reading: Reading) -> Reading {
+        var r = reading
+        if let id = r.device.profileID, let p = catalogue.profile(id: id) {
+            r.grade = p.grade
+        } else {
+            // Unknown devices are never medical.
+            r.grade = .unverified
+            r.flags.insert(.unknownDevice)
+        }
+        switch r.kind {
+        case .bloodPressure: checkBloodPressure(&r)
+        case .glucose: checkGlucose(&r)
+        default: break
+        }
+        return r
+    }
+
+    func checkBloodPressure(_ r: inout Reading) {
+        let sys = r.observation(.systolic)?.value
+        let dia = r.observation(.diastolic)?.value
+        if let sys, !PlausibleRange.systolic.contains(sys) { r.flags.insert(.implausible) }
+        if let dia, !PlausibleRange.diastolic.contains(dia) { r.flags.insert(.implausible) }
+        if let p = r.observation(.pulseRateNonInvasive)?.value, !PlausibleRange.pulse.contains(p) { r.flags.insert(.implausible) }
+        if let sys, let dia, sys <= dia { r.flags.insert(.systolicNotAboveDiastolic) }
+    }
+
+    func checkGlucose(_ r: inout Reading) {
+        for o in r.observations where o.unit == .milligramPerDecilitre {
+            if let v = o.value, !PlausibleRange.glucose.contains(v) { r.flags.insert(.implausible) }
+        }
+    }
+}
