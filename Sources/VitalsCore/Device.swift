@@ -20,6 +20,12 @@ public struct DeviceID: Hashable, Sendable, Codable, CustomStringConvertible, Co
 
     public var description: String { rawValue }
     public static func < (a: DeviceID, b: DeviceID) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// What the hub knows about a device when a reading arrives.
@@ -68,4 +74,10 @@ public struct SubjectID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }

@@ -27,6 +27,7 @@ public struct ValidationService: Service {
             case .rejected, .barrier, .event: await output.send(item)
             }
         }
+        output.finish()
         await waitForGroupShutdown()
     }
 }
@@ -81,6 +82,7 @@ public struct RecordService: Service {
             }
             try await flush(&readings)
         }
+        output.finish()
         await waitForGroupShutdown()
     }
 
@@ -134,6 +136,7 @@ public struct AnalyticsService: Service {
                 await events.send(.alert(a))
             }
         }
+        events.finish()
         await waitForGroupShutdown()
     }
 }
@@ -173,3 +176,13 @@ public final class TotalsBox: Sendable {
 func waitForGroupShutdown() async {
     try? await gracefulShutdown()
 }
+
+// Services describe themselves by name: the service group prints them, and reflecting over their
+// channels (which hold locks) would be both noisy and unsafe.
+extension ValidationService: CustomStringConvertible { public var description: String { "ValidationService" } }
+extension RecordService: CustomStringConvertible { public var description: String { "RecordService" } }
+extension AnalyticsService: CustomStringConvertible { public var description: String { "AnalyticsService" } }
+extension ReporterService: CustomStringConvertible { public var description: String { "ReporterService" } }
+extension SimCentralService: CustomStringConvertible { public var description: String { "SimCentralService(\(config.socketPath))" } }
+extension BoundedChannel: CustomStringConvertible { public var description: String { "BoundedChannel(capacity: \(capacity))" } }
+extension TotalsBox: CustomStringConvertible { public var description: String { "TotalsBox" } }

@@ -58,6 +58,7 @@ enum Migrations {
             CREATE TABLE observations (
                 reading_id INTEGER NOT NULL REFERENCES readings (id) ON DELETE CASCADE,
                 mdc_code INTEGER NOT NULL CHECK (mdc_code > 0),
+                ordinal INTEGER NOT NULL CHECK (ordinal >= 0),
                 metric TEXT NOT NULL,
                 loinc TEXT,
                 value REAL,

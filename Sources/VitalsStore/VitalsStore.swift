@@ -179,12 +179,12 @@ public actor VitalsStore {
                         .text(r.flags.sorted().map(\.rawValue).joined(separator: " ")), .int(rawID),
                     ])
                 let id = db.lastInsertRowID
-                for o in r.observations {
+                for (ordinal, o) in r.observations.enumerated() {
                     try statement("""
-                        INSERT INTO observations (reading_id, mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO observations (reading_id, mdc_code, ordinal, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """).run([
-                            .int(id), .int(Int64(o.metric.mdc)), .text(o.metric.key), o.metric.loinc.map { .text($0) } ?? .null,
+                            .int(id), .int(Int64(o.metric.mdc)), .int(Int64(ordinal)), .text(o.metric.key), o.metric.loinc.map { .text($0) } ?? .null,
                             o.value.map { .real($0) } ?? .null, .text(o.state.rawValue), .text(o.unit.code), .text(o.wire.encoding),
                             .int(Int64(bitPattern: o.wire.bits)), .text(o.wire.unit),
                         ])
@@ -295,7 +295,7 @@ public actor VitalsStore {
                     grade: row.text(9), flags: row.text(10).split(separator: " ").map(String.init), observations: [],
                     rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined())
             }
-        let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY rowid")
+        let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal")
         return try rows.map { (r: StoredReading) throws(StoreError) -> StoredReading in
             var r = r
             r.observations = try obs.query([.int(r.id)]) { row in

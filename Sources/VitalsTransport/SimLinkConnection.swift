@@ -15,14 +15,14 @@ public final class SimLinkConnection: Sendable {
 
     public let socket: SeqPacketSocket
     public let events: AsyncThrowingStream<Event, any Error>
-    private let slots: DispatchSemaphore
+    private let slots: Slots
     private let logger: Logger
 
     /// - Parameter capacity: how many frames may wait for the consumer before reading stops.
     public init(socket: SeqPacketSocket, capacity: Int = 64, logger: Logger) {
         self.socket = socket
         self.logger = logger
-        let slots = DispatchSemaphore(value: capacity)
+        let slots = Slots(capacity)
         self.slots = slots
         let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
         self.events = stream
@@ -61,5 +61,28 @@ public final class SimLinkConnection: Sendable {
         socket.shutdown()
         // Free a slot so a reader waiting for space sees the shutdown.
         slots.signal()
+    }
+}
+
+/// A counting semaphore the reader thread waits on. (DispatchSemaphore traps when released below its
+/// starting value, which a link closed mid-flow does.)
+final class Slots: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var free: Int
+
+    init(_ capacity: Int) { free = capacity }
+
+    func wait() {
+        condition.lock()
+        while free <= 0 { condition.wait() }
+        free -= 1
+        condition.unlock()
+    }
+
+    func signal() {
+        condition.lock()
+        free += 1
+        condition.signal()
+        condition.unlock()
     }
 }

@@ -8,11 +8,14 @@ public struct SimulatorServer: Sendable {
     public let scenario: Scenario
     public let path: String
     public let logger: Logger
+    /// The device clocks' reading at the start (scenario times are relative to it).
+    public let start: Date
 
-    public init(scenario: Scenario, path: String, logger: Logger) {
+    public init(scenario: Scenario, path: String, logger: Logger, start: Date = Date()) {
         self.scenario = scenario
         self.path = path
         self.logger = logger
+        self.start = start
     }
 
     public struct Summary: Sendable {
@@ -26,7 +29,7 @@ public struct SimulatorServer: Sendable {
         let listener = try SeqPacketListener(path: path)
         logger.info("firmware-sim listening", metadata: ["sim.socket": "\(path)", "sim.scenario": "\(scenario.name)"])
         ready?()
-        var core = SimulatorCore(scenario: scenario, now: Date())
+        var core = SimulatorCore(scenario: scenario, now: start)
         var served = 0
         while served < maxHubs && !core.allFinished {
             let socket = try listener.accept()

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import VitalsCore
+@testable import VitalsProfiles
+import VitalsWire
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct ProfileCatalogueTests {
+    @Test func shippedProfilesLoadAndMatch() throws {
+        let c = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        #expect(c.profiles.count >= 5)
+        let cuff = AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: "OV-SIM-BP-01")
+        #expect(c.match(advertisement: cuff, transport: .simBLE)?.id == "sim-bp-cuff")
+        #expect(c.match(advertisement: cuff, transport: .simBLE)?.grade == .medical)
+        // A real radio never matches a simulated profile; an unknown cuff falls back to the generic, unverified one.
+        #expect(c.match(advertisement: cuff, transport: .ble)?.id == "generic-bls")
+        #expect(c.match(advertisement: cuff, transport: .ble)?.grade == .unverified)
+        let wrist = AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: "OV-SIM-WRIST-1")
+        #expect(c.match(advertisement: wrist, transport: .simBLE)?.grade == .consumer)
+        let nothing = AdvertisingData(services: [BluetoothUUID(0x180D)], localName: "HR")
+        #expect(c.match(advertisement: nothing, transport: .ble) == nil)
+    }
+
+    func refuse(_ json: String) -> ProfileError? {
+        do {
+            _ = try ProfileCatalogue.parse(Data(json.utf8), file: "bad.json")
+            return nil
+        } catch { return error }
+    }
+
+    static let good = """
+        {"id":"x","manufacturer":"M","model":"X","kind":"glucose-meter","transport":"ble","recognise":{"serviceUUIDs":["1808"]},"protocol":"gls","site":"finger","intendedUse":"home"
+        """
+
+    @Test func badFilesAreRefusedWithFileAndField() {
+        #expect(refuse(Self.good + "}") == nil)
+        #expect(refuse(Self.good + ",\"colour\":\"red\"}")?.field == "colour")
+        #expect(refuse(Self.good.replacingOccurrences(of: "\"glucose-meter\"", with: "\"toaster\"") + "}")?.field == "kind")
+        #expect(refuse(Self.good.replacingOccurrences(of: "\"1808\"", with: "\"zz\"") + "}")?.field == "recognise.serviceUUIDs[0]")
+        #expect(refuse(Self.good.replacingOccurrences(of: "\"protocol\":\"gls\",", with: "") + "}")?.field == "protocol")
+        #expect(refuse(Self.good + ",\"declaredGrade\":\"medical\"}")?.field == "declaredGrade")
+        #expect(refuse(Self.good + ",\"regulatory\":[{\"type\":\"fda-510k\",\"reference\":\"K000000\",\"source\":\"\"}]}")?.field == "regulatory[0].source")
+        let syntax = refuse("{\n\"id\": \n}")
+        #expect(syntax?.file == "bad.json")
+        #expect(syntax?.reason.contains("JSON") == true)
+    }
+
+    @Test func gradeRule() throws {
+        func grade(_ extra: String) throws -> DeviceGrade { try ProfileCatalogue.parse(Data((Self.good + extra + "}").utf8), file: "f").grade }
+        let reg = ",\"regulatory\":[{\"type\":\"fda-510k\",\"reference\":\"K1\",\"source\":\"https://example.org\"}]"
+        let val = ",\"validation\":[{\"type\":\"iso-15197\",\"reference\":\"paper\",\"source\":\"https://example.org\"}]"
+        #expect(try grade("") == .unverified)
+        #expect(try grade(reg) == .medicalUnvalidated)
+        #expect(try grade(reg + val) == .medical)
+        #expect(try grade(val) == .unverified)
+        #expect(try ProfileCatalogue.parse(Data((Self.good.replacingOccurrences(of: "\"home\"", with: "\"wellness\"") + reg + val + "}").utf8), file: "f").grade == .consumer)
+    }
+
+    @Test func checkReportsEveryBadFileAndDuplicateIDs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data((Self.good + "}").utf8).write(to: dir.appendingPathComponent("a.json"))
+        try Data((Self.good + "}").utf8).write(to: dir.appendingPathComponent("b.json"))
+        try Data("{".utf8).write(to: dir.appendingPathComponent("c.json"))
+        let (ok, errors) = ProfileCatalogue.check(directory: dir)
+        #expect(ok.count == 1)
+        #expect(errors.count == 2)
+        #expect(errors.contains { $0.file.hasSuffix("b.json") && $0.field == "id" })
+        #expect(errors.contains { $0.file.hasSuffix("c.json") })
+        #expect(throws: ProfileError.self) { try ProfileCatalogue.load(directory: dir) }
+    }
+}

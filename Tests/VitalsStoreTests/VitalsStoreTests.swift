@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import Testing
+import VitalsCore
+@testable import VitalsStore
+
+func tempDB() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path }
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+func bpReading(_ sys: Double, _ dia: Double, key second: Int, device: String = "C0:FF:EE:00:01:01") -> Reading {
+    let wire = { (v: Double) in WireValue(encoding: "sfloat", bits: UInt64(v), unit: "mmHg") }
+    return Reading(
+        subject: SubjectID("alice"), device: DeviceIdentity(transport: .simBLE, address: device, profileID: "sim-bp-cuff"), kind: .bloodPressure,
+        observations: [
+            Observation(metric: .systolic, value: sys, unit: .millimetreOfMercury, wire: wire(sys)),
+            Observation(metric: .diastolic, value: dia, unit: .millimetreOfMercury, wire: wire(dia)),
+            Observation(metric: .meanArterialPressure, value: nil, state: .notANumber, unit: .millimetreOfMercury, wire: WireValue(encoding: "sfloat", bits: 0x07FF, unit: "mmHg")),
+        ],
+        effectiveTime: Date(timeIntervalSince1970: 1_700_000_000 + Double(second)),
+        deviceTime: DeviceTime(year: 2023, month: 11, day: 14, hour: 22, minute: 13, second: second), receivedTime: Date(timeIntervalSince1970: 1_700_000_100),
+        sequence: nil, flags: [.irregularPulse], grade: .medical, raw: RawFrame(source: "2A35", bytes: [0x00, 0x01]))
+}
+
+struct VitalsStoreTests {
+    @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
+        let path = tempDB()
+        let store = try VitalsStore(path: path, logger: quiet)
+        #expect(try await store.schemaVersion() == 1)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        _ = try await store.record([bpReading(120, 80, key: 1)])
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        let walMode = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.posixPermissions] as? Int
+        #expect(walMode == 0o600)
+    }
+
+    @Test func replayedReadingIsIgnoredAndCounted() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        let first = try await store.record([bpReading(120, 80, key: 1), bpReading(186, 124, key: 2)])
+        #expect(first.allSatisfy { if case .inserted = $0 { true } else { false } })
+        let again = try await store.record([bpReading(120, 80, key: 1), bpReading(130, 85, key: 3)])
+        #expect(again[0] == .duplicate)
+        if case .inserted = again[1] {} else { Issue.record("new reading not inserted") }
+        let rows = try await store.readings()
+        #expect(rows.count == 3)
+        #expect(rows[0].observations.map(\.mdc) == [150_021, 150_022, 150_023])
+        #expect(rows[0].observations[2].value == nil && rows[0].observations[2].state == "nan")
+        #expect(rows[0].observations[0].wire == "sfloat:0x0078 mmHg")
+        #expect(rows[0].flags == ["bp.irregular-pulse"])
+        #expect(rows[0].rawHex == "0001")
+        let counts = try await store.counts()
+        #expect(counts["outbox"] == 3)
+        #expect(counts["devices"] == 1)
+    }
+
+    @Test func dataSurvivesReopening() async throws {
+        let path = tempDB()
+        do {
+            let store = try VitalsStore(path: path, logger: quiet)
+            _ = try await store.record([bpReading(120, 80, key: 1)])
+        }
+        let reopened = try VitalsStore(path: path, logger: quiet)
+        #expect(try await reopened.readings().count == 1)
+        #expect(try await reopened.schemaVersion() == 1)
+    }
+
+    @Test func schemaRefusesWhatTheModelWouldNot() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        _ = try await store.record([bpReading(120, 80, key: 1)])
+        // A unit outside UCUM's list, a number with a NaN state, a reading for an unknown device: all refused.
+        await #expect(throws: StoreError.self) { try await store.unsafeExecute("INSERT INTO observations VALUES (1, 999, 5, 'x', NULL, 1.0, 'number', 'mmHg', 'sfloat', 1, 'mmHg')") }
+        await #expect(throws: StoreError.self) { try await store.unsafeExecute("INSERT INTO observations VALUES (1, 998, 6, 'x', NULL, 1.0, 'nan', 'mm[Hg]', 'sfloat', 1, 'mmHg')") }
+        await #expect(throws: StoreError.self) { try await store.unsafeExecute("INSERT INTO readings (device_id, subject_id, kind, natural_key, effective_at, received_at, grade, raw_frame_id) VALUES ('nope', 'alice', 'glucose', 'k', 0, 0, 'medical', 1)") }
+        await #expect(throws: StoreError.self) { try await store.unsafeExecute("UPDATE devices SET grade = 'excellent'") }
+    }
+
+    @Test func newerSchemaIsRefused() async throws {
+        let path = tempDB()
+        let store = try VitalsStore(path: path, logger: quiet)
+        try await store.unsafeExecute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')")
+        #expect { try VitalsStore(path: path, logger: quiet) } throws: { "\($0)".contains("newer than this build") }
+    }
+
+    @Test func alertsAreIdempotentAndLinkedToTheirReading() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        let r = bpReading(186, 124, key: 2)
+        _ = try await store.record([r])
+        let a = Alert(id: "bp.crisis/1", ruleID: "bp.crisis", subject: r.subject, device: r.device.id, severity: .critical, message: "m", citation: "c", raisedAt: Date(), effectiveTime: r.effectiveTime, evidenceKey: Alert.evidenceKey(for: r))
+        #expect(try await store.record(alerts: [a]) == [true])
+        #expect(try await store.record(alerts: [a]) == [false])
+        #expect(try await store.alerts().map(\.id) == ["bp.crisis/1"])
+        #expect(try await store.alerts(subject: "bob").isEmpty)
+    }
+
+    @Test func lastSequenceAndRejectedFrames() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        var g = bpReading(0, 0, key: 0)
+        g.kind = .glucose
+        g.observations = [Observation(metric: .glucoseCapillaryWholeBlood, value: 95, unit: .milligramPerDecilitre, wire: WireValue(encoding: "sfloat", bits: 0xB05F, unit: "kg/L"))]
+        g.sequence = 41
+        #expect(try await store.lastSequence(device: g.device.id) == nil)
+        _ = try await store.record([g])
+        #expect(try await store.lastSequence(device: g.device.id) == 41)
+        try await store.record(rejectedFrame: [0x0B, 0x07], source: "2A18", device: g.device, grade: .medical, received: Date(), error: "truncated")
+        let rejected = try await store.rejectedFrames()
+        #expect(rejected.count == 1 && rejected[0].hex == "0B07" && rejected[0].error == "truncated")
+    }
+
+    @Test func waveformBlocksRoundTrip() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:03:01", profileID: nil)
+        let a = SampleBlock(subject: SubjectID("alice"), device: device, lead: .ecgLeadII, startTime: Date(timeIntervalSince1970: 10), sampleRate: 130, gain: 1000, baseline: 0, unit: .millivolt, samples: [1, -2, 3, Int32.min, Int32.max])
+        var b = a
+        b.startTime = Date(timeIntervalSince1970: 11)
+        b.samples = [7, 8]
+        #expect(try await store.record(block: b))
+        #expect(try await store.record(block: a))
+        #expect(try await store.record(block: a) == false)
+        #expect(try await store.waveformSamples(device: device.id, lead: .ecgLeadII) == [1, -2, 3, Int32.min, Int32.max, 7, 8])
+    }
+}

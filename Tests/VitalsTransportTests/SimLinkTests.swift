@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Testing
+import VitalsTransport
+import VitalsTransportLinux
+import VitalsWire
+
+struct SimLinkTests {
+    func tempSocket() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString.prefix(8)).sock").path }
+
+    @Test func seqPacketKeepsFrameBoundariesAndIsPrivate() throws {
+        let path = tempSocket()
+        let listener = try SeqPacketListener(path: path)
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "socket must be reachable by its owner only")
+        let client = try SeqPacketSocket.connect(path: path)
+        let server = try listener.accept()
+        try client.send([1, 2, 3])
+        try client.send([4])
+        #expect(try server.receive() == [1, 2, 3])
+        #expect(try server.receive() == [4])
+        client.shutdown()
+        #expect(try server.receive() == nil, "the peer's close reads as the end")
+    }
+
+    @Test func connectionDeliversFramesAndReportsMalformedOnesWithoutStopping() async throws {
+        let path = tempSocket()
+        let listener = try SeqPacketListener(path: path)
+        let client = try SeqPacketSocket.connect(path: path)
+        let server = try listener.accept()
+        let conn = SimLinkConnection(socket: server, capacity: 2, logger: Logger(label: "t"))
+        try client.send(SimFrame.scanStart.encoded())
+        try client.send([0x99, 0x00])
+        try client.send(SimFrame.disconnect(link: 0x40, reason: 0x13).encoded())
+        client.shutdown()
+        var got: [String] = []
+        for try await e in conn.events {
+            conn.consumed()
+            switch e {
+            case .frame(let f): got.append("\(f)")
+            case .malformed(let err, let bytes):
+                got.append("malformed:\(err.field)")
+                #expect(bytes == [0x99, 0x00])
+            }
+        }
+        #expect(got == ["scanStart", "malformed:Frame Type", "disconnect(link: 64, reason: 19)"])
+    }
+
+    @Test func connectToMissingSocketNamesThePath() {
+        #expect { try SeqPacketSocket.connect(path: "/nonexistent/openvitals.sock") } throws: { e in
+            "\(e)".contains("/nonexistent/openvitals.sock") && "\(e)".contains("connect")
+        }
+    }
+
+    @Test func hostLibrariesAnswer() {
+        #expect(HostLibraries.libusbVersion().hasPrefix("1."))
+        #expect(HostLibraries.normaliseBluetoothAddress("c0:ff:ee:00:00:01") == "C0:FF:EE:00:00:01")
+        #expect(HostLibraries.normaliseBluetoothAddress("nonsense") == nil)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import VitalsAnalytics
+import VitalsCore
+import VitalsProfiles
+import VitalsValidation
+
+let profilesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("device-profiles")
+
+func bp(_ sys: Double, _ dia: Double, profile: String?) -> Reading {
+    let w = WireValue(encoding: "sfloat", bits: 0, unit: "mmHg")
+    return Reading(
+        subject: SubjectID("s"), device: DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:01:01", profileID: profile), kind: .bloodPressure,
+        observations: [Observation(metric: .systolic, value: sys, unit: .millimetreOfMercury, wire: w), Observation(metric: .diastolic, value: dia, unit: .millimetreOfMercury, wire: w)],
+        effectiveTime: Date(timeIntervalSince1970: 100), deviceTime: nil, receivedTime: Date(timeIntervalSince1970: 100), sequence: nil, raw: RawFrame(source: "2A35", bytes: []))
+}
+
+func glucose(_ mgdl: Double, flags: Set<QualityFlag> = []) -> Reading {
+    Reading(
+        subject: SubjectID("s"), device: DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:02:01", profileID: "sim-glucose-meter"), kind: .glucose,
+        observations: [Observation(metric: .glucoseCapillaryWholeBlood, value: mgdl, unit: .milligramPerDecilitre, wire: WireValue(encoding: "sfloat", bits: 0, unit: "kg/L"))],
+        effectiveTime: Date(timeIntervalSince1970: 100), deviceTime: nil, receivedTime: Date(timeIntervalSince1970: 100), sequence: 3, flags: flags, raw: RawFrame(source: "2A18", bytes: []))
+}
+
+struct ValidationAndRulesTests {
+    let validator: ReadingValidator
+    let rules = AlertRules()
+    let now = Date(timeIntervalSince1970: 200)
+
+    init() throws { validator = ReadingValidator(catalogue: try ProfileCatalogue.load(directory: profilesDir)) }
+
+    @Test func gradeComesFromTheProfileAndUnknownDevicesAreNeverMedical() {
+        #expect(validator.validate(bp(120, 80, profile: "sim-bp-cuff")).grade == .medical)
+        #expect(validator.validate(bp(120, 80, profile: "sim-wrist-bp")).grade == .consumer)
+        let unknown = validator.validate(bp(120, 80, profile: nil))
+        #expect(unknown.grade == .unverified)
+        #expect(unknown.flags.contains(.unknownDevice))
+        #expect(validator.validate(bp(120, 80, profile: "no-such-profile")).grade == .unverified)
+    }
+
+    @Test func implausibleValuesAreFlaggedNotDropped() {
+        #expect(validator.validate(bp(80, 120, profile: "sim-bp-cuff")).flags.contains(.systolicNotAboveDiastolic))
+        #expect(validator.validate(bp(320, 80, profile: "sim-bp-cuff")).flags.contains(.implausible))
+        #expect(validator.validate(bp(120, 80, profile: "sim-bp-cuff")).flags.isEmpty)
+        #expect(validator.validate(glucose(5)).flags.contains(.implausible))
+    }
+
+    @Test(arguments: [(180.0, 120.0, false), (181, 80, true), (150, 121, true), (181, 121, true), (120, 80, false)])
+    func hypertensiveCrisisThresholds(sys: Double, dia: Double, alerts: Bool) {
+        let a = rules.evaluate(validator.validate(bp(sys, dia, profile: "sim-bp-cuff")), now: now)
+        #expect(a.isEmpty == !alerts)
+        if alerts {
+            #expect(a.first?.severity == .critical)
+            #expect(a.first?.ruleID == "bp.hypertensive-crisis")
+        }
+    }
+
+    @Test func crisisFromConsumerDeviceIsAdvisoryAndSaysToConfirm() {
+        let a = rules.evaluate(validator.validate(bp(186, 124, profile: "sim-wrist-bp")), now: now)
+        #expect(a.count == 1)
+        #expect(a.first?.severity == .advisory)
+        #expect(a.first?.message.contains("confirm with a validated device") == true)
+        let unknown = rules.evaluate(validator.validate(bp(186, 124, profile: nil)), now: now)
+        #expect(unknown.first?.severity == .advisory)
+    }
+
+    @Test(arguments: [(53.9, "glucose.hypoglycaemia-level-2"), (48, "glucose.hypoglycaemia-level-2"), (54, "glucose.hypoglycaemia-level-1"), (69, "glucose.hypoglycaemia-level-1")])
+    func hypoglycaemiaLevels(mgdl: Double, rule: String) {
+        let a = rules.evaluate(validator.validate(glucose(mgdl)), now: now)
+        #expect(a.map(\.ruleID) == [rule])
+        #expect(a.first?.severity == (rule.hasSuffix("2") ? .critical : .urgent))
+    }
+
+    @Test func noAlertAtSeventyOrForControlSolution() {
+        #expect(rules.evaluate(validator.validate(glucose(70)), now: now).isEmpty)
+        #expect(rules.evaluate(validator.validate(glucose(40, flags: [.controlSolution])), now: now).isEmpty)
+    }
+
+    @Test func alertIdsAreStableForTheSameEvidence() {
+        let r = validator.validate(glucose(40))
+        #expect(rules.evaluate(r, now: now).map(\.id) == rules.evaluate(r, now: now.addingTimeInterval(60)).map(\.id))
+    }
+}
