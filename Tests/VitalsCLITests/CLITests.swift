@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+/// Runs the built `vitals` and `firmware-sim` executables as a user would.
+enum CLI {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func binary(_ name: String) throws -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+        let candidates = [beside, repoRoot.appendingPathComponent(".build/debug/\(name)")]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CLIError(message: "\(name) is not built (looked in \(candidates.map(\.path)))")
+        }
+        return found
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ name: String, _ args: [String], cwd: URL = repoRoot) throws -> Result {
+        let p = Process()
+        p.executableURL = try binary(name)
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+}
+
+struct DecodeCommandTests {
+    @Test func bloodPressureMeasurementAsJSON() throws {
+        let r = try CLI.run("vitals", ["decode", "--uuid", "2A35", "--hex", "1E 7800 5000 A5F3 E907 03 0E 09 1A 35 4800 01 0C00"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try CLI.json(r.stdout) as? [String: Any])
+        #expect(o["systolic"] as? Double == 120)
+        #expect(o["diastolic"] as? Double == 80)
+        #expect(o["meanArterialPressure"] as? Double == 93.3)
+        #expect(o["unit"] as? String == "mm[Hg]")
+        #expect(o["timeStamp"] as? String == "2025-03-14T09:26:53")
+        #expect(o["pulseRate"] as? Double == 72)
+        let status = try #require(o["measurementStatus"] as? [String: Any])
+        #expect(status["set"] as? [String] == ["Irregular pulse detected", "Pulse rate exceeds upper limit"])
+        #expect(status["pulseRateRange"] as? String == "exceedsUpperLimit")
+    }
+
+    @Test func glucoseMeasurementAsJSON() throws {
+        let r = try CLI.run("vitals", ["decode", "--uuid", "0x2A18", "--hex", "0B 0700 E907 03 0E 08 00 00 C4FF 5FB0 11 0100"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try CLI.json(r.stdout) as? [String: Any])
+        #expect(o["sequenceNumber"] as? Int == 7)
+        #expect(o["glucoseConcentration"] as? Double == 0.00095)
+        #expect((o["glucoseConventional"] as? [String: Any])?["value"] as? Double == 95)
+        #expect(o["type"] as? String == "Capillary Whole blood")
+        #expect(o["sampleLocation"] as? String == "Finger")
+        #expect(o["timeOffset"] as? Int == -60)
+        #expect((o["sensorStatusAnnunciation"] as? [String: Any])?["set"] as? [String] == ["Device battery low at time of measurement"])
+    }
+
+    @Test func specialValuesByName() throws {
+        let r = try CLI.run("vitals", ["decode", "--uuid", "2A35", "--hex", "04 FF07 0008 FE07 0208"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try CLI.json(r.stdout) as? [String: Any])
+        #expect(o["systolic"] as? String == "NaN")
+        #expect(o["diastolic"] as? String == "NRes")
+        #expect(o["meanArterialPressure"] as? String == "+INF")
+        #expect(o["pulseRate"] as? String == "-INF")
+        let reserved = try CLI.run("vitals", ["decode", "--uuid", "2A35", "--hex", "00 0108 5000 5D00"])
+        #expect((try CLI.json(reserved.stdout) as? [String: Any])?["systolic"] as? String == "reserved(0x0801)")
+    }
+
+    @Test func malformedInputExitsTwoNamingFieldAndOffset() throws {
+        let truncated = try CLI.run("vitals", ["decode", "--uuid", "2A35", "--hex", "1E 7800 50"])
+        #expect(truncated.status == 2)
+        #expect(truncated.stderr.contains("field 'Diastolic' at byte offset 3"))
+        #expect(truncated.stdout.isEmpty)
+        let glucose = try CLI.run("vitals", ["decode", "--uuid", "2A18", "--hex", "0B 0700 E907 03 0E 08 00 00 C4FF 5FB0"])
+        #expect(glucose.status == 2)
+        #expect(glucose.stderr.contains("field 'Type-Sample Location' at byte offset 14"))
+        let badHex = try CLI.run("vitals", ["decode", "--uuid", "2A35", "--hex", "7G"])
+        #expect(badHex.status == 2)
+        #expect(badHex.stderr.contains("not a hex digit"))
+        let unknown = try CLI.run("vitals", ["decode", "--uuid", "2A99", "--hex", "00"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no decoder for characteristic 2A99"))
+    }
+}
+
+struct ProfileCommandTests {
+    @Test func listAsJSONHasTheStableKeys() throws {
+        let r = try CLI.run("vitals", ["profiles", "list", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let list = try #require(try CLI.json(r.stdout) as? [[String: Any]])
+        #expect(!list.isEmpty)
+        for p in list {
+            for key in ["id", "manufacturer", "model", "kind", "transport", "grade", "site"] { #expect(p[key] is String, "\(key)") }
+        }
+        #expect(list.contains { $0["id"] as? String == "sim-bp-cuff" && $0["grade"] as? String == "medical" })
+    }
+
+    @Test func checkExitsOneWithFileAndField() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(#"{"id":"a","manufacturer":"M","model":"X","kind":"glucose-meter","transport":"ble","recognise":{"serviceUUIDs":["1808"]},"protocol":"gls","site":"knee","intendedUse":"home"}"#.utf8)
+            .write(to: dir.appendingPathComponent("bad-site.json"))
+        let r = try CLI.run("vitals", ["profiles", "check", "--profiles", dir.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad-site.json"))
+        #expect(r.stderr.contains("site"))
+        let good = try CLI.run("vitals", ["profiles", "check"])
+        #expect(good.status == 0, "\(good.stderr)")
+    }
+}
+
+struct DemoFlowTests {
+    /// What `make demo` does, checked the way a user would: firmware-sim and the hub as two processes,
+    /// then `vitals alerts --json` lists the crisis and the hypo.
+    @Test func simulatorAndHubAsProcesses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let socket = dir.appendingPathComponent("sim.sock").path
+        let db = dir.appendingPathComponent("vitals.sqlite").path
+
+        let sim = Process()
+        sim.executableURL = try CLI.binary("firmware-sim")
+        sim.arguments = ["run", "demo", "--socket", socket]
+        sim.standardOutput = Pipe()
+        try sim.run()
+        let hub = try CLI.run("vitals", ["run", "--sim", socket, "--db", db, "--exit-when-done"])
+        sim.waitUntilExit()
+        #expect(hub.status == 0, "\(hub.stderr)")
+        #expect(sim.terminationStatus == 0)
+        #expect(hub.stdout.contains("summary: 7 readings received, 7 stored"))
+        #expect(hub.stdout.contains("ALERT       CRITICAL"))
+
+        let alerts = try CLI.run("vitals", ["alerts", "--json", "--db", db])
+        #expect(alerts.status == 0)
+        let list = try #require(try CLI.json(alerts.stdout) as? [[String: Any]])
+        #expect(Set(list.compactMap { $0["ruleID"] as? String }) == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"])
+        let readings = try CLI.run("vitals", ["readings", "--json", "--db", db])
+        #expect((try CLI.json(readings.stdout) as? [Any])?.count == 7)
+        let mode = try FileManager.default.attributesOfItem(atPath: db)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func runWithoutATransportSaysSo() throws {
+        let r = try CLI.run("vitals", ["run"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--sim"))
+    }
+
+    @Test func firmwareSimListsScenariosAndRefusesUnknownOnes() throws {
+        let list = try CLI.run("firmware-sim", ["list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("demo:"))
+        let bad = try CLI.run("firmware-sim", ["run", "no-such-scenario", "--socket", "/tmp/unused.sock"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("no-such-scenario"))
+    }
+}
