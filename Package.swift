@@ -3,8 +3,9 @@ import PackageDescription
 
 // OpenVitals: medical-device readings to trustworthy, standard data and alerts.
 // Targets follow the layers in docs/ARCHITECTURE.md; arrows point inward:
-// wire formats, validation and analytics do no I/O, only transports touch the OS,
-// only the executables set up logging and metrics.
+// wire formats, validation and analytics do no I/O; only transports touch sockets and devices;
+// the store and the profile loader touch files; only the executables set up logging and metrics.
+// The package targets Linux (Glibc, BlueZ, libusb); the macOS floor only states the API level used.
 
 let strictTests: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -106,7 +107,10 @@ let package = Package(
         .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles"], swiftSettings: strictTests),
         .testTarget(
             name: "VitalsPipelineTests",
-            dependencies: ["VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", logging, metrics],
+            dependencies: [
+                "VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", logging, metrics,
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictTests
         ),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire"], swiftSettings: strictTests),

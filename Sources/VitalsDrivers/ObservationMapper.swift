@@ -55,6 +55,7 @@ public enum ObservationMapper {
             observation(.diastolic, m.diastolic, unit: .millimetreOfMercury, wireUnit: wireUnit, scale: toMmHg),
             observation(.meanArterialPressure, m.meanArterialPressure, unit: .millimetreOfMercury, wireUnit: wireUnit, scale: toMmHg),
         ]
+        // MAP is often NaN on cuffs that do not compute it; that does not void the reading, so it is not flagged.
         var values = [m.systolic, m.diastolic]
         if let p = m.pulseRate {
             obs.append(observation(.pulseRateNonInvasive, p, unit: .perMinute, wireUnit: "bpm"))

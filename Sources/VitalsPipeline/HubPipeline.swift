@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import VitalsAnalytics
 import VitalsCore
@@ -23,6 +24,7 @@ public struct HubPipeline: Sendable {
 
     public let store: VitalsStore
     public let totals = TotalsBox()
+    private let group = GroupBox()
     let services: [any Service]
     let logger: Logger
 
@@ -56,6 +58,32 @@ public struct HubPipeline: Sendable {
         var config = ServiceGroupConfiguration(services: configs, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: config)
+        if self.group.set(group) { await group.triggerGracefulShutdown() }
         try await group.run()
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM does: the transport stops, every stage drains.
+    public func shutdown() async {
+        if let g = group.requestShutdown() { await g.triggerGracefulShutdown() }
+    }
+}
+
+/// The running service group, so `shutdown()` can reach it (and a shutdown asked for before the start is kept).
+final class GroupBox: Sendable {
+    private let state = Mutex<(group: ServiceGroup?, shutdownRequested: Bool)>((nil, false))
+
+    /// Records the group; true if a shutdown was already requested.
+    func set(_ g: ServiceGroup) -> Bool {
+        state.withLock { s in
+            s.group = g
+            return s.shutdownRequested
+        }
+    }
+
+    func requestShutdown() -> ServiceGroup? {
+        state.withLock { s in
+            s.shutdownRequested = true
+            return s.group
+        }
     }
 }

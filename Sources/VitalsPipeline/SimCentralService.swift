@@ -158,7 +158,9 @@ public final class SimCentralService: Service, Sendable {
             case .frame(let frame):
                 switch frame {
                 case .hello(let role, let version):
-                    logger.debug("simulator hello", metadata: ["role": "\(role)", "version": "\(version)"])
+                    guard role == .simulator, version == SimFrame.version else {
+                        throw SimLinkError(message: "the peer at \(config.socketPath) is a \(role) speaking link version \(version); this hub speaks version \(SimFrame.version) to a simulator")
+                    }
                 case .advertisement(let address, _, _, let data):
                     guard pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) else { continue }
                     let ad: AdvertisingData
@@ -217,4 +219,10 @@ public final class SimCentralService: Service, Sendable {
             }
         }
     }
+}
+
+/// The simulator link cannot be used (wrong peer or version).
+public struct SimLinkError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }

@@ -71,7 +71,7 @@ public struct RecordService: Service {
                     ack()
                 case .rejected(let device, let source, let bytes, let error, let received, let ack):
                     try await flush(&readings)
-                    try await store.record(rejectedFrame: bytes, source: source, device: device, grade: .unverified, received: received, error: error)
+                    try await store.record(rejectedFrame: bytes, source: source, device: device, received: received, error: error)
                     rejected.increment()
                     ack?()
                     await events.send(.rejected(device, source: source, error: error))

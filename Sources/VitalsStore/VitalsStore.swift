@@ -54,6 +54,19 @@ public actor VitalsStore {
     private var statements: [String: Statement] = [:]
     private var synchronous: Durability?
 
+    /// Opens an existing database for queries only: nothing is created, migrated or changed.
+    public init(readingFrom path: String, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        db = try SQLiteConnection(path: path, readOnly: true)
+        try db.execute("PRAGMA busy_timeout = 5000")
+        let version = Int(try db.prepare("SELECT max(version) FROM schema_migrations").query { $0.int(0) }.first ?? 0)
+        let known = Migrations.all.map(\.version).max() ?? 0
+        guard version == known else {
+            throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)", context: "opening \(path)")
+        }
+    }
+
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
     public init(path: String, logger: Logger) throws {
         self.path = path
@@ -132,18 +145,19 @@ public actor VitalsStore {
     static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 
-    private func upsertDevice(_ d: DeviceIdentity, grade: DeviceGrade, seen: Date) throws(StoreError) {
+    /// Adds or refreshes a device. `grade` nil keeps the grade already recorded (unverified for a new device).
+    private func upsertDevice(_ d: DeviceIdentity, grade: DeviceGrade?, seen: Date) throws(StoreError) {
         try statement("""
             INSERT INTO devices (id, transport, address, profile_id, manufacturer, model, serial, grade, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, 'unverified'), ?, ?)
             ON CONFLICT (id) DO UPDATE SET
-                profile_id = excluded.profile_id, grade = excluded.grade,
+                profile_id = coalesce(excluded.profile_id, profile_id), grade = CASE WHEN ?11 IS NULL THEN grade ELSE excluded.grade END,
                 manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model),
                 serial = coalesce(excluded.serial, serial), last_seen = max(last_seen, excluded.last_seen)
             """).run([
                 .text(d.id.rawValue), .text(d.transport.rawValue), .text(d.address), d.profileID.map { .text($0) } ?? .null,
                 d.manufacturer.map { .text($0) } ?? .null, d.model.map { .text($0) } ?? .null, d.serial.map { .text($0) } ?? .null,
-                .text(grade.rawValue), .int(Self.ms(seen)), .int(Self.ms(seen)),
+                grade.map { .text($0.rawValue) } ?? .null, .int(Self.ms(seen)), .int(Self.ms(seen)), grade.map { .text($0.rawValue) } ?? .null,
             ])
     }
 
@@ -197,9 +211,9 @@ public actor VitalsStore {
     }
 
     /// Keeps bytes that could not be decoded, with the reason, so nothing the device sent is lost.
-    public func record(rejectedFrame bytes: [UInt8], source: String, device: DeviceIdentity, grade: DeviceGrade, received: Date, error: String) throws(StoreError) {
+    public func record(rejectedFrame bytes: [UInt8], source: String, device: DeviceIdentity, received: Date, error: String) throws(StoreError) {
         try transaction(.full) { () throws(StoreError) in
-            try upsertDevice(device, grade: grade, seen: received)
+            try upsertDevice(device, grade: nil, seen: received)
             try statement("INSERT INTO raw_frames (device_id, source, received_at, bytes, decode_error) VALUES (?, ?, ?, ?, ?)")
                 .run([.text(device.id.rawValue), .text(source), .int(Self.ms(received)), .blob(bytes), .text(error)])
         }
@@ -244,7 +258,7 @@ public actor VitalsStore {
     public func record(block b: SampleBlock) throws(StoreError) -> Bool {
         try transaction(.normal) { () throws(StoreError) -> Bool in
             try ensureSubject(b.subject, at: b.startTime)
-            try upsertDevice(b.device, grade: .unverified, seen: b.startTime)
+            try upsertDevice(b.device, grade: nil, seen: b.startTime)
             var data: [UInt8] = []
             data.reserveCapacity(b.samples.count * 4)
             for s in b.samples { withUnsafeBytes(of: s.littleEndian) { data += $0 } }

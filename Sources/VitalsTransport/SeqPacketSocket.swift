@@ -22,8 +22,16 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
 /// `send` may be called from any thread; `receive` blocks and belongs to one reader thread.
 public final class SeqPacketSocket: Sendable {
     public let fd: Int32
-    /// Largest frame accepted; larger records are truncated by the kernel and reported as an error.
+    /// Largest frame accepted; a larger record is reported as `.oversized`, never passed on cut short.
     public static let maxFrame = 65_536
+
+    public enum Received: Sendable, Equatable {
+        case frame([UInt8])
+        /// A record longer than `maxFrame` (its real length); its bytes are discarded.
+        case oversized(Int)
+        /// The peer closed the connection.
+        case end
+    }
 
     init(fd: Int32) { self.fd = fd }
 
@@ -64,15 +72,28 @@ public final class SeqPacketSocket: Sendable {
         guard n == frame.count else { throw SocketError(call: "send", errno: n < 0 ? errno : EMSGSIZE, path: nil) }
     }
 
-    /// Blocks for the next frame; nil when the peer has closed.
-    public func receive() throws(SocketError) -> [UInt8]? {
+    /// Blocks for the next record.
+    public func receiveRecord() throws(SocketError) -> Received {
         var buffer = [UInt8](repeating: 0, count: Self.maxFrame)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { return Array(buffer[0..<n]) }
-            if n == 0 { return nil }
+            // MSG_TRUNC makes recv return the record's real length even when it did not fit.
+            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
+            if n > Self.maxFrame { return .oversized(n) }
+            if n > 0 { return .frame(Array(buffer[0..<n])) }
+            if n == 0 { return .end }
             if errno == EINTR { continue }
             throw SocketError(call: "recv", errno: errno, path: nil)
+        }
+    }
+
+    /// Blocks for the next frame; nil when the peer has closed. Oversized records are skipped.
+    public func receive() throws(SocketError) -> [UInt8]? {
+        while true {
+            switch try receiveRecord() {
+            case .frame(let b): return b
+            case .end: return nil
+            case .oversized: continue
+            }
         }
     }
 
@@ -88,7 +109,15 @@ public final class SeqPacketListener: Sendable {
     public init(path: String) throws(SocketError) {
         let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(call: "socket", errno: errno, path: path) }
-        unlink(path)
+        // Replace a stale socket from an earlier run, but never delete anything else at that path.
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFSOCK else {
+                _ = Glibc.close(fd)
+                throw SocketError(call: "bind (path exists and is not a socket)", errno: EEXIST, path: path)
+            }
+            unlink(path)
+        }
         var addr = try SeqPacketSocket.makeAddress(path)
         let old = umask(0o077)
         let rc = withUnsafePointer(to: &addr) {

@@ -30,9 +30,16 @@ public final class SimLinkConnection: Sendable {
             while true {
                 slots.wait()
                 do {
-                    guard let bytes = try socket.receive() else {
+                    let bytes: [UInt8]
+                    switch try socket.receiveRecord() {
+                    case .end:
                         continuation.finish()
                         return
+                    case .oversized(let n):
+                        let e = WireError(entity: SimFrame.entity, field: "frame", offset: SeqPacketSocket.maxFrame, reason: .invalidValue("a \(n)-byte record exceeds the \(SeqPacketSocket.maxFrame)-byte limit; discarded"))
+                        continuation.yield(.malformed(e, bytes: []))
+                        continue
+                    case .frame(let b): bytes = b
                     }
                     do throws(WireError) {
                         continuation.yield(.frame(try SimFrame(bytes: bytes)))

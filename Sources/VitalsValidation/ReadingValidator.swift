@@ -1,13 +1,13 @@
 import VitalsCore
 import VitalsProfiles
 
-/// Physiological plausibility ranges (engineering convention and device display ranges; see
-/// docs/ARCHITECTURE.md "Validation" and ../shared/docs/analytics.md §1).
+/// Physiological plausibility ranges: engineering convention and typical device display ranges
+/// (see docs/ARCHITECTURE.md, "Validation"). Values outside are flagged, never dropped.
 public enum PlausibleRange {
     public static let systolic: ClosedRange<Double> = 50...300
     public static let diastolic: ClosedRange<Double> = 20...200
     public static let pulse: ClosedRange<Double> = 25...250
-    /// mg/dL. Meters report 10–600 at most; anything outside is not a blood glucose.
+    /// mg/dL. Meters display up to about 600; beyond 1000 no reading is a blood glucose.
     public static let glucose: ClosedRange<Double> = 10...1000
 }
 

@@ -13,7 +13,7 @@ struct Readings: AsyncParsableCommand {
 
     func run() async throws {
         guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
-        let store = try VitalsStore(path: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try VitalsStore(readingFrom: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
         let rows = try await store.readings(subject: subject)
         if json { return try printJSON(rows) }
         for r in rows {
@@ -31,7 +31,7 @@ struct Alerts: AsyncParsableCommand {
 
     func run() async throws {
         guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
-        let store = try VitalsStore(path: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try VitalsStore(readingFrom: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
         let alerts = try await store.alerts(subject: subject)
         if json { return try printJSON(alerts) }
         if alerts.isEmpty { print("no alerts") }

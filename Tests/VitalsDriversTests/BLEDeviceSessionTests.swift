@@ -134,3 +134,25 @@ struct BLEDeviceSessionTests {
         #expect(why.contains("30 s"))
     }
 }
+
+struct SimulatorCoreTests {
+    @Test func aHubThatVanishesFreesItsDevicesForTheNext() throws {
+        var core = SimulatorCore(scenario: try Scenario.load("quiet"), now: Date())
+        let addr = BLEAddress(string: "C0:FF:EE:00:01:02")!
+        #expect(core.receive(.scanStart).count == 1)
+        guard case .connected? = core.receive(.connectRequest(address: addr)).first else { Issue.record("no connection"); return }
+        // Busy while connected: no advertisement, a second connection is refused.
+        #expect(core.receive(.scanStart).isEmpty)
+        core.hubDisconnected()
+        let ads = core.receive(.scanStart)
+        #expect(ads.count == 1)
+        if case .advertisement(let a, _, _, _)? = ads.first { #expect(a == addr) }
+    }
+
+    @Test func scenarioStatusNamesAreChecked() {
+        let json = #"{"name":"x","devices":[{"type":"bp-cuff","name":"N","address":"C0:FF:EE:00:00:01","readings":[{"systolic":120,"diastolic":80,"status":["wobbly"]}]}]}"#
+        #expect { try Scenario.parse(Data(json.utf8), source: "s.json") } throws: { "\($0)".contains("devices[0].readings[0].status 'wobbly'") }
+        let missing = #"{"name":"x","devices":[{"type":"bp-cuff","name":"N","address":"C0:FF:EE:00:00:01","readings":[{"systolic":120}]}]}"#
+        #expect { try Scenario.parse(Data(missing.utf8), source: "s.json") } throws: { "\($0)".contains("devices[0].readings[0].diastolic") }
+    }
+}

@@ -101,7 +101,7 @@ struct VitalsStoreTests {
         #expect(try await store.lastSequence(device: g.device.id) == nil)
         _ = try await store.record([g])
         #expect(try await store.lastSequence(device: g.device.id) == 41)
-        try await store.record(rejectedFrame: [0x0B, 0x07], source: "2A18", device: g.device, grade: .medical, received: Date(), error: "truncated")
+        try await store.record(rejectedFrame: [0x0B, 0x07], source: "2A18", device: g.device, received: Date(), error: "truncated")
         let rejected = try await store.rejectedFrames()
         #expect(rejected.count == 1 && rejected[0].hex == "0B07" && rejected[0].error == "truncated")
     }

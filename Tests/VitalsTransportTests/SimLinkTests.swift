@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Testing
 import VitalsTransport
@@ -56,5 +59,40 @@ struct SimLinkTests {
         #expect(HostLibraries.libusbVersion().hasPrefix("1."))
         #expect(HostLibraries.normaliseBluetoothAddress("c0:ff:ee:00:00:01") == "C0:FF:EE:00:00:01")
         #expect(HostLibraries.normaliseBluetoothAddress("nonsense") == nil)
+    }
+}
+
+struct SimLinkLimitsTests {
+    func tempPath(_ suffix: String) -> String { FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString.prefix(8)).\(suffix)").path }
+
+    @Test func oversizedRecordIsReportedNotPassedOnCutShort() async throws {
+        let path = tempPath("sock")
+        let listener = try SeqPacketListener(path: path)
+        let client = try SeqPacketSocket.connect(path: path)
+        let conn = SimLinkConnection(socket: try listener.accept(), logger: Logger(label: "t"))
+        // Raise the send buffer so the kernel accepts one record over the frame limit.
+        var size: Int32 = 1 << 20
+        setsockopt(client.fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        try client.send([UInt8](repeating: 0x30, count: SeqPacketSocket.maxFrame + 10))
+        try client.send(SimFrame.scanStop.encoded())
+        client.shutdown()
+        var got: [String] = []
+        for try await e in conn.events {
+            conn.consumed()
+            switch e {
+            case .frame(let f): got.append("\(f)")
+            case .malformed(let err, _): got.append(err.reason.description)
+            }
+        }
+        #expect(got.count == 2)
+        #expect(got.first?.contains("exceeds the 65536-byte limit") == true)
+        #expect(got.last == "scanStop")
+    }
+
+    @Test func listenerNeverDeletesAFileThatIsNotASocket() throws {
+        let path = tempPath("txt")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SocketError.self) { try SeqPacketListener(path: path) }
+        #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
     }
 }

@@ -80,7 +80,7 @@ public struct ByteReader: Sendable {
 
     /// Throws if any byte is left over.
     public func expectEnd(after field: String) throws(WireError) {
-        if remaining > 0 { throw error(field, .trailingBytes(remaining)) }
+        if remaining > 0 { throw error("(after \(field))", .trailingBytes(remaining)) }
     }
 }
 

@@ -76,7 +76,7 @@ public enum SimFrame: Hashable, Sendable {
         }
         switch self {
         case .advertisement, .att, .usbTransfer: break
-        default: try r.expectEnd(after: "last field")
+        default: try r.expectEnd(after: "end of frame")
         }
     }
 

@@ -58,12 +58,16 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var description: String { "\(source): \(reason)" }
     }
 
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
     public static func parse(_ data: Data, source: String) throws(ScenarioError) -> Scenario {
         let s: Scenario
         do { s = try JSONDecoder().decode(Scenario.self, from: data) } catch let DecodingError.keyNotFound(k, ctx) {
-            throw ScenarioError(source: source, reason: "missing field '\((ctx.codingPath + [k]).map(\.stringValue).joined(separator: "."))'")
+            throw ScenarioError(source: source, reason: "missing field '\(path(ctx.codingPath + [k]))'")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw ScenarioError(source: source, reason: "field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
+            throw ScenarioError(source: source, reason: "field '\(path(ctx.codingPath))': \(ctx.debugDescription)")
         } catch {
             throw ScenarioError(source: source, reason: "not a valid scenario: \(error)")
         }
@@ -71,12 +75,25 @@ public struct Scenario: Codable, Sendable, Hashable {
             guard ["bp-cuff", "glucose-meter"].contains(d.type) else {
                 throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff or glucose-meter")
             }
+            for (j, r) in (d.readings ?? []).enumerated() {
+                for name in r.status ?? [] where !Self.statusNames.contains(name) {
+                    throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)].status '\(name)' is not one of \(Self.statusNames.sorted().joined(separator: ", "))")
+                }
+                if let u = r.unit, u != "mmHg", u != "kPa" {
+                    throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)].unit '\(u)' is not mmHg or kPa")
+                }
+            }
             guard BLEAddress(string: d.address) != nil else {
                 throw ScenarioError(source: source, reason: "devices[\(i)].address '\(d.address)' is not AA:BB:CC:DD:EE:FF")
             }
         }
         return s
     }
+
+    /// Blood pressure status condition names a scenario may use.
+    public static let statusNames: Set<String> = [
+        "body-movement", "cuff-too-loose", "irregular-pulse", "pulse-above-range", "pulse-below-range", "improper-position",
+    ]
 
     /// Loads a built-in scenario by name, or a JSON file by path.
     public static func load(_ nameOrPath: String) throws(ScenarioError) -> Scenario {

@@ -75,9 +75,17 @@ public struct SimulatorCore: Sendable {
         return [.scenarioEnd]
     }
 
-    /// The first frames after the hub says hello.
+    /// The first frame when a hub connects: our hello.
     public mutating func hubConnected() -> [SimFrame] {
         [.hello(role: .simulator, version: SimFrame.version)]
+    }
+
+    /// The hub went away without disconnecting its links (killed, or shut down): every link ends, as a
+    /// supervision timeout would end it on a radio, and the devices are free for the next hub.
+    public mutating func hubDisconnected() {
+        links.removeAll()
+        scanning = false
+        endSent = false
     }
 
     public mutating func receive(_ frame: SimFrame) -> [SimFrame] {

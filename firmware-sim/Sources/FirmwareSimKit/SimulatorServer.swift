@@ -35,6 +35,7 @@ public struct SimulatorServer: Sendable {
             let socket = try listener.accept()
             served += 1
             logger.info("hub connected", metadata: ["sim.hub": "\(served)"])
+            defer { core.hubDisconnected() }
             try serve(socket, core: &core)
             logger.info("hub gone", metadata: ["sim.finished": "\(core.allFinished)"])
         }
