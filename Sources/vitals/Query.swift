@@ -12,8 +12,7 @@ struct Readings: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
-        let store = try VitalsStore(readingFrom: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try database.openForReading()
         let rows = try await store.readings(subject: subject)
         if json { return try printJSON(rows) }
         for r in rows {
@@ -30,8 +29,7 @@ struct Alerts: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
-        let store = try VitalsStore(readingFrom: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try database.openForReading()
         let alerts = try await store.alerts(subject: subject)
         if json { return try printJSON(alerts) }
         if alerts.isEmpty { print("no alerts") }

@@ -38,6 +38,12 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite database file (created 0600 if missing).")
     var db: String = "vitals.sqlite"
+
+    /// Opens an existing database for queries; nothing is created or migrated.
+    func openForReading() throws -> VitalsStore {
+        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db)") }
+        return try VitalsStore(readingFrom: db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
 }
 
 struct ProfileOptions: ParsableArguments {
