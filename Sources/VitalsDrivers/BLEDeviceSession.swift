@@ -15,6 +15,8 @@ public struct BLEDeviceSession: Sendable {
         case readValue(characteristic: BluetoothUUID, value: [UInt8])
         /// Subscriptions are in place and the profile's procedure (if any) has started.
         case ready
+        /// The device says how many records the transfer will bring (for progress).
+        case recordCount(Int)
         /// The record transfer ended with this Record Access Control Point response. Confirm it (when asked)
         /// only after every record delivered before it is durable.
         case procedureComplete(RecordAccessControlPoint, needsConfirmation: Bool)
@@ -41,8 +43,10 @@ public struct BLEDeviceSession: Sendable {
     public static let transactionTimeout: Duration = .seconds(30)
 
     public let requirements: GATTRequirements
-    /// The Record Access Control Point request to write once subscribed (glucose), if any.
-    public let procedure: RecordAccessControlPoint?
+    /// Record Access Control Point requests to write, in turn, once subscribed (glucose): typically
+    /// "report number of records" then "report records".
+    public let procedures: [RecordAccessControlPoint]
+    private var nextProcedure = 0
     public private(set) var phase: Phase = .idle
     public private(set) var mtu: UInt16 = ATTExchangeMTU.defaultLEMTU
     public private(set) var services: [GATTService] = []
@@ -54,10 +58,14 @@ public struct BLEDeviceSession: Sendable {
     private var readQueue: [GATTCharacteristic] = []
     public let preferredMTU: UInt16
 
-    public init(requirements: GATTRequirements, procedure: RecordAccessControlPoint? = nil, preferredMTU: UInt16 = 247) {
+    public init(requirements: GATTRequirements, procedures: [RecordAccessControlPoint] = [], preferredMTU: UInt16 = 247) {
         self.requirements = requirements
-        self.procedure = procedure
+        self.procedures = procedures
         self.preferredMTU = preferredMTU
+    }
+
+    public init(requirements: GATTRequirements, procedure: RecordAccessControlPoint, preferredMTU: UInt16 = 247) {
+        self.init(requirements: requirements, procedures: [procedure], preferredMTU: preferredMTU)
     }
 
     public mutating func start() -> [Action] {
@@ -70,7 +78,7 @@ public struct BLEDeviceSession: Sendable {
     public mutating func transactionTimedOut() -> [Action] {
         guard let op = outstanding else { return [] }
         phase = .failed
-        return [.failed("no response to \(op) within 30 s (ATT transaction timeout)")]
+        return [.failed("no response to \(op) within the ATT transaction timeout")]
     }
 
     private mutating func request(_ pdu: ATTPDU) -> Action {
@@ -124,7 +132,16 @@ public struct BLEDeviceSession: Sendable {
         if c.uuid == RecordAccessControlPoint.uuid {
             do {
                 let rsp = try RecordAccessControlPoint(bytes: hv.value)
-                if rsp.opCode == .responseCode || rsp.opCode == .numberOfStoredRecordsResponse {
+                let confirm: [Action] = indication ? [.confirmNow] : []
+                if let n = rsp.numberOfRecords {
+                    // A count answers nothing that needs storing: confirm now and go on with the transfer.
+                    return confirm + [.recordCount(Int(n))] + writeNextProcedure()
+                }
+                if let rc = rsp.responseCodeValue {
+                    if rc.request == .reportNumberOfStoredRecords {
+                        // The meter cannot count (or has nothing): go on without progress.
+                        return confirm + writeNextProcedure()
+                    }
                     return [.procedureComplete(rsp, needsConfirmation: indication)]
                 }
             } catch {
@@ -212,7 +229,7 @@ public struct BLEDeviceSession: Sendable {
 
         case (.startingProcedure, .writeResponse):
             phase = .receiving
-            return [.ready]
+            return nextProcedure == 1 ? [.ready] : []
 
         default:
             return fail("unexpected \(pdu.opcode) in phase \(phase)")
@@ -294,14 +311,23 @@ public struct BLEDeviceSession: Sendable {
             phase = .reading(n)
             return [request(.readRequest(handle: readQueue[n].valueHandle))]
         }
-        if let procedure {
-            guard let racp = characteristics.first(where: { $0.uuid == RecordAccessControlPoint.uuid }) else {
+        if !procedures.isEmpty {
+            guard characteristics.contains(where: { $0.uuid == RecordAccessControlPoint.uuid }) else {
                 return fail("the device has no Record Access Control Point")
             }
-            phase = .startingProcedure
-            return [request(.writeRequest(ATTHandleValue(handle: racp.valueHandle, value: procedure.encoded())))]
+            return writeNextProcedure()
         }
         phase = .receiving
         return [.ready]
+    }
+
+    private mutating func writeNextProcedure() -> [Action] {
+        guard nextProcedure < procedures.count,
+            let racp = characteristics.first(where: { $0.uuid == RecordAccessControlPoint.uuid })
+        else { return [] }
+        let p = procedures[nextProcedure]
+        nextProcedure += 1
+        phase = .startingProcedure
+        return [request(.writeRequest(ATTHandleValue(handle: racp.valueHandle, value: p.encoded())))]
     }
 }

@@ -24,13 +24,12 @@ public enum ProfileDrivers {
         switch profile.protocol {
         case "bls": return BLEDeviceSession(requirements: bloodPressure)
         case "gls":
-            let request: RecordAccessControlPoint
+            // First how many records are new (for progress), then the records themselves.
             if let last = lastSequence, last < 0xFFFF {
-                request = .reportRecords(fromSequence: UInt16(last + 1))
-            } else {
-                request = .reportAllRecords()
+                let from = UInt16(last + 1)
+                return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfRecords(fromSequence: from), .reportRecords(fromSequence: from)])
             }
-            return BLEDeviceSession(requirements: glucose, procedure: request)
+            return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfAllRecords(), .reportAllRecords()])
         default: return nil
         }
     }

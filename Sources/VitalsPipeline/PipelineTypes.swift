@@ -22,6 +22,8 @@ public enum PipelineEvent: Sendable {
     case deviceConnected(DeviceIdentity, profileName: String, grade: DeviceGrade)
     case deviceDisconnected(DeviceIdentity, reason: String)
     case transferComplete(DeviceIdentity, detail: String)
+    /// Records received so far of those the device announced.
+    case transferProgress(DeviceIdentity, received: Int, expected: Int)
     case stored(Reading)
     case duplicate(Reading)
     case rejected(DeviceIdentity, source: String, error: String)

@@ -20,6 +20,8 @@ public final class SimCentralService: Service, Sendable {
         /// How long to keep trying to reach the simulator socket.
         public var connectTimeout: Duration
         public var deviceTimeZone: TimeZone
+        /// ATT transaction timeout: a request unanswered this long ends the link (Core Vol 3 Part F §3.3.3).
+        public var attTimeout: Duration = BLEDeviceSession.transactionTimeout
 
         public init(socketPath: String, subject: SubjectID, exitWhenScenarioEnds: Bool = false, connectTimeout: Duration = .seconds(10), deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.socketPath = socketPath
@@ -57,6 +59,10 @@ public final class SimCentralService: Service, Sendable {
         var device: DeviceIdentity
         var profile: DeviceProfile
         var session: BLEDeviceSession
+        /// When the outstanding request was sent.
+        var requestSentAt: ContinuousClock.Instant?
+        var expectedRecords: Int?
+        var receivedRecords = 0
     }
 
     /// An acknowledgement that sends a Handle Value Confirmation on `link`. A link gone by then is fine:
@@ -84,7 +90,17 @@ public final class SimCentralService: Service, Sendable {
         try connection.send(.hello(role: .hub, version: SimFrame.version))
         try connection.send(.scanStart)
         try await withGracefulShutdownHandler {
-            try await self.loop(connection)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // A ticker lets the loop enforce the ATT transaction timeout without a timer per request.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: min(.seconds(1), self.config.attTimeout / 4))
+                        connection.tick()
+                    }
+                }
+                try await self.loop(connection)
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             connection.close()
         }
@@ -102,11 +118,15 @@ public final class SimCentralService: Service, Sendable {
             }
         }
 
+        let clock = ContinuousClock()
+
         func perform(_ actions: [BLEDeviceSession.Action], link: UInt16) async {
             guard let l = links[link] else { return }
             for action in actions {
                 switch action {
-                case .send(let pdu): send(link, pdu)
+                case .send(let pdu):
+                    if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
+                    send(link, pdu)
                 case .measurement(let characteristic, let value, let needsConfirmation):
                     received.increment()
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(connection, link) : nil
@@ -114,6 +134,14 @@ public final class SimCentralService: Service, Sendable {
                     do {
                         if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
                             await output.send(.reading(reading, ack: ack))
+                            if let expected = links[link]?.expectedRecords, reading.sequence != nil {
+                                links[link]?.receivedRecords += 1
+                                let got = links[link]?.receivedRecords ?? 0
+                                // Progress at every tenth of the transfer, not per record.
+                                if got == expected || (got * 10 / max(expected, 1)) != ((got - 1) * 10 / max(expected, 1)) {
+                                    await output.send(.event(.transferProgress(l.device, received: got, expected: expected)))
+                                }
+                            }
                         } else {
                             ack?()
                         }
@@ -122,6 +150,10 @@ public final class SimCentralService: Service, Sendable {
                         logger.warning("measurement could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
                         await output.send(.rejected(device: l.device, source: characteristic.description, bytes: value, error: error.description, received: context.received, ack: ack))
                     }
+                case .recordCount(let n):
+                    links[link]?.expectedRecords = n
+                    links[link]?.receivedRecords = 0
+                    await output.send(.event(.transferProgress(l.device, received: 0, expected: n)))
                 case .readValue(let characteristic, _):
                     logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
                 case .ready:
@@ -150,8 +182,17 @@ public final class SimCentralService: Service, Sendable {
         }
 
         for try await event in connection.events {
-            connection.consumed()
+            if case .tick = event {} else { connection.consumed() }
             switch event {
+            case .tick:
+                for (link, l) in links {
+                    guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
+                    var session = l.session
+                    let actions = session.transactionTimedOut()
+                    links[link]?.session = session
+                    await perform(actions, link: link)
+                }
+                continue
             case .malformed(let error, _):
                 malformed.increment()
                 logger.warning("malformed frame on simulator link", metadata: ["error": "\(error)"])

@@ -11,12 +11,15 @@ public final class SimLinkConnection: Sendable {
         case frame(SimFrame)
         /// A record that is not a valid frame; the link keeps going.
         case malformed(WireError, bytes: [UInt8])
+        /// A timer tick put in by `tick()`, so the consumer can check its deadlines in the same loop.
+        case tick
     }
 
     public let socket: SeqPacketSocket
     public let events: AsyncThrowingStream<Event, any Error>
     private let slots: Slots
     private let logger: Logger
+    private let continuation: AsyncThrowingStream<Event, any Error>.Continuation
 
     /// - Parameter capacity: how many frames may wait for the consumer before reading stops.
     public init(socket: SeqPacketSocket, capacity: Int = 64, logger: Logger) {
@@ -26,6 +29,7 @@ public final class SimLinkConnection: Sendable {
         self.slots = slots
         let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
         self.events = stream
+        self.continuation = continuation
         let thread = Thread {
             while true {
                 slots.wait()
@@ -56,8 +60,11 @@ public final class SimLinkConnection: Sendable {
         thread.start()
     }
 
-    /// Call once for each event taken from `events`, to free its slot.
+    /// Call once for each frame or malformed event taken from `events`, to free its slot (ticks hold none).
     public func consumed() { slots.signal() }
+
+    /// Puts a `.tick` into `events`.
+    public func tick() { continuation.yield(.tick) }
 
     public func send(_ frame: SimFrame) throws(SocketError) {
         try socket.send(frame.encoded())

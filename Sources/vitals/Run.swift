@@ -64,6 +64,13 @@ struct ConsoleReporter: Sendable {
         return v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v)
     }
 
+    /// `[#####     ] 400/1000`
+    static func bar(_ done: Int, of total: Int) -> String {
+        let width = 20
+        let filled = total == 0 ? width : min(width, done * width / total)
+        return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(done)/\(total) records"
+    }
+
     static func describe(_ r: Reading) -> String {
         switch r.kind {
         case .bloodPressure:
@@ -88,6 +95,8 @@ struct ConsoleReporter: Sendable {
             if !quiet { print("disconnected \(d.address)  (\(reason))") }
         case .transferComplete(let d, let detail):
             if !quiet { print("transfer    \(d.address)  \(detail)") }
+        case .transferProgress(let d, let received, let expected):
+            if !quiet { print("download    \(d.address)  \(Self.bar(received, of: expected))") }
         case .stored(let r):
             if quiet { return }
             let flags = r.flags.isEmpty ? "" : "  flags: " + r.flags.sorted().map(\.rawValue).joined(separator: ", ")

@@ -11,6 +11,7 @@ struct InMemoryLink {
     var completions: [RecordAccessControlPoint] = []
     var reads: [BluetoothUUID: [UInt8]] = [:]
     var failures: [String] = []
+    var counts: [Int] = []
     var sentByHub: [ATTPDU] = []
 
     mutating func run(address: String, session: BLEDeviceSession) {
@@ -42,6 +43,7 @@ struct InMemoryLink {
                     if confirm { inbox += send(.handleValueConfirmation) }
                 case .confirmNow: inbox += send(.handleValueConfirmation)
                 case .ready: break
+                case .recordCount(let n): counts.append(n)
                 case .failed(let why): failures.append(why)
                 }
             }
@@ -86,10 +88,14 @@ struct BLEDeviceSessionTests {
 
     @Test func glucoseMeterReportsOnlyNewerRecords() throws {
         var link = InMemoryLink(core: SimulatorCore(scenario: try Scenario.load("demo"), now: now))
-        let profileSession = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedure: .reportRecords(fromSequence: 4))
+        let profileSession = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedures: [.reportNumberOfRecords(fromSequence: 4), .reportRecords(fromSequence: 4)])
         link.run(address: "C0:FF:EE:00:02:01", session: profileSession)
         #expect(link.failures.isEmpty, "\(link.failures)")
+        #expect(link.counts == [2], "the meter announced two newer records")
         #expect(try link.measurements.map { try GlucoseMeasurement(bytes: $0.1).sequenceNumber } == [4, 5])
+        // Count first, then the report: 04 03 01 04 00, then 01 03 01 04 00.
+        let racpWrites = link.sentByHub.compactMap { pdu -> [UInt8]? in if case .writeRequest(let hv) = pdu, hv.value.count == 5 { return hv.value } else { return nil } }
+        #expect(racpWrites == [[0x04, 0x03, 0x01, 0x04, 0x00], [0x01, 0x03, 0x01, 0x04, 0x00]])
     }
 
     /// Discovery driven by hand-written responses, as laid out in the Core specification.
@@ -131,7 +137,7 @@ struct BLEDeviceSessionTests {
         var s = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedure: .reportAllRecords())
         _ = s.start()
         guard case .failed(let why)? = s.transactionTimedOut().first else { Issue.record("expected failure"); return }
-        #expect(why.contains("30 s"))
+        #expect(why.contains("Exchange MTU Request") && why.contains("transaction timeout"))
     }
 }
 

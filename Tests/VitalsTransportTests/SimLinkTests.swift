@@ -44,6 +44,7 @@ struct SimLinkTests {
             case .malformed(let err, let bytes):
                 got.append("malformed:\(err.field)")
                 #expect(bytes == [0x99, 0x00])
+            case .tick: break
             }
         }
         #expect(got == ["scanStart", "malformed:Frame Type", "disconnect(link: 64, reason: 19)"])
@@ -82,6 +83,7 @@ struct SimLinkLimitsTests {
             switch e {
             case .frame(let f): got.append("\(f)")
             case .malformed(let err, _): got.append(err.reason.description)
+            case .tick: break
             }
         }
         #expect(got.count == 2)

@@ -20,6 +20,17 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var records: [GlucoseRecord]?
         /// Blood Pressure Feature / Glucose Feature bits; defaults say every condition is detected.
         public var features: Int?
+        /// Glucose meter: this many synthetic records (one every 4 hours, ending now) after `records`.
+        public var generatedRecords: Int?
+        public var faults: Faults?
+    }
+
+    /// Faults a device plays on demand.
+    public struct Faults: Codable, Sendable, Hashable {
+        /// Glucose meter: on the first transfer, drop the link after this many records.
+        public var disconnectAfterRecords: Int?
+        /// Answer no ATT request at all (the hub's transaction timeout must end the link).
+        public var ignoreRequests: Bool?
     }
 
     public struct BPReading: Codable, Sendable, Hashable {
@@ -50,6 +61,16 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var sensorStatusBits: [Int]?
         /// `kg/L` (default) or `mol/L`.
         public var unit: String?
+
+        public init(sequence: Int? = nil, mgdl: Double, minutesAgo: Double, sampleType: Int? = nil, sampleLocation: Int? = nil, sensorStatusBits: [Int]? = nil, unit: String? = nil) {
+            self.sequence = sequence
+            self.mgdl = mgdl
+            self.minutesAgo = minutesAgo
+            self.sampleType = sampleType
+            self.sampleLocation = sampleLocation
+            self.sensorStatusBits = sensorStatusBits
+            self.unit = unit
+        }
     }
 
     public struct ScenarioError: Error, CustomStringConvertible, Sendable {
@@ -109,7 +130,19 @@ public struct Scenario: Codable, Sendable, Hashable {
 
 /// Scenarios compiled into firmware-sim, so `make demo` needs no files beside the binary.
 public enum BuiltinScenarios {
-    public static let all: [String: String] = ["demo": demo, "quiet": quiet]
+    public static let all: [String: String] = ["demo": demo, "quiet": quiet, "sync-1000": sync1000]
+
+    /// A meter with 1000 stored records that drops the link at record 400 on the first transfer.
+    public static let sync1000 = """
+        {
+          "name": "sync-1000",
+          "description": "Glucose meter with 1000 stored records; the first transfer drops the link after record 400.",
+          "devices": [
+            { "type": "glucose-meter", "name": "OV-SIM-GLU-02", "address": "C0:FF:EE:00:02:02",
+              "generatedRecords": 1000, "faults": { "disconnectAfterRecords": 400 } }
+          ]
+        }
+        """
 
     /// A cuff with a normal reading and a hypertensive-crisis reading; a meter with a level-2 hypoglycaemia.
     public static let demo = """

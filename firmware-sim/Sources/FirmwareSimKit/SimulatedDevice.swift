@@ -39,6 +39,8 @@ public struct SimulatedBPCuff: SimulatedDevice {
     private let measurementHandle: UInt16
     private var awaitingConfirmation = false
     public private(set) var isFinished = false
+    /// Fault: answer nothing.
+    public var ignoreRequests = false
 
     public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F) {
         self.address = address
@@ -64,6 +66,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
         case .respond(let rsp):
             var out: [DeviceOutput] = [.send(rsp)]
@@ -105,6 +108,10 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     private var awaitingFinalConfirmation = false
     /// Whether the meter ends the link after a completed report (most meters do).
     public var disconnectAfterReport = true
+    /// Fault: on the next transfer, drop the link after this many records (then the fault is spent).
+    public var disconnectAfterRecords: Int?
+    /// Fault: answer nothing.
+    public var ignoreRequests = false
     public private(set) var isFinished = false
 
     public init(address: BLEAddress, name: String, records: [GlucoseMeasurement], features: UInt16 = 0x07FF) {
@@ -130,6 +137,7 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
         case .respond(let rsp): return [.send(rsp)]
         case .valueWritten(let h, let value):
@@ -186,7 +194,12 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
             guard gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 else {
                 return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: racpHandle, error: .cccdImproperlyConfigured)))]
             }
-            for r in selected {
+            for (i, r) in selected.enumerated() {
+                if let k = disconnectAfterRecords, i == k {
+                    disconnectAfterRecords = nil
+                    out.append(.disconnect)
+                    return out
+                }
                 out.append(.send(.handleValueNotification(ATTHandleValue(handle: measurementHandle, value: r.encoded()))))
             }
             respond(.response(to: .reportStoredRecords, selected.isEmpty ? .noRecordsFound : .success))

@@ -43,10 +43,21 @@ public struct SimulatorCore: Sendable {
                     pulseRate: r.pulse.flatMap { SFloat($0, decimals: 0) }, userID: r.userID.map { UInt8(truncatingIfNeeded: $0) },
                     status: status)
             }
-            return SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
+            var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
+            cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return cuff
         default:
             var seq = 0
-            let records = (spec.records ?? []).map { r -> GlucoseMeasurement in
+            var specs = spec.records ?? []
+            if let n = spec.generatedRecords, n > 0 {
+                // A plausible day shape: higher after meals, lower at night; one record every 4 hours.
+                specs += (0..<n).map { i in
+                    let hour = Double((i * 4) % 24)
+                    let mgdl = 95 + 45 * max(0, sin((hour - 6) / 24 * 2 * .pi)) + Double((i * 37) % 23) - 11
+                    return Scenario.GlucoseRecord(mgdl: mgdl.rounded(), minutesAgo: Double(n - 1 - i) * 240)
+                }
+            }
+            let records = specs.map { r -> GlucoseMeasurement in
                 seq = r.sequence ?? (seq + 1)
                 let molar = r.unit == "mol/L"
                 let conc = molar ? SFloat(r.mgdl / 18.016 / 1000, decimals: 5) : SFloat(r.mgdl / 100_000, decimals: 7)
@@ -56,7 +67,10 @@ public struct SimulatorCore: Sendable {
                     sampleType: .init(rawValue: UInt8(r.sampleType ?? 1)), sampleLocation: .init(rawValue: UInt8(r.sampleLocation ?? 1)),
                     sensorStatus: r.sensorStatusBits.map { bits in .init(rawValue: bits.reduce(0) { $0 | (1 << UInt16($1)) }) })
             }
-            return SimulatedGlucoseMeter(address: address, name: spec.name, records: records, features: UInt16(spec.features ?? 0x07FF))
+            var meter = SimulatedGlucoseMeter(address: address, name: spec.name, records: records, features: UInt16(spec.features ?? 0x07FF))
+            meter.disconnectAfterRecords = spec.faults?.disconnectAfterRecords
+            meter.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return meter
         }
     }
 
