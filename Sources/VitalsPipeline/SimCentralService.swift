@@ -109,6 +109,9 @@ public final class SimCentralService: Service, Sendable {
 
     func loop(_ connection: SimLinkConnection) async throws {
         var links: [UInt16: Link] = [:]
+        // The highest record sequence handed to the pipeline per device in this run: on a quick reconnect the
+        // store may not have committed it yet, and the meter still holds anything a crash would lose.
+        var handedOff: [DeviceID: UInt32] = [:]
         var pending: [BLEAddress: DeviceProfile] = [:]
         let transport = TransportKind.simBLE
 
@@ -134,6 +137,7 @@ public final class SimCentralService: Service, Sendable {
                     do {
                         if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
                             await output.send(.reading(reading, ack: ack))
+                            if let seq = reading.sequence { handedOff[l.device.id] = max(handedOff[l.device.id] ?? 0, seq) }
                             if let expected = links[link]?.expectedRecords, reading.sequence != nil {
                                 links[link]?.receivedRecords += 1
                                 let got = links[link]?.receivedRecords ?? 0
@@ -221,7 +225,8 @@ public final class SimCentralService: Service, Sendable {
                         continue
                     }
                     let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
-                    let last = try await store.lastSequence(device: device.id)
+                    let stored = try await store.lastSequence(device: device.id)
+                    let last = [stored, handedOff[device.id]].compactMap { $0 }.max()
                     guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
                         try connection.send(.disconnect(link: link, reason: 0x16))
                         continue
