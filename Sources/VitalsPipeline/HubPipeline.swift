@@ -14,9 +14,9 @@ import VitalsValidation
 /// bounded channels. SIGINT/SIGTERM stop the transport first; every later stage drains what it was handed.
 public struct HubPipeline: Sendable {
     public struct Configuration: Sendable {
-        public var central: SimCentralService.Configuration
+        public var central: BLECentralService.Configuration
         public var channelCapacity: Int
-        public init(central: SimCentralService.Configuration, channelCapacity: Int = 64) {
+        public init(central: BLECentralService.Configuration, channelCapacity: Int = 64) {
             self.central = central
             self.channelCapacity = channelCapacity
         }
@@ -29,7 +29,7 @@ public struct HubPipeline: Sendable {
     let logger: Logger
 
     public init(
-        configuration: Configuration, catalogue: ProfileCatalogue, store: VitalsStore, logger: Logger,
+        configuration: Configuration, radio: @escaping BLECentralService.RadioFactory, catalogue: ProfileCatalogue, store: VitalsStore, logger: Logger,
         metrics: any MetricsFactory = MetricsSystem.factory, now: @escaping @Sendable () -> Date = { Date() },
         sink: @escaping @Sendable (PipelineEvent) async -> Void
     ) {
@@ -40,7 +40,7 @@ public struct HubPipeline: Sendable {
         let events = BoundedChannel<PipelineEvent>(capacity: cap)
         self.store = store
         self.logger = logger
-        let central = SimCentralService(config: configuration.central, catalogue: catalogue, store: store, output: decoded, logger: logger, metrics: metrics, now: now)
+        let central = BLECentralService(config: configuration.central, radio: radio, catalogue: catalogue, store: store, output: decoded, logger: logger, metrics: metrics, now: now)
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
         let analytics = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now)

@@ -183,6 +183,6 @@ extension ValidationService: CustomStringConvertible { public var description: S
 extension RecordService: CustomStringConvertible { public var description: String { "RecordService" } }
 extension AnalyticsService: CustomStringConvertible { public var description: String { "AnalyticsService" } }
 extension ReporterService: CustomStringConvertible { public var description: String { "ReporterService" } }
-extension SimCentralService: CustomStringConvertible { public var description: String { "SimCentralService(\(config.socketPath))" } }
+extension BLECentralService: CustomStringConvertible { public var description: String { "BLECentralService" } }
 extension BoundedChannel: CustomStringConvertible { public var description: String { "BoundedChannel(capacity: \(capacity))" } }
 extension TotalsBox: CustomStringConvertible { public var description: String { "TotalsBox" } }

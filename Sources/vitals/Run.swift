@@ -38,7 +38,8 @@ struct Run: AsyncParsableCommand {
         let store = try VitalsStore(path: database.db, logger: logger)
         let console = ConsoleReporter(quiet: quiet)
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(socketPath: sim!, subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)),
+            configuration: .init(central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)),
+            radio: { [sim] in try await SimRadio.connect(path: sim!, timeout: .seconds(10), logger: logger) },
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }
         try await pipeline.run()

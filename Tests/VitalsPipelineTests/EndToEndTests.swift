@@ -8,9 +8,15 @@ import VitalsCore
 @testable import VitalsPipeline
 import VitalsProfiles
 import VitalsStore
+import VitalsTransport
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// The hub's radio over the simulator link at `path`.
+func simRadio(_ path: String) -> BLECentralService.RadioFactory {
+    { try await SimRadio.connect(path: path, timeout: .seconds(10), logger: quiet) }
+}
 
 /// Serves a scenario on a background thread, as firmware-sim does, and reports when it is done.
 final class SimThread: Sendable {
@@ -51,7 +57,7 @@ struct EndToEndTests {
         let store = try VitalsStore(path: db, logger: quiet)
         let events = Mutex<[PipelineEvent]>([])
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(socketPath: socket, subject: SubjectID("alice"), exitWhenScenarioEnds: true)),
+            configuration: .init(central: .init(subject: SubjectID("alice"), exitWhenScenarioEnds: true)), radio: simRadio(socket),
             catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
         ) { e in events.withLock { $0.append(e) } }
         try await pipeline.run(signals: [])

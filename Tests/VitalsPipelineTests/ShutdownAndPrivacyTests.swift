@@ -52,7 +52,7 @@ struct ShutdownAndPrivacyTests {
         let sim1 = SimThread(scenario: scenario, path: socket1, start: start)
         let store = try VitalsStore(path: db, logger: quiet)
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(socketPath: socket1, subject: SubjectID("bob"), exitWhenScenarioEnds: true), channelCapacity: 4),
+            configuration: .init(central: .init(subject: SubjectID("bob"), exitWhenScenarioEnds: true), channelCapacity: 4), radio: simRadio(socket1),
             catalogue: catalogue, store: store, logger: quiet, metrics: metrics
         ) { _ in }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -73,7 +73,7 @@ struct ShutdownAndPrivacyTests {
         let socket2 = FileManager.default.temporaryDirectory.appendingPathComponent("sd-\(UUID().uuidString.prefix(8)).sock").path
         let sim2 = SimThread(scenario: scenario, path: socket2, start: start)
         let second = HubPipeline(
-            configuration: .init(central: .init(socketPath: socket2, subject: SubjectID("bob"), exitWhenScenarioEnds: true)),
+            configuration: .init(central: .init(subject: SubjectID("bob"), exitWhenScenarioEnds: true)), radio: simRadio(socket2),
             catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
         ) { _ in }
         try await second.run(signals: [])
@@ -92,7 +92,7 @@ struct ShutdownAndPrivacyTests {
         let sim = SimThread(scenario: try Scenario.load("demo"), path: socket, start: Date())
         let store = try VitalsStore(path: ":memory:", logger: logger)
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(socketPath: socket, subject: SubjectID("carol"), exitWhenScenarioEnds: true)),
+            configuration: .init(central: .init(subject: SubjectID("carol"), exitWhenScenarioEnds: true)), radio: simRadio(socket),
             catalogue: catalogue, store: store, logger: logger, metrics: NOOPMetricsHandler.instance
         ) { _ in }
         try await pipeline.run(signals: [])

@@ -19,7 +19,7 @@ struct SyncTests {
         let sim = SimThread(scenario: scenario, path: path, start: start)
         let events = Mutex<[PipelineEvent]>([])
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(socketPath: path, subject: SubjectID("dora"), exitWhenScenarioEnds: true)),
+            configuration: .init(central: .init(subject: SubjectID("dora"), exitWhenScenarioEnds: true)), radio: simRadio(path),
             catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
         ) { e in events.withLock { $0.append(e) } }
         try await pipeline.run(signals: [])
@@ -58,11 +58,11 @@ struct SyncTests {
         let json = #"{"name":"mute","devices":[{"type":"bp-cuff","name":"OV-SIM-BP-09","address":"C0:FF:EE:00:01:09","readings":[{"systolic":120,"diastolic":80}],"faults":{"ignoreRequests":true}}]}"#
         let path = socketPath()
         _ = SimThread(scenario: try Scenario.parse(Data(json.utf8), source: "test"), path: path, start: Date())
-        var central = SimCentralService.Configuration(socketPath: path, subject: SubjectID("erin"))
+        var central = BLECentralService.Configuration(subject: SubjectID("erin"))
         central.attTimeout = .milliseconds(300)
         let reasons = Locked<[String]>([])
         let store = try VitalsStore(path: ":memory:", logger: quiet)
-        let pipeline = HubPipeline(configuration: .init(central: central), catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance) { e in
+        let pipeline = HubPipeline(configuration: .init(central: central), radio: simRadio(path), catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance) { e in
             if case .deviceDisconnected(_, let reason) = e { reasons.withLock { $0.append(reason) } }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

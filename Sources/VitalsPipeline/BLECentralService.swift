@@ -1,0 +1,246 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import VitalsCore
+import VitalsDrivers
+import VitalsProfiles
+import VitalsStore
+import VitalsTransport
+import VitalsWire
+
+/// The hub's BLE central: scans, connects to devices its profiles recognise, runs a protocol session per
+/// connection, and hands decoded readings on. Acknowledgements go back only when the store says so.
+/// The radio is the simulator link or a Linux adapter; this service does not know which.
+public final class BLECentralService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var subject: SubjectID
+        /// Return (and so shut the pipeline down gracefully) when the simulator says its scenario is over.
+        public var exitWhenScenarioEnds: Bool
+        public var deviceTimeZone: TimeZone
+        /// ATT transaction timeout: a request unanswered this long ends the link (Core Vol 3 Part F §3.3.3).
+        public var attTimeout: Duration = BLEDeviceSession.transactionTimeout
+
+        public init(subject: SubjectID, exitWhenScenarioEnds: Bool = false, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+            self.subject = subject
+            self.exitWhenScenarioEnds = exitWhenScenarioEnds
+            self.deviceTimeZone = deviceTimeZone
+        }
+    }
+
+    /// Opens the radio when the service starts.
+    public typealias RadioFactory = @Sendable () async throws -> any BLERadio
+
+    let config: Configuration
+    let openRadio: RadioFactory
+    let catalogue: ProfileCatalogue
+    let store: VitalsStore
+    let output: BoundedChannel<IngestItem>
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let received: Counter
+    let malformed: Counter
+
+    public init(
+        config: Configuration, radio: @escaping RadioFactory, catalogue: ProfileCatalogue, store: VitalsStore,
+        output: BoundedChannel<IngestItem>, logger: Logger, metrics: any MetricsFactory, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.config = config
+        self.openRadio = radio
+        self.catalogue = catalogue
+        self.store = store
+        self.output = output
+        self.logger = logger
+        self.now = now
+        self.received = Counter(label: "vitals_frames_received_total", factory: metrics)
+        self.malformed = Counter(label: "vitals_frames_malformed_total", factory: metrics)
+    }
+
+    struct Link {
+        var device: DeviceIdentity
+        var profile: DeviceProfile
+        var session: BLEDeviceSession
+        /// When the outstanding request was sent.
+        var requestSentAt: ContinuousClock.Instant?
+        var expectedRecords: Int?
+        var receivedRecords = 0
+    }
+
+    /// Profiles whose devices need an encrypted link (the GLS, BLS and CGM specifications require bonding).
+    static func needsEncryption(_ p: DeviceProfile) -> Bool { ["gls", "bls", "cgm"].contains(p.protocol) }
+
+    /// An acknowledgement that sends a Handle Value Confirmation on `link`. A link gone by then is fine:
+    /// the device keeps what was not confirmed and sends it again, and the store ignores the replay.
+    static func confirmer(_ radio: any BLERadio, _ link: UInt16) -> Acknowledge {
+        { try? radio.send(link: link, pdu: ATTPDU.handleValueConfirmation.encoded()) }
+    }
+
+    public func run() async throws {
+        defer { output.finish() }
+        let radio = try await openRadio()
+        logger.info("radio open", metadata: ["radio.transport": "\(radio.transport.rawValue)"])
+        try radio.startScan()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // A ticker lets the loop enforce the ATT transaction timeout without a timer per request.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: min(.seconds(1), self.config.attTimeout / 4))
+                        radio.tick()
+                    }
+                }
+                try await self.loop(radio)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            radio.close()
+        }
+        radio.close()
+    }
+
+    func loop(_ radio: any BLERadio) async throws {
+        var links: [UInt16: Link] = [:]
+        var pending: [BLEAddress: DeviceProfile] = [:]
+        // The highest record sequence handed to the pipeline per device in this run: on a quick reconnect the
+        // store may not have committed it yet, and the meter still holds anything a crash would lose.
+        var handedOff: [DeviceID: UInt32] = [:]
+        let transport = radio.transport
+        let clock = ContinuousClock()
+
+        func send(_ link: UInt16, _ pdu: ATTPDU) {
+            do { try radio.send(link: link, pdu: pdu.encoded()) } catch {
+                logger.warning("send to device failed", metadata: ["link": "\(link)", "error": "\(error)"])
+            }
+        }
+
+        func perform(_ actions: [BLEDeviceSession.Action], link: UInt16) async {
+            guard let l = links[link] else { return }
+            for action in actions {
+                switch action {
+                case .send(let pdu):
+                    if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
+                    send(link, pdu)
+                case .measurement(let characteristic, let value, let needsConfirmation):
+                    received.increment()
+                    let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
+                    let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    do {
+                        if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
+                            await output.send(.reading(reading, ack: ack))
+                            if let seq = reading.sequence { handedOff[l.device.id] = max(handedOff[l.device.id] ?? 0, seq) }
+                            if let expected = links[link]?.expectedRecords, reading.sequence != nil {
+                                links[link]?.receivedRecords += 1
+                                let got = links[link]?.receivedRecords ?? 0
+                                // Progress at every tenth of the transfer, not per record.
+                                if got == expected || (got * 10 / max(expected, 1)) != ((got - 1) * 10 / max(expected, 1)) {
+                                    await output.send(.event(.transferProgress(l.device, received: got, expected: expected)))
+                                }
+                            }
+                        } else {
+                            ack?()
+                        }
+                    } catch {
+                        malformed.increment()
+                        logger.warning("measurement could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        await output.send(.rejected(device: l.device, source: characteristic.description, bytes: value, error: error.description, received: context.received, ack: ack))
+                    }
+                case .recordCount(let n):
+                    links[link]?.expectedRecords = n
+                    links[link]?.receivedRecords = 0
+                    await output.send(.event(.transferProgress(l.device, received: 0, expected: n)))
+                case .readValue(let characteristic, _):
+                    logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
+                case .ready:
+                    logger.info("device subscribed", metadata: ["device.id": "\(l.device.id)", "device.profile": "\(l.profile.id)"])
+                case .procedureComplete(let response, let needsConfirmation):
+                    let detail: String
+                    if let rc = response.responseCodeValue {
+                        detail = "record transfer: \(rc.code)"
+                    } else if let n = response.numberOfRecords {
+                        detail = "\(n) stored records"
+                    } else {
+                        detail = "record access: \(response.opCode)"
+                    }
+                    if needsConfirmation { await output.send(.barrier(ack: Self.confirmer(radio, link))) }
+                    await output.send(.event(.transferComplete(l.device, detail: detail)))
+                case .confirmNow: send(link, .handleValueConfirmation)
+                case .failed(let why):
+                    logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(l.device.id)", "reason": "\(why)"])
+                    try? radio.disconnect(link: link)
+                    links[link] = nil
+                    await output.send(.event(.deviceDisconnected(l.device, reason: why)))
+                }
+            }
+        }
+
+        for try await event in radio.events {
+            radio.consumed(event)
+            switch event {
+            case .tick:
+                for (link, l) in links {
+                    guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
+                    var session = l.session
+                    let actions = session.transactionTimedOut()
+                    links[link]?.session = session
+                    await perform(actions, link: link)
+                }
+            case .malformed(let what):
+                malformed.increment()
+                logger.warning("malformed input from the radio", metadata: ["error": "\(what)"])
+            case .advertisement(let address, let addressType, _, let data):
+                guard pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) else { continue }
+                let ad: AdvertisingData
+                do { ad = try AdvertisingData(bytes: data) } catch {
+                    logger.warning("malformed advertisement", metadata: ["address": "\(address)", "error": "\(error)"])
+                    continue
+                }
+                guard let profile = catalogue.match(advertisement: ad, transport: transport) else {
+                    logger.debug("no profile matches device", metadata: ["address": "\(address)"])
+                    continue
+                }
+                pending[address] = profile
+                try radio.connect(address, addressType: addressType, secure: Self.needsEncryption(profile))
+            case .connected(let address, let link):
+                guard let profile = pending.removeValue(forKey: address) else {
+                    try? radio.disconnect(link: link)
+                    continue
+                }
+                let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
+                let stored = try await store.lastSequence(device: device.id)
+                let last = [stored, handedOff[device.id]].compactMap { $0 }.max()
+                guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
+                    try? radio.disconnect(link: link)
+                    continue
+                }
+                let start = session.start()
+                links[link] = Link(device: device, profile: profile, session: session)
+                await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
+                await perform(start, link: link)
+            case .connectFailed(let address, let reason):
+                pending[address] = nil
+                logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
+            case .disconnected(let link, let reason):
+                if let l = links.removeValue(forKey: link) {
+                    await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
+                }
+            case .att(let link, let bytes):
+                guard var l = links[link] else { continue }
+                let pdu: ATTPDU
+                do { pdu = try ATTPDU(bytes: bytes) } catch {
+                    malformed.increment()
+                    logger.warning("malformed ATT PDU from device", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                    continue
+                }
+                let actions = l.session.receive(pdu)
+                links[link] = l
+                await perform(actions, link: link)
+            case .scenarioEnd:
+                await output.send(.event(.scenarioEnded))
+                if config.exitWhenScenarioEnds {
+                    logger.info("simulator scenario ended")
+                    return
+                }
+            }
+        }
+    }
+}
