@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "VitalsProfiles", dependencies: ["VitalsCore", "VitalsWire"], swiftSettings: strict),
         // Transports: the simulator link (Unix SOCK_SEQPACKET) and host library probes.
         .target(name: "VitalsTransport", dependencies: ["VitalsCore", "VitalsWire", logging], swiftSettings: strict),
-        .target(name: "VitalsTransportLinux", dependencies: ["CBlueZ", "CLibUSB"], swiftSettings: strict),
+        .target(name: "VitalsTransportLinux", dependencies: ["CBlueZ", "CLibUSB", "VitalsCore", "VitalsWire", "VitalsTransport", logging], swiftSettings: strict),
         // Drivers: protocol sessions as explicit state machines; the caller does the I/O.
         .target(name: "VitalsDrivers", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
         // Validation: device grade and reading quality. No I/O.

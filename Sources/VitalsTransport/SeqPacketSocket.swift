@@ -35,6 +35,9 @@ public final class SeqPacketSocket: Sendable {
 
     init(fd: Int32) { self.fd = fd }
 
+    /// Takes ownership of a connected record-oriented socket (e.g. an L2CAP SOCK_SEQPACKET): closed on deinit.
+    public init(adopting fd: Int32) { self.fd = fd }
+
     deinit { _ = Glibc.close(fd) }
 
     /// Connects to a listening simulator at `path`.

@@ -80,20 +80,20 @@ public final class SimLinkConnection: Sendable {
 
 /// A counting semaphore the reader thread waits on. (DispatchSemaphore traps when released below its
 /// starting value, which a link closed mid-flow does.)
-final class Slots: @unchecked Sendable {
+public final class Slots: @unchecked Sendable {
     private let condition = NSCondition()
     private var free: Int
 
-    init(_ capacity: Int) { free = capacity }
+    public init(_ capacity: Int) { free = capacity }
 
-    func wait() {
+    public func wait() {
         condition.lock()
         while free <= 0 { condition.wait() }
         free -= 1
         condition.unlock()
     }
 
-    func signal() {
+    public func signal() {
         condition.lock()
         free += 1
         condition.signal()

@@ -7,13 +7,15 @@ import VitalsPipeline
 import VitalsProfiles
 import VitalsStore
 import VitalsTransport
+import VitalsTransportLinux
+import VitalsWire
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub: connect to devices, store their readings, raise alerts.",
         discussion: "Today the hub reaches devices through the simulator link (--sim). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received.")
 
-    @Option(help: "Simulator link socket (firmware-sim run … --socket).") var sim: String?
+    @OptionGroup var radioOptions: RadioOptions
     @Option(help: "The person readings are filed under.") var subject: String = "default"
     @Flag(help: "Exit when the simulator says its scenario is over.") var exitWhenDone = false
     @Flag(help: "Print no per-reading lines, only the summary.") var quiet = false
@@ -22,9 +24,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if sim == nil {
-            throw ValidationError("no transport given: pass --sim SOCKET (the Linux BLE and USB transports are not built yet)")
-        }
+        try radioOptions.validate()
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
     }
 
@@ -39,7 +39,7 @@ struct Run: AsyncParsableCommand {
         let console = ConsoleReporter(quiet: quiet)
         let pipeline = HubPipeline(
             configuration: .init(central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)),
-            radio: { [sim] in try await SimRadio.connect(path: sim!, timeout: .seconds(10), logger: logger) },
+            radio: radioOptions.factory(logger: logger),
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }
         try await pipeline.run()
@@ -110,6 +110,75 @@ struct ConsoleReporter: Sendable {
             print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)")
         case .scenarioEnded:
             if !quiet { print("simulator   scenario finished") }
+        }
+    }
+}
+
+/// Which radio the hub uses: the simulator link or a Linux Bluetooth adapter.
+struct RadioOptions: ParsableArguments {
+    @Option(help: "Simulator link socket (firmware-sim run … --socket).") var sim: String?
+    @Flag(help: "Use the host's Bluetooth adapter (raw HCI scanning, L2CAP ATT sockets).") var ble = false
+    @Option(help: "Bluetooth adapter number, as in hciN (default: the first).") var adapter: Int32?
+
+    func validate() throws {
+        if sim == nil && !ble {
+            throw ValidationError("no transport given: pass --sim SOCKET (firmware-sim) or --ble (the host's Bluetooth adapter)")
+        }
+        if sim != nil && ble { throw ValidationError("choose one of --sim and --ble") }
+    }
+
+    func factory(logger: Logger) -> BLECentralService.RadioFactory {
+        if let sim {
+            return { try await SimRadio.connect(path: sim, timeout: .seconds(10), logger: logger) }
+        }
+        let adapter = adapter
+        return { try LinuxBLERadio(adapter: adapter, logger: logger) }
+    }
+}
+
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List BLE devices in range, with the device profile each matches.")
+    @OptionGroup var radioOptions: RadioOptions
+    @OptionGroup var profileOptions: ProfileOptions
+    @Option(help: "How long to listen, in seconds.") var seconds: Double = 5
+    @Flag(help: "JSON output.") var json = false
+
+    func validate() throws { try radioOptions.validate() }
+
+    struct Seen: Encodable {
+        var address: String
+        var name: String?
+        var rssi: Int
+        var services: [String]
+        var profile: String?
+        var grade: String?
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
+        let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
+        let radio = try await radioOptions.factory(logger: logger)()
+        try radio.startScan()
+        let transport = radio.transport
+        var seen: [String: Seen] = [:]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                radio.close()
+            }
+            for try await e in radio.events {
+                radio.consumed(e)
+                guard case .advertisement(let address, _, let rssi, let data) = e, let ad = try? AdvertisingData(bytes: data) else { continue }
+                let p = catalogue.match(advertisement: ad, transport: transport)
+                seen[address.description] = Seen(address: address.description, name: ad.localName, rssi: Int(rssi), services: ad.serviceUUIDs.map(\.description), profile: p?.id, grade: p?.grade.rawValue)
+            }
+            group.cancelAll()
+        }
+        let list = seen.values.sorted { $0.address < $1.address }
+        if json { return try printJSON(list) }
+        if list.isEmpty { print("no devices seen in \(seconds) s") }
+        for d in list {
+            print("\(d.address)  \(d.name ?? "(no name)")  rssi \(d.rssi)  services \(d.services.joined(separator: ","))  profile \(d.profile.map { "\($0) [\(d.grade ?? "")]" } ?? "none")")
         }
     }
 }

@@ -1,0 +1,224 @@
+import CBlueZ
+import Foundation
+import Logging
+import Synchronization
+import VitalsCore
+import VitalsTransport
+import VitalsWire
+
+/// A BLE central on a Linux HCI adapter, through the kernel's own sockets (libbluetooth):
+/// LE scanning on a raw HCI socket, and one L2CAP socket on the ATT fixed channel (CID 4) per link.
+///
+/// Encryption: `connect(…, secure: true)` sets BT_SECURITY medium on the socket before connecting, so the
+/// kernel encrypts the link (Just Works pairing if no key is stored) before any ATT traffic flows.
+/// Keys are kept by whatever handles the kernel's management events — normally bluetoothd in
+/// /var/lib/bluetooth/<adapter>/<device>/info; without it a device pairs again on every connection.
+/// See docs/ble-linux.md.
+public final class LinuxBLERadio: BLERadio {
+    public let transport = TransportKind.ble
+    public let events: any AsyncSequence<RadioEvent, any Error> & Sendable
+    let continuation: AsyncThrowingStream<RadioEvent, any Error>.Continuation
+    let deviceID: Int32
+    let hci: Int32
+    let adapterAddress: bdaddr_t
+    let slots = Slots(64)
+    let logger: Logger
+
+    struct State {
+        var links: [UInt16: SeqPacketSocket] = [:]
+        var nextLink: UInt16 = 0x0040
+        var scanning = false
+        var closed = false
+    }
+    let state = Mutex(State())
+
+    public struct RadioError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Opens adapter `hciN` (the first adapter when nil).
+    public init(adapter: Int32? = nil, logger: Logger) throws {
+        let id = adapter ?? hci_get_route(nil)
+        guard id >= 0 else { throw RadioError(message: "no Bluetooth adapter found (hci_get_route: \(String(cString: strerror(errno))))") }
+        let dd = hci_open_dev(id)
+        guard dd >= 0 else { throw RadioError(message: "cannot open hci\(id): \(String(cString: strerror(errno)))") }
+        var ba = bdaddr_t()
+        guard hci_devba(id, &ba) == 0 else {
+            hci_close_dev(dd)
+            throw RadioError(message: "cannot read the address of hci\(id): \(String(cString: strerror(errno)))")
+        }
+        deviceID = id
+        hci = dd
+        adapterAddress = ba
+        self.logger = logger
+        let (stream, continuation) = AsyncThrowingStream<RadioEvent, any Error>.makeStream()
+        events = stream
+        self.continuation = continuation
+        startScanReader()
+    }
+
+    deinit { hci_close_dev(hci) }
+
+    static func bdaddr(_ a: BLEAddress) -> bdaddr_t {
+        var b = bdaddr_t()
+        let bytes = Array(a.bytes.reversed())  // bdaddr_t is little-endian
+        withUnsafeMutableBytes(of: &b.b) { raw in for i in 0..<6 { raw[i] = bytes[i] } }
+        return b
+    }
+
+    public func consumed(_ event: RadioEvent) {
+        if case .tick = event { return }
+        slots.signal()
+    }
+
+    func yield(_ e: RadioEvent) {
+        slots.wait()
+        continuation.yield(e)
+    }
+
+    public func startScan() throws {
+        // Active scan, 10 ms interval and window, public own address, no filter policy.
+        guard hci_le_set_scan_parameters(hci, 0x01, UInt16(0x0010).littleEndian, UInt16(0x0010).littleEndian, 0x00, 0x00, 1000) >= 0 || errno == EIO else {
+            throw RadioError(message: "LE Set Scan Parameters failed on hci\(deviceID): \(String(cString: strerror(errno)))")
+        }
+        guard hci_le_set_scan_enable(hci, 0x01, 0x00, 1000) >= 0 else {
+            throw RadioError(message: "LE Set Scan Enable failed on hci\(deviceID): \(String(cString: strerror(errno)))")
+        }
+        state.withLock { $0.scanning = true }
+    }
+
+    func pauseScan() { _ = hci_le_set_scan_enable(hci, 0x00, 0x00, 1000) }
+    func resumeScan() {
+        if state.withLock({ $0.scanning && !$0.closed }) { _ = hci_le_set_scan_enable(hci, 0x01, 0x00, 1000) }
+    }
+
+    /// Reads LE Meta events from the raw HCI socket on its own thread.
+    func startScanReader() {
+        var filter = hci_filter()
+        hci_filter_clear(&filter)
+        hci_filter_set_ptype(Int32(HCI_EVENT_PKT), &filter)
+        hci_filter_set_event(Int32(EVT_LE_META_EVENT), &filter)
+        _ = setsockopt(hci, Int32(SOL_HCI), Int32(HCI_FILTER), &filter, socklen_t(MemoryLayout<hci_filter>.size))
+        let fd = hci
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: Int(HCI_MAX_EVENT_SIZE))
+            while !state.withLock({ $0.closed }) {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 200) > 0 else { continue }
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { continue }
+                do {
+                    guard let ev = try HCILEAdvertisingReport(packet: Array(buffer[0..<n])) else { continue }
+                    for r in ev.reports where r.eventType != 0x04 || !r.data.isEmpty {
+                        yield(.advertisement(address: r.address, addressType: r.addressType, rssi: r.rssi, data: r.data))
+                    }
+                } catch {
+                    yield(.malformed("\(error)"))
+                }
+            }
+        }
+        thread.name = "hci-scan"
+        thread.start()
+    }
+
+    public func connect(_ address: BLEAddress, addressType: UInt8, secure: Bool) throws {
+        let thread = Thread { [self] in
+            pauseScan()
+            defer { resumeScan() }
+            do {
+                let socket = try openATTSocket(to: address, addressType: addressType, secure: secure)
+                let link: UInt16 = state.withLock { s in
+                    let l = s.nextLink
+                    s.nextLink = s.nextLink == 0x0EFF ? 0x0040 : s.nextLink + 1
+                    s.links[l] = socket
+                    return l
+                }
+                yield(.connected(address: address, link: link))
+                startLinkReader(socket, link: link)
+            } catch {
+                yield(.connectFailed(address: address, reason: "\(error)"))
+            }
+        }
+        thread.name = "l2cap-connect"
+        thread.start()
+    }
+
+    /// An L2CAP socket on the ATT fixed channel, connected to `address`.
+    func openATTSocket(to address: BLEAddress, addressType: UInt8, secure: Bool) throws -> SeqPacketSocket {
+        let fd = socket(PF_BLUETOOTH, Int32(SOCK_SEQPACKET.rawValue), BTPROTO_L2CAP)
+        guard fd >= 0 else { throw RadioError(message: "L2CAP socket: \(String(cString: strerror(errno)))") }
+        var local = sockaddr_l2()
+        local.l2_family = sa_family_t(AF_BLUETOOTH)
+        local.l2_bdaddr = adapterAddress
+        local.l2_cid = UInt16(4).littleEndian
+        local.l2_bdaddr_type = UInt8(BDADDR_LE_PUBLIC)
+        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_l2>.size)) } }
+        guard bound == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw RadioError(message: "bind to hci\(deviceID) ATT channel: \(String(cString: strerror(e)))")
+        }
+        if secure {
+            var sec = bt_security(level: UInt8(BT_SECURITY_MEDIUM), key_size: 0)
+            guard setsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, socklen_t(MemoryLayout<bt_security>.size)) == 0 else {
+                let e = errno
+                Glibc.close(fd)
+                throw RadioError(message: "BT_SECURITY medium: \(String(cString: strerror(e)))")
+            }
+        }
+        var remote = sockaddr_l2()
+        remote.l2_family = sa_family_t(AF_BLUETOOTH)
+        remote.l2_bdaddr = Self.bdaddr(address)
+        remote.l2_cid = UInt16(4).littleEndian
+        // Advertising reports say 0 public / 1 random; L2CAP wants BDADDR_LE_PUBLIC (1) / BDADDR_LE_RANDOM (2).
+        remote.l2_bdaddr_type = UInt8(addressType & 0x01 == 1 ? BDADDR_LE_RANDOM : BDADDR_LE_PUBLIC)
+        let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_l2>.size)) } }
+        guard connected == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw RadioError(message: "connect to \(address): \(String(cString: strerror(e)))")
+        }
+        return SeqPacketSocket(adopting: fd)
+    }
+
+    func startLinkReader(_ socket: SeqPacketSocket, link: UInt16) {
+        let thread = Thread { [self] in
+            var reason: UInt8 = 0x13
+            do throws(SocketError) {
+                while let pdu = try socket.receive() { yield(.att(link: link, pdu: pdu)) }
+            } catch {
+                reason = error.errno == ETIMEDOUT ? 0x08 : 0x13
+            }
+            let known = state.withLock { $0.links.removeValue(forKey: link) != nil }
+            if known { yield(.disconnected(link: link, reason: reason)) }
+        }
+        thread.name = "l2cap-\(link)"
+        thread.start()
+    }
+
+    public func disconnect(link: UInt16) throws {
+        let socket = state.withLock { $0.links.removeValue(forKey: link) }
+        socket?.shutdown()
+    }
+
+    public func send(link: UInt16, pdu: [UInt8]) throws {
+        guard let socket = state.withLock({ $0.links[link] }) else { return }
+        try socket.send(pdu)
+    }
+
+    public func tick() { continuation.yield(.tick) }
+
+    public func close() {
+        let sockets: [SeqPacketSocket] = state.withLock { s in
+            s.closed = true
+            s.scanning = false
+            defer { s.links.removeAll() }
+            return Array(s.links.values)
+        }
+        pauseScan()
+        for s in sockets { s.shutdown() }
+        continuation.finish()
+        slots.signal()
+    }
+}
