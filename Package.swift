@@ -84,7 +84,7 @@ let package = Package(
         // firmware-sim: simulated devices built on the same wire encoders.
         .target(
             name: "FirmwareSimKit",
-            dependencies: ["VitalsCore", "VitalsWire", "VitalsTransport", logging],
+            dependencies: ["VitalsCore", "VitalsWire", "VitalsTransport", "VitalsTransportLinux", logging],
             path: "firmware-sim/Sources/FirmwareSimKit",
             swiftSettings: strict
         ),

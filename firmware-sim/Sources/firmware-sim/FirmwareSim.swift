@@ -31,6 +31,8 @@ struct FirmwareSim: ParsableCommand {
         @Option(help: "Socket to listen on.") var socket: String = SimLinkPath.defaultPath
         @Option(help: "Stop after this many hub connections even if devices still hold data.") var hubs: Int = .max
         @Option(help: "Log level on standard error.") var logLevel: String = "notice"
+        @Option(help: "Play one device on this real Bluetooth adapter (hciN) instead of the simulator link.") var hci: Int32?
+        @Option(help: "With --hci: which device of the scenario, by advertised name (default: the first).") var device: String?
 
         func run() throws {
             let level = Logger.Level(rawValue: logLevel) ?? .notice
@@ -43,6 +45,17 @@ struct FirmwareSim: ParsableCommand {
             do { s = try Scenario.load(scenario) } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
+            }
+            if let hci {
+                let devices = SimulatorCore(scenario: s, now: Date()).devices
+                let index = device.flatMap { name in s.devices.firstIndex { $0.name == name } } ?? 0
+                guard device == nil || s.devices.indices.contains(index) && s.devices[index].name == device else {
+                    FileHandle.standardError.write(Data("error: no device named \(device ?? "") in scenario '\(s.name)'\n".utf8))
+                    throw ExitCode(2)
+                }
+                let summary = try RadioPeripheralServer(adapter: hci, logger: Logger(label: "firmware-sim")).serve(devices[index], maxConnections: hubs)
+                print("firmware-sim: device '\(s.devices[index].name)' on hci\(hci) \(summary.finished ? "finished" : "not finished") after \(summary.connections) connection(s)")
+                return
             }
             let server = SimulatorServer(scenario: s, path: socket, logger: Logger(label: "firmware-sim"))
             let summary = try server.run(maxHubs: hubs)
