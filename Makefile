@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test vm-test clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -17,6 +17,11 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@./scripts/vm-test.sh
+
+# The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth stack in a QEMU guest.
+vm-test: deps
+	@./scripts/vm-test.sh
 
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build .build-vm $(DEMO_DIR)

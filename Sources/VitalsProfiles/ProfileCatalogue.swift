@@ -161,6 +161,15 @@ public struct ProfileCatalogue: Sendable {
 
     public func profile(id: String) -> DeviceProfile? { profiles.first { $0.id == id } }
 
+    static func trustRank(_ g: DeviceGrade) -> Int {
+        switch g {
+        case .unverified: 0
+        case .consumer: 1
+        case .medicalUnvalidated: 2
+        case .medical: 3
+        }
+    }
+
     /// The best profile for an advertisement: every listed service must be advertised and the name pattern must
     /// match; a profile that checks both beats one that checks only services.
     public func match(advertisement ad: AdvertisingData, transport: TransportKind) -> DeviceProfile? {
@@ -182,7 +191,15 @@ public struct ProfileCatalogue: Sendable {
                 score += 2
             }
             guard score > 0 else { continue }
-            if best == nil || score > best!.1 { best = (p, score) }
+            guard let (current, currentScore) = best else {
+                best = (p, score)
+                continue
+            }
+            // More specific wins. On a tie the least-trusted profile wins: a match that cannot tell models
+            // apart must never promote a device to a better grade than the evidence allows.
+            if score > currentScore || (score == currentScore && Self.trustRank(p.grade) < Self.trustRank(current.grade)) {
+                best = (p, score)
+            }
         }
         return best?.0
     }

@@ -19,10 +19,16 @@ public final class LinuxBLERadio: BLERadio {
     public let events: any AsyncSequence<RadioEvent, any Error> & Sendable
     let continuation: AsyncThrowingStream<RadioEvent, any Error>.Continuation
     let deviceID: Int32
+    /// For commands (hci_send_req reads their completions here).
     let hci: Int32
+    /// For advertising reports only: a reader on the command socket would steal command completions.
+    let eventsFD: Int32
     let adapterAddress: bdaddr_t
     let slots = Slots(64)
     let logger: Logger
+    /// One LE connection attempt at a time: a controller initiates one connection at once, and scanning must
+    /// stay off until the attempt ends (re-enabling it from another attempt's thread breaks the first).
+    let connectLock = NSLock()
 
     struct State {
         var links: [UInt16: SeqPacketSocket] = [:]
@@ -48,8 +54,14 @@ public final class LinuxBLERadio: BLERadio {
             hci_close_dev(dd)
             throw RadioError(message: "cannot read the address of hci\(id): \(String(cString: strerror(errno)))")
         }
+        let reader = hci_open_dev(id)
+        guard reader >= 0 else {
+            hci_close_dev(dd)
+            throw RadioError(message: "cannot open hci\(id): \(String(cString: strerror(errno)))")
+        }
         deviceID = id
         hci = dd
+        eventsFD = reader
         adapterAddress = ba
         self.logger = logger
         let (stream, continuation) = AsyncThrowingStream<RadioEvent, any Error>.makeStream()
@@ -58,7 +70,10 @@ public final class LinuxBLERadio: BLERadio {
         startScanReader()
     }
 
-    deinit { hci_close_dev(hci) }
+    deinit {
+        hci_close_dev(hci)
+        hci_close_dev(eventsFD)
+    }
 
     static func bdaddr(_ a: BLEAddress) -> bdaddr_t {
         var b = bdaddr_t()
@@ -88,7 +103,11 @@ public final class LinuxBLERadio: BLERadio {
         state.withLock { $0.scanning = true }
     }
 
-    func pauseScan() { _ = hci_le_set_scan_enable(hci, 0x00, 0x00, 1000) }
+    func pauseScan() {
+        if hci_le_set_scan_enable(hci, 0x00, 0x00, 2000) < 0 {
+            logger.warning("LE Set Scan Enable (off) failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
+        }
+    }
     func resumeScan() {
         if state.withLock({ $0.scanning && !$0.closed }) { _ = hci_le_set_scan_enable(hci, 0x01, 0x00, 1000) }
     }
@@ -99,8 +118,8 @@ public final class LinuxBLERadio: BLERadio {
         hci_filter_clear(&filter)
         hci_filter_set_ptype(Int32(HCI_EVENT_PKT), &filter)
         hci_filter_set_event(Int32(EVT_LE_META_EVENT), &filter)
-        _ = setsockopt(hci, Int32(SOL_HCI), Int32(HCI_FILTER), &filter, socklen_t(MemoryLayout<hci_filter>.size))
-        let fd = hci
+        _ = setsockopt(eventsFD, Int32(SOL_HCI), Int32(HCI_FILTER), &filter, socklen_t(MemoryLayout<hci_filter>.size))
+        let fd = eventsFD
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: Int(HCI_MAX_EVENT_SIZE))
             while !state.withLock({ $0.closed }) {
@@ -124,6 +143,8 @@ public final class LinuxBLERadio: BLERadio {
 
     public func connect(_ address: BLEAddress, addressType: UInt8, secure: Bool) throws {
         let thread = Thread { [self] in
+            connectLock.lock()
+            defer { connectLock.unlock() }
             pauseScan()
             defer { resumeScan() }
             do {
@@ -192,6 +213,12 @@ public final class LinuxBLERadio: BLERadio {
             }
             let known = state.withLock { $0.links.removeValue(forKey: link) != nil }
             if known { yield(.disconnected(link: link, reason: reason)) }
+            // Restart the scan: a device that advertised while this link was ending is reported again
+            // (some controllers, and the btvirt emulator, report an advertiser once per scan start).
+            connectLock.lock()
+            pauseScan()
+            resumeScan()
+            connectLock.unlock()
         }
         thread.name = "l2cap-\(link)"
         thread.start()

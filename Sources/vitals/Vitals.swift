@@ -81,6 +81,7 @@ struct Decode: ParsableCommand {
 
     @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String
     @Option(help: "The value's bytes in hex, e.g. \"00 7800 5000 5D00\".") var hex: String
+    @Flag(inversion: .prefixedNo, help: "CGM values: the CGM Feature says an E2E-CRC follows (default: decide from each record's Size).") var crc: Bool?
 
     func run() throws {
         guard let u = BluetoothUUID(string: uuid) else {
@@ -89,7 +90,7 @@ struct Decode: ParsableCommand {
         }
         do {
             let bytes = try Hex.parse(hex)
-            print(try CharacteristicDecoder.decode(uuid: u, bytes: bytes).serialized(pretty: true))
+            print(try CharacteristicDecoder.decode(uuid: u, bytes: bytes, options: .init(cgmCRC: crc)).serialized(pretty: true))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(exitMalformed)

@@ -203,3 +203,44 @@ struct ScanCommandTests {
         #expect(r.stderr.contains("Bluetooth adapter") || r.stderr.contains("hci"))
     }
 }
+
+/// Every characteristic the BLE issue covers is reachable through `vitals decode`.
+struct DecodeEveryCharacteristicTests {
+    func decode(_ uuid: String, _ hex: String, _ extra: [String] = []) throws -> (Int32, [String: Any]?, [Any]?, String) {
+        let r = try CLI.run("vitals", ["decode", "--uuid", uuid, "--hex", hex] + extra)
+        let obj = try? CLI.json(r.stdout)
+        return (r.status, obj as? [String: Any], obj as? [Any], r.stderr)
+    }
+
+    @Test func cgmRecordsAndTheirCRC() throws {
+        // The record from CGMTests: 120 mg/dL at 1440 min, CRC 0xC721.
+        let good = "0F E3 7800 A005 02 04 01 F1FF 5F00 21C7"
+        let (status, _, list, err) = try decode("2AA7", good + " " + good)
+        #expect(status == 0, "\(err)")
+        #expect(list?.count == 2, "two records in one notification")
+        let bad = "0F E3 7800 A005 02 04 01 F1FF 5F00 21C8"
+        let (badStatus, _, _, badErr) = try decode("2AA7", bad)
+        #expect(badStatus == 2)
+        #expect(badErr.contains("E2E-CRC") && badErr.contains("byte offset 13"))
+    }
+
+    @Test(arguments: [
+        ("2A37", "10 48 0004 0002"),  // flags: RR present; 72 bpm; RR 1.0 s and 0.5 s
+        ("2A38", "01"),  // chest
+        ("2A19", "5A"),  // 90 %
+        ("2A36", "00 8C00 FF07 FF07"),  // current cuff pressure 140, unused fields NaN
+        ("2A29", "4F 70 65 6E 56 69 74 61 6C 73"),  // "OpenVitals"
+        ("FB005C81-02E7-F387-1CAD-8ACD2D8DF0C8", "02 00 00 01 82 00 01 01 0E 00"),  // Polar H10 ECG start
+    ])
+    func decodesToJSON(uuid: String, hex: String) throws {
+        let (status, obj, _, err) = try decode(uuid, hex)
+        #expect(status == 0, "\(uuid): \(err)")
+        #expect(obj != nil)
+    }
+
+    @Test func batteryLevelAboveOneHundredIsMalformed() throws {
+        let (status, _, _, err) = try decode("2A19", "65")
+        #expect(status == 2)
+        #expect(err.contains("offset 0"))
+    }
+}

@@ -46,6 +46,16 @@ struct ProfileCatalogueTests {
         #expect(syntax?.reason.contains("JSON") == true)
     }
 
+    @Test func anAmbiguousMatchNeverPromotesTheGrade() throws {
+        let reg = ",\"regulatory\":[{\"type\":\"fda-510k\",\"reference\":\"K1\",\"source\":\"https://example.org\"}]"
+        let val = ",\"validation\":[{\"type\":\"iso-15197\",\"reference\":\"paper\",\"source\":\"https://example.org\"}]"
+        let medical = try ProfileCatalogue.parse(Data((Self.good.replacingOccurrences(of: "\"id\":\"x\"", with: "\"id\":\"aaa-meter\"") + reg + val + "}").utf8), file: "a")
+        let generic = try ProfileCatalogue.parse(Data((Self.good.replacingOccurrences(of: "\"id\":\"x\"", with: "\"id\":\"zzz-generic\"") + "}").utf8), file: "z")
+        let c = ProfileCatalogue(profiles: [medical, generic])
+        let meter = AdvertisingData(services: [GATTAssigned.glucoseService], localName: "Meter")
+        #expect(c.match(advertisement: meter, transport: .ble)?.id == "zzz-generic", "service alone cannot tell models apart")
+    }
+
     @Test func gradeRule() throws {
         func grade(_ extra: String) throws -> DeviceGrade { try ProfileCatalogue.parse(Data((Self.good + extra + "}").utf8), file: "f").grade }
         let reg = ",\"regulatory\":[{\"type\":\"fda-510k\",\"reference\":\"K1\",\"source\":\"https://example.org\"}]"

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# make vm-test: the hub and firmware-sim against Linux's real Bluetooth stack, in a QEMU guest under software
+# emulation (no KVM needed). The guest boots the Debian kernel with a tiny busybox initramfs and mounts this
+# machine's root read-only over 9p, so it runs the very binaries just built here.
+#
+# Exit 0 with a "vm-test: skipped: …" line when the tier cannot run (not root and packages missing, no
+# kernel); VM_TEST_REQUIRED=1 turns a skip into a failure.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$ROOT/.build-vm"
+PACKAGES=(qemu-system-x86 busybox-static linux-image-amd64 bluez bluez-test-tools usbip)
+
+skip() {
+    echo "vm-test: skipped: $*"
+    [ "${VM_TEST_REQUIRED:-0}" = 1 ] && exit 1
+    exit 0
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "vm-test: installing ${missing[*]} (about 1.5 minutes)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null || skip "could not install ${missing[*]}"
+    else
+        skip "missing ${missing[*]} (run: sudo apt-get install -y ${missing[*]})"
+    fi
+fi
+
+KERNEL="$(ls -1 /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)"
+[ -n "$KERNEL" ] || skip "no /boot/vmlinuz-*-amd64"
+KV="${KERNEL#/boot/vmlinuz-}"
+[ -d "/lib/modules/$KV" ] || skip "no modules for $KV"
+
+cd "$ROOT"
+swift build
+BIN="$(swift build --show-bin-path)"
+
+# A busybox initramfs that can reach the host root over virtio-9p.
+rm -rf "$WORK/initrd" "$WORK/run"
+mkdir -p "$WORK/initrd"/{bin,mods,proc,sys,dev,host} "$WORK/run"
+cp /bin/busybox "$WORK/initrd/bin/"
+cp "$ROOT/scripts/vm/initrd-init" "$WORK/initrd/init"
+for m in netfs fscache 9pnet 9p virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet_virtio; do
+    f="$(modinfo -k "$KV" -n "$m" 2>/dev/null || true)"
+    # Load order matters: prefix with a sequence number.
+    [ -f "$f" ] && cp "$f" "$WORK/initrd/mods/$(printf '%02d' $(ls "$WORK/initrd/mods" | wc -l))-$m.ko"
+done
+(cd "$WORK/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$WORK/initrd.gz")
+
+echo "vm-test: booting $KV under QEMU (TCG)"
+set +e
+timeout 300 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+    -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
+    -append "console=ttyS0 panic=-1 quiet vmtest.root=$ROOT vmtest.work=$WORK/run vmtest.bin=$BIN" \
+    -nic none \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$WORK/run,mount_tag=work,security_model=none,multidevs=remap" \
+    > "$WORK/guest.log" 2>&1
+QEMU_RC=$?
+set -e
+
+status=0
+if [ -f "$WORK/run/ble.result" ]; then
+    sed 's/^ok: //; s/^fail: /FAILED: /' "$WORK/run/ble.result"
+    grep -q '^ok: ' "$WORK/run/ble.result" || status=1
+else
+    echo "vm-test ble: FAILED: no result (qemu exit $QEMU_RC)"
+    status=1
+fi
+if [ $status -ne 0 ]; then
+    echo "---- guest log (tail)"; tail -40 "$WORK/guest.log"
+    for f in hub.log hub.out sim-bp.log sim-glu.log btvirt.log; do
+        [ -f "$WORK/run/$f" ] && { echo "---- $f (tail)"; tail -30 "$WORK/run/$f"; }
+    done
+fi
+exit $status
