@@ -294,12 +294,13 @@ public struct BLEDeviceSession: Sendable {
         for (c, _) in subscribeQueue where c.cccdHandle == nil {
             return fail("characteristic \(c.uuid) has no Client Characteristic Configuration descriptor")
         }
-        return nextSubscription(after: -1)
+        // Read features first: how to decode what arrives (a CGM's E2E-CRC) must be known before it arrives.
+        return nextRead(after: -1)
     }
 
     private mutating func nextSubscription(after i: Int) -> [Action] {
         let n = i + 1
-        guard n < subscribeQueue.count else { return nextRead(after: -1) }
+        guard n < subscribeQueue.count else { return startProcedures() }
         let (c, sub) = subscribeQueue[n]
         phase = .subscribing(n)
         return [request(.writeRequest(ATTHandleValue(handle: c.cccdHandle!, value: sub.cccdValue)))]
@@ -311,6 +312,10 @@ public struct BLEDeviceSession: Sendable {
             phase = .reading(n)
             return [request(.readRequest(handle: readQueue[n].valueHandle))]
         }
+        return nextSubscription(after: -1)
+    }
+
+    private mutating func startProcedures() -> [Action] {
         if !procedures.isEmpty {
             guard characteristics.contains(where: { $0.uuid == RecordAccessControlPoint.uuid }) else {
                 return fail("the device has no Record Access Control Point")

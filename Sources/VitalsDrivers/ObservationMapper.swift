@@ -130,3 +130,78 @@ public enum ObservationMapper {
         return (effective, dt, [])
     }
 }
+
+extension ObservationMapper {
+    /// What the hub knows about a CGM session when its records arrive.
+    public struct CGMSessionInfo: Sendable {
+        /// From the CGM Feature: every record ends in an E2E-CRC.
+        public var crcExpected: Bool
+        /// From the Session Start Time, in UTC; records are offsets from it.
+        public var sessionStart: Date?
+        public init(crcExpected: Bool, sessionStart: Date?) {
+            self.crcExpected = crcExpected
+            self.sessionStart = sessionStart
+        }
+    }
+
+    /// One 0x2AA7 notification, record by record: a record that fails (a bad E2E-CRC, say) is returned as
+    /// its own error with its bytes, and the records around it still become readings.
+    public static func cgmReadings(_ bytes: [UInt8], session: CGMSessionInfo, context c: Context) -> [Result<Reading, CGMRecordError>] {
+        var out: [Result<Reading, CGMRecordError>] = []
+        var offset = 0
+        while offset < bytes.count {
+            let size = Int(bytes[offset])
+            let end = size > 0 ? min(bytes.count, offset + size) : bytes.count
+            let record = Array(bytes[offset..<end])
+            do {
+                let m = try CGMMeasurement(bytes: record, crcExpected: session.crcExpected)
+                out.append(.success(cgmReading(m, raw: record, session: session, context: c)))
+            } catch {
+                let shifted = WireError(entity: error.entity, field: error.field, offset: error.offset + offset, reason: error.reason)
+                out.append(.failure(CGMRecordError(bytes: record, error: shifted)))
+            }
+            guard size > 0 else { break }
+            offset = end
+        }
+        return out
+    }
+
+    public struct CGMRecordError: Error, Sendable {
+        public var bytes: [UInt8]
+        public var error: WireError
+    }
+
+    static func cgmReading(_ m: CGMMeasurement, raw: [UInt8], session: CGMSessionInfo, context c: Context) -> Reading {
+        var flags = valueFlags([m.glucoseConcentration])
+        // Annunciation bits that make a value untrustworthy or out of the sensor's range.
+        let s = m.sensorStatus
+        if s.isSet(1) { flags.insert(.batteryLow) }
+        if s.isSet(3) || s.isSet(5) { flags.insert(.sensorMalfunction) }
+        if s.isSet(11) { flags.insert(QualityFlag("cgm.calibration-required")) }
+        if s.isSet(22) { flags.insert(.resultBelowDeviceRange) }
+        if s.isSet(23) { flags.insert(.resultAboveDeviceRange) }
+        let obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")
+        var effective = c.received
+        var deviceTime: DeviceTime?
+        if let start = session.sessionStart {
+            effective = start.addingTimeInterval(Double(m.timeOffsetMinutes) * 60)
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = TimeZone(identifier: "UTC")!
+            let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: effective)
+            deviceTime = DeviceTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!)
+        } else {
+            flags.insert(.deviceTimeMissing)
+        }
+        // The time offset identifies a record within its session; with the session start it is a time stamp.
+        return Reading(
+            subject: c.subject, device: c.device, kind: .glucose, observations: [obs], effectiveTime: effective,
+            deviceTime: deviceTime, receivedTime: c.received, sequence: deviceTime == nil ? UInt32(m.timeOffsetMinutes) : nil,
+            flags: flags, raw: RawFrame(source: "2AA7", bytes: raw))
+    }
+
+    /// The session start as a UTC instant, when the device gave its time zone (otherwise taken as UTC).
+    public static func sessionStart(_ t: CGMSessionStartTime) -> Date? {
+        guard t.sessionStartTime.isValid, let local = t.sessionStartTime.deviceTime.date(in: TimeZone(identifier: "UTC")!) else { return nil }
+        return local.addingTimeInterval(-Double(t.utcOffsetMinutes ?? 0) * 60)
+    }
+}

@@ -18,6 +18,14 @@ public enum ProfileDrivers {
         .init(service: GATTAssigned.glucoseService, characteristic: GATTAssigned.glucoseFeature, read: true, required: false),
     ])
 
+    /// Continuous Glucose Monitoring: notifications of 0x2AA7; the Feature 0x2AA8 (whether records carry an
+    /// E2E-CRC) and the Session Start Time 0x2AAA are read first.
+    public static let cgm = GATTRequirements(wanted: [
+        .init(service: CGMService.service, characteristic: CGMMeasurement.uuid, subscription: .notify, required: true),
+        .init(service: CGMService.service, characteristic: CGMFeature.uuid, read: true, required: true),
+        .init(service: CGMService.service, characteristic: CGMSessionStartTime.uuid, read: true, required: false),
+    ])
+
     /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
     /// the meter is asked only for records after it.
     public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
@@ -30,6 +38,7 @@ public enum ProfileDrivers {
                 return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfRecords(fromSequence: from), .reportRecords(fromSequence: from)])
             }
             return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfAllRecords(), .reportAllRecords()])
+        case "cgm": return BLEDeviceSession(requirements: cgm)
         default: return nil
         }
     }

@@ -64,6 +64,8 @@ public final class BLECentralService: Service, Sendable {
         var requestSentAt: ContinuousClock.Instant?
         var expectedRecords: Int?
         var receivedRecords = 0
+        /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
+        var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
     }
 
     /// Profiles whose devices need an encrypted link (the GLS, BLS and CGM specifications require bonding).
@@ -120,6 +122,20 @@ public final class BLECentralService: Service, Sendable {
                 case .send(let pdu):
                     if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
                     send(link, pdu)
+                case .measurement(let characteristic, let value, _) where characteristic == CGMMeasurement.uuid:
+                    let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    let session = links[link]?.cgm ?? l.cgm
+                    for result in ObservationMapper.cgmReadings(value, session: session, context: context) {
+                        received.increment()
+                        switch result {
+                        case .success(let reading): await output.send(.reading(reading, ack: nil))
+                        case .failure(let bad):
+                            // A record that fails its E2E-CRC is kept raw with the reason and flagged; the link goes on.
+                            malformed.increment()
+                            logger.warning("CGM record rejected; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(bad.error)"])
+                            await output.send(.rejected(device: l.device, source: "2AA7", bytes: bad.bytes, error: bad.error.description, received: context.received, ack: nil))
+                        }
+                    }
                 case .measurement(let characteristic, let value, let needsConfirmation):
                     received.increment()
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
@@ -148,8 +164,17 @@ public final class BLECentralService: Service, Sendable {
                     links[link]?.expectedRecords = n
                     links[link]?.receivedRecords = 0
                     await output.send(.event(.transferProgress(l.device, received: 0, expected: n)))
-                case .readValue(let characteristic, _):
+                case .readValue(let characteristic, let value):
                     logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
+                    if characteristic == CGMFeature.uuid {
+                        do { links[link]?.cgm.crcExpected = try CGMFeature(bytes: value).e2eCRCSupported } catch {
+                            logger.warning("CGM Feature could not be decoded; records taken without CRC", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        }
+                    } else if characteristic == CGMSessionStartTime.uuid {
+                        do { links[link]?.cgm.sessionStart = ObservationMapper.sessionStart(try CGMSessionStartTime(bytes: value)) } catch {
+                            logger.warning("CGM Session Start Time could not be decoded", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        }
+                    }
                 case .ready:
                     logger.info("device subscribed", metadata: ["device.id": "\(l.device.id)", "device.profile": "\(l.profile.id)"])
                 case .procedureComplete(let response, let needsConfirmation):

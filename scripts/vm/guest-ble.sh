@@ -4,7 +4,7 @@
 set -u
 W=$VMTEST_WORK BIN=$VMTEST_BIN ROOT=$VMTEST_ROOT
 # SQLite's WAL needs shared memory that a 9p share does not give: keep the database on the guest's tmpfs.
-DB=/tmp/vm.sqlite
+DB=/run/vm.sqlite
 say() { echo "vm-guest: $*"; }
 result() { echo "$1" > "$W/ble.result"; }
 

@@ -31,6 +31,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var disconnectAfterRecords: Int?
         /// Answer no ATT request at all (the hub's transaction timeout must end the link).
         public var ignoreRequests: Bool?
+        /// CGM: records (by index, from 0) whose E2E-CRC is sent wrong.
+        public var badCRCRecords: [Int]?
     }
 
     public struct BPReading: Codable, Sendable, Hashable {
@@ -93,8 +95,8 @@ public struct Scenario: Codable, Sendable, Hashable {
             throw ScenarioError(source: source, reason: "not a valid scenario: \(error)")
         }
         for (i, d) in s.devices.enumerated() {
-            guard ["bp-cuff", "glucose-meter"].contains(d.type) else {
-                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff or glucose-meter")
+            guard ["bp-cuff", "glucose-meter", "cgm"].contains(d.type) else {
+                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff, glucose-meter or cgm")
             }
             for (j, r) in (d.readings ?? []).enumerated() {
                 for name in r.status ?? [] where !Self.statusNames.contains(name) {
@@ -130,7 +132,25 @@ public struct Scenario: Codable, Sendable, Hashable {
 
 /// Scenarios compiled into firmware-sim, so `make demo` needs no files beside the binary.
 public enum BuiltinScenarios {
-    public static let all: [String: String] = ["demo": demo, "quiet": quiet, "sync-1000": sync1000]
+    public static let all: [String: String] = ["demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC]
+
+    /// A CGM session of twelve 5-minute records; record 5 (from 0) carries a wrong E2E-CRC.
+    public static let cgmBadCRC = """
+        {
+          "name": "cgm-bad-crc",
+          "description": "CGM with twelve records, one with a corrupted E2E-CRC: it is rejected and kept raw, the rest are stored.",
+          "devices": [
+            { "type": "cgm", "name": "OV-SIM-CGM-01", "address": "C0:FF:EE:00:03:01",
+              "records": [
+                { "mgdl": 110, "minutesAgo": 55 }, { "mgdl": 104, "minutesAgo": 50 }, { "mgdl": 97, "minutesAgo": 45 },
+                { "mgdl": 88, "minutesAgo": 40 }, { "mgdl": 79, "minutesAgo": 35 }, { "mgdl": 71, "minutesAgo": 30 },
+                { "mgdl": 64, "minutesAgo": 25 }, { "mgdl": 58, "minutesAgo": 20 }, { "mgdl": 52, "minutesAgo": 15 },
+                { "mgdl": 55, "minutesAgo": 10 }, { "mgdl": 61, "minutesAgo": 5 }, { "mgdl": 68, "minutesAgo": 0 }
+              ],
+              "faults": { "badCRCRecords": [5] } }
+          ]
+        }
+        """
 
     /// A meter with 1000 stored records that drops the link at record 400 on the first transfer.
     public static let sync1000 = """

@@ -249,3 +249,73 @@ extension GATTServer {
         self = { var g = self; g.clearConnectionState(); return g }()
     }
 }
+
+/// A Continuous Glucose Monitoring sensor (0x181F) with a running session: once the hub subscribes to the
+/// CGM Measurement it sends its records, two per notification, each with its E2E-CRC, then ends the link.
+public struct SimulatedCGM: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public var records: [CGMMeasurement]
+    public private(set) var gatt = GATTServer()
+    private let measurementHandle: UInt16
+    /// Fault: records (by index) whose E2E-CRC is sent wrong.
+    public var badCRCRecords: Set<Int> = []
+    public var ignoreRequests = false
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, sessionStart: Date, records: [CGMMeasurement], crc: Bool = true) {
+        self.address = address
+        self.name = name
+        self.records = records
+        var g = GATTServer()
+        g.addService(CGMService.service)
+        measurementHandle = g.addCharacteristic(CGMMeasurement.uuid, properties: 0x10)
+        // Features: bit 12 E2E-CRC supported; type ISF (9) at subcutaneous tissue (5).
+        let feature = CGMFeature(features: crc ? 1 << 12 : 0, type: .interstitialFluid, sampleLocation: .subcutaneous)
+        g.addCharacteristic(CGMFeature.uuid, properties: 0x02, value: feature.encoded())
+        let start = CGMSessionStartTime(sessionStartTime: BLEDateTime(date: sessionStart), timeZone: 0, dstOffset: 0, hasE2ECRC: crc)
+        g.addCharacteristic(CGMSessionStartTime.uuid, properties: 0x02, value: start.encoded())
+        g.closeService()
+        gatt = g
+        isFinished = records.isEmpty
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [CGMService.service], localName: name) }
+
+    public mutating func connected() {
+        gatt = { var g = gatt; g.resetConnection(); return g }()
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
+        switch gatt.handle(pdu) {
+        case .respond(let rsp):
+            var out: [DeviceOutput] = [.send(rsp)]
+            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 {
+                out += sendAll()
+            }
+            return out
+        case .valueWritten(let h, _):
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+        case .confirmed, .none: return []
+        }
+    }
+
+    private mutating func sendAll() -> [DeviceOutput] {
+        var out: [DeviceOutput] = []
+        var i = 0
+        while i < records.count {
+            var value: [UInt8] = []
+            for j in i..<min(i + 2, records.count) {
+                var bytes = records[j].encoded()
+                if badCRCRecords.contains(j) { bytes[bytes.count - 1] ^= 0xFF }
+                value += bytes
+            }
+            out.append(.send(.handleValueNotification(ATTHandleValue(handle: measurementHandle, value: value))))
+            i += 2
+        }
+        isFinished = true
+        out.append(.disconnect)
+        return out
+    }
+}

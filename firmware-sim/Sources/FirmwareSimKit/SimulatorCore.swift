@@ -46,6 +46,19 @@ public struct SimulatorCore: Sendable {
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
             return cuff
+        case "cgm":
+            let specs = spec.records ?? []
+            // The session started with the oldest record.
+            let sessionStart = now.addingTimeInterval(-(specs.map(\.minutesAgo).max() ?? 0) * 60)
+            let records = specs.map { r in
+                CGMMeasurement(
+                    glucoseConcentration: SFloat(r.mgdl, decimals: 0) ?? .nan,
+                    timeOffsetMinutes: UInt16(max(0, ((now.timeIntervalSince(sessionStart) / 60) - r.minutesAgo).rounded())), hasE2ECRC: true)
+            }
+            var cgm = SimulatedCGM(address: address, name: spec.name, sessionStart: sessionStart, records: records)
+            cgm.badCRCRecords = Set(spec.faults?.badCRCRecords ?? [])
+            cgm.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return cgm
         default:
             var seq = 0
             var specs = spec.records ?? []

@@ -1,0 +1,47 @@
+import FirmwareSimKit
+import Foundation
+import Metrics
+import Synchronization
+import Testing
+import VitalsCore
+@testable import VitalsPipeline
+import VitalsProfiles
+import VitalsStore
+
+struct CGMPipelineTests {
+    /// A record whose E2E-CRC does not match is rejected, kept raw with the reason, and flagged; the records
+    /// before and after it — even in the same notification — are stored, and the link goes on.
+    @Test func badE2ECRCIsRejectedAndTheLinkGoesOn() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cgm-\(UUID().uuidString.prefix(8)).sock").path
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let sim = SimThread(scenario: try Scenario.load("cgm-bad-crc"), path: path, start: start)
+        let store = try VitalsStore(path: ":memory:", logger: quiet)
+        let events = Locked<[PipelineEvent]>([])
+        let pipeline = HubPipeline(
+            configuration: .init(central: .init(subject: SubjectID("fay"), exitWhenScenarioEnds: true)), radio: simRadio(path),
+            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
+        ) { e in events.withLock { $0.append(e) } }
+        try await pipeline.run(signals: [])
+        #expect(sim.waitFinished()?.finished == true)
+
+        let readings = try await store.readings()
+        #expect(readings.count == 11)
+        #expect(readings.allSatisfy { $0.observations.first?.metric == "glucose.interstitial" && $0.grade == "medical" })
+        // Times come from the session start plus each record's offset: 5 minutes apart, the last one at `start`.
+        let times = readings.map(\.effectiveAt)
+        #expect(times.last == start)
+        #expect(zip(times, times.dropFirst()).allSatisfy { [300, 600].contains($1.timeIntervalSince($0)) })
+        let values = readings.compactMap { $0.observations.first?.value }
+        #expect(!values.contains(71), "the record with the bad CRC (71 mg/dL) is not stored as a reading")
+
+        let rejected = try await store.rejectedFrames()
+        #expect(rejected.count == 1)
+        #expect(rejected.first?.error.contains("E2E-CRC") == true)
+        #expect(rejected.first?.source == "2AA7")
+        #expect(events.withLock { $0 }.contains { if case .rejected(_, "2AA7", let e) = $0 { e.contains("E2E-CRC") } else { false } })
+        // 52 mg/dL (level 2) and the level-1 values raised alerts from the interstitial readings too.
+        let alerts = try await store.alerts()
+        #expect(alerts.contains { $0.ruleID == "glucose.hypoglycaemia-level-2" })
+    }
+}
