@@ -35,6 +35,7 @@ public struct BLEDeviceSession: Sendable {
         case subscribing(Int)
         case reading(Int)
         case startingProcedure
+        case controlWriting
         case receiving
         case failed
     }
@@ -47,6 +48,9 @@ public struct BLEDeviceSession: Sendable {
     /// "report number of records" then "report records".
     public let procedures: [RecordAccessControlPoint]
     private var nextProcedure = 0
+    /// Other writes to make once subscribed, in order (e.g. a control point's "start streaming").
+    public let controlWrites: [(characteristic: BluetoothUUID, value: [UInt8])]
+    private var nextControlWrite = 0
     public private(set) var phase: Phase = .idle
     public private(set) var mtu: UInt16 = ATTExchangeMTU.defaultLEMTU
     public private(set) var services: [GATTService] = []
@@ -58,9 +62,13 @@ public struct BLEDeviceSession: Sendable {
     private var readQueue: [GATTCharacteristic] = []
     public let preferredMTU: UInt16
 
-    public init(requirements: GATTRequirements, procedures: [RecordAccessControlPoint] = [], preferredMTU: UInt16 = 247) {
+    public init(
+        requirements: GATTRequirements, procedures: [RecordAccessControlPoint] = [],
+        controlWrites: [(characteristic: BluetoothUUID, value: [UInt8])] = [], preferredMTU: UInt16 = 247
+    ) {
         self.requirements = requirements
         self.procedures = procedures
+        self.controlWrites = controlWrites
         self.preferredMTU = preferredMTU
     }
 
@@ -227,6 +235,9 @@ public struct BLEDeviceSession: Sendable {
         case (.reading(let i), .readResponse(let value)):
             return [.readValue(characteristic: readQueue[i].uuid, value: value)] + nextRead(after: i)
 
+        case (.controlWriting, .writeResponse):
+            return startProcedures()
+
         case (.startingProcedure, .writeResponse):
             phase = .receiving
             return nextProcedure == 1 ? [.ready] : []
@@ -316,6 +327,15 @@ public struct BLEDeviceSession: Sendable {
     }
 
     private mutating func startProcedures() -> [Action] {
+        if nextControlWrite < controlWrites.count {
+            let w = controlWrites[nextControlWrite]
+            nextControlWrite += 1
+            guard let c = characteristics.first(where: { $0.uuid == w.characteristic }) else {
+                return fail("the device has no \(w.characteristic) characteristic to write")
+            }
+            phase = .controlWriting
+            return [request(.writeRequest(ATTHandleValue(handle: c.valueHandle, value: w.value)))]
+        }
         if !procedures.isEmpty {
             guard characteristics.contains(where: { $0.uuid == RecordAccessControlPoint.uuid }) else {
                 return fail("the device has no Record Access Control Point")

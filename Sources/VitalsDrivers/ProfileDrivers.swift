@@ -26,6 +26,13 @@ public enum ProfileDrivers {
         .init(service: CGMService.service, characteristic: CGMSessionStartTime.uuid, read: true, required: false),
     ])
 
+    /// Polar Measurement Data: indications of the control point and notifications of the data characteristic,
+    /// then "start ECG" written to the control point (130 Hz, 14-bit, as the H10 takes).
+    public static let polarPMD = GATTRequirements(wanted: [
+        .init(service: PolarPMD.serviceUUID, characteristic: PolarPMD.controlPointUUID, subscription: .indicate, required: true),
+        .init(service: PolarPMD.serviceUUID, characteristic: PolarPMD.dataUUID, subscription: .notify, required: true),
+    ])
+
     /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
     /// the meter is asked only for records after it.
     public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
@@ -39,6 +46,8 @@ public enum ProfileDrivers {
             }
             return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfAllRecords(), .reportAllRecords()])
         case "cgm": return BLEDeviceSession(requirements: cgm)
+        case "polar-pmd":
+            return BLEDeviceSession(requirements: polarPMD, controlWrites: [(PolarPMD.controlPointUUID, PolarPMDControlPointRequest.startECG().encoded())])
         default: return nil
         }
     }

@@ -100,6 +100,18 @@ public final class BLECentralService: Service, Sendable {
         radio.close()
     }
 
+    /// The ECG rate the hub asks a Polar strap for (the H10's only choice).
+    static let polarECGRate = 130.0
+
+    /// A PMD ECG frame as a sample block: µV samples, so 1000 units per mV, timed from the last sample back.
+    static func sampleBlock(_ f: PolarECGFrame, device: DeviceIdentity, subject: SubjectID) -> SampleBlock {
+        let last = PolarECGFrame.date(nanosecondsSince2000: f.timestamp)
+        let start = last.addingTimeInterval(-Double(f.samples.count - 1) / polarECGRate)
+        return SampleBlock(
+            subject: subject, device: device, lead: .ecgUnspecified, startTime: start, sampleRate: polarECGRate, gain: 1000, baseline: 0,
+            unit: .millivolt, samples: f.samples)
+    }
+
     func loop(_ radio: any BLERadio) async throws {
         var links: [UInt16: Link] = [:]
         var pending: [BLEAddress: DeviceProfile] = [:]
@@ -135,6 +147,16 @@ public final class BLECentralService: Service, Sendable {
                             logger.warning("CGM record rejected; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(bad.error)"])
                             await output.send(.rejected(device: l.device, source: "2AA7", bytes: bad.bytes, error: bad.error.description, received: context.received, ack: nil))
                         }
+                    }
+                case .measurement(let characteristic, let value, _) where characteristic == PolarPMD.dataUUID:
+                    received.increment()
+                    do {
+                        let frame = try PolarECGFrame(bytes: value)
+                        await output.send(.waveform(Self.sampleBlock(frame, device: l.device, subject: config.subject)))
+                    } catch {
+                        malformed.increment()
+                        logger.warning("ECG frame could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        await output.send(.rejected(device: l.device, source: "PMD data", bytes: value, error: error.description, received: now(), ack: nil))
                     }
                 case .measurement(let characteristic, let value, let needsConfirmation):
                     received.increment()

@@ -15,6 +15,8 @@ public enum IngestItem: Sendable {
     case barrier(ack: Acknowledge)
     /// A device event, kept in order with the readings around it.
     case event(PipelineEvent)
+    /// A block of waveform samples (ECG), stored in stream batches.
+    case waveform(SampleBlock)
 }
 
 /// What surfaces (console, live views) are told.
@@ -28,6 +30,8 @@ public enum PipelineEvent: Sendable {
     case duplicate(Reading)
     case rejected(DeviceIdentity, source: String, error: String)
     case alert(Alert)
+    /// A waveform block is stored.
+    case waveformStored(DeviceIdentity, samples: Int)
     case scenarioEnded
 }
 
@@ -38,5 +42,6 @@ public struct PipelineTotals: Sendable, Equatable {
     public var duplicates = 0
     public var rejected = 0
     public var alerts = 0
+    public var waveformSamples = 0
     public init() {}
 }

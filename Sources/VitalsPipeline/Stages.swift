@@ -24,7 +24,7 @@ public struct ValidationService: Service {
         while let item = await input.next() {
             switch item {
             case .reading(let r, let ack): await output.send(.reading(validator.validate(r), ack: ack))
-            case .rejected, .barrier, .event: await output.send(item)
+            case .rejected, .barrier, .event, .waveform: await output.send(item)
             }
         }
         output.finish()
@@ -78,6 +78,11 @@ public struct RecordService: Service {
                 case .event(let e):
                     try await flush(&readings)
                     await events.send(e)
+                case .waveform(let block):
+                    // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
+                    if try await store.record(block: block) {
+                        await events.send(.waveformStored(block.device, samples: block.samples.count))
+                    }
                 }
             }
             try await flush(&readings)

@@ -16,6 +16,7 @@ final class SynchronizedTotals: Sendable {
                 t.received += 1
                 t.rejected += 1
             case .alert: t.alerts += 1
+            case .waveformStored(_, let n): t.waveformSamples += n
             default: break
             }
         }

@@ -292,6 +292,12 @@ public actor VitalsStore {
         return out
     }
 
+    /// Waveform blocks for a device and lead, in time order: start (µs since 1970), sample count, rate.
+    public func waveformBlocks(device: DeviceID, lead: Metric) throws(StoreError) -> [(startMicroseconds: Int64, samples: Int, sampleRate: Double)] {
+        try statement("SELECT start_us, sample_count, sample_rate FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")
+            .query([.text(device.rawValue), .int(Int64(lead.mdc))]) { (Int64($0.int(0)), Int($0.int(1)), $0.double(2)) }
+    }
+
     /// The highest sequence number stored for a device, so a meter is asked only for newer records.
     public func lastSequence(device: DeviceID) throws(StoreError) -> UInt32? {
         try statement("SELECT max(sequence) FROM readings WHERE device_id = ?").query([.text(device.rawValue)]) { $0.optInt(0) }.first.flatMap { $0.map { UInt32($0) } }

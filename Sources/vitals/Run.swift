@@ -44,7 +44,7 @@ struct Run: AsyncParsableCommand {
         ) { event in console.report(event) }
         try await pipeline.run()
         let t = pipeline.totals.value
-        print("summary: \(t.received) readings received, \(t.stored) stored, \(t.duplicates) duplicates ignored, \(t.rejected) rejected, \(t.alerts) alerts raised")
+        print("summary: \(t.received) readings received, \(t.stored) stored, \(t.duplicates) duplicates ignored, \(t.rejected) rejected, \(t.alerts) alerts raised\(t.waveformSamples > 0 ? ", \(t.waveformSamples) waveform samples stored" : "")")
     }
 }
 
@@ -108,6 +108,7 @@ struct ConsoleReporter: Sendable {
             print("rejected    \(d.address) \(source): \(error) (raw bytes kept)")
         case .alert(let a):
             print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)")
+        case .waveformStored: break
         case .scenarioEnded:
             if !quiet { print("simulator   scenario finished") }
         }

@@ -22,6 +22,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var features: Int?
         /// Glucose meter: this many synthetic records (one every 4 hours, ending now) after `records`.
         public var generatedRecords: Int?
+        /// ECG strap: how many seconds of 130 Hz ECG to stream, ending now.
+        public var durationSeconds: Double?
         public var faults: Faults?
     }
 
@@ -95,8 +97,8 @@ public struct Scenario: Codable, Sendable, Hashable {
             throw ScenarioError(source: source, reason: "not a valid scenario: \(error)")
         }
         for (i, d) in s.devices.enumerated() {
-            guard ["bp-cuff", "glucose-meter", "cgm"].contains(d.type) else {
-                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff, glucose-meter or cgm")
+            guard ["bp-cuff", "glucose-meter", "cgm", "polar-ecg"].contains(d.type) else {
+                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff, glucose-meter, cgm or polar-ecg")
             }
             for (j, r) in (d.readings ?? []).enumerated() {
                 for name in r.status ?? [] where !Self.statusNames.contains(name) {
@@ -132,7 +134,18 @@ public struct Scenario: Codable, Sendable, Hashable {
 
 /// Scenarios compiled into firmware-sim, so `make demo` needs no files beside the binary.
 public enum BuiltinScenarios {
-    public static let all: [String: String] = ["demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC]
+    public static let all: [String: String] = [
+        "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
+    ]
+
+    /// A Polar-style chest strap streaming ten minutes of 130 Hz ECG.
+    public static let ecg10min = """
+        {
+          "name": "ecg-10min",
+          "description": "Polar-style ECG strap streaming 10 minutes of 130 Hz single-lead ECG (78,000 samples).",
+          "devices": [ { "type": "polar-ecg", "name": "OV-SIM-ECG-01", "address": "C0:FF:EE:00:04:01", "durationSeconds": 600 } ]
+        }
+        """
 
     /// A CGM session of twelve 5-minute records; record 5 (from 0) carries a wrong E2E-CRC.
     public static let cgmBadCRC = """

@@ -319,3 +319,91 @@ public struct SimulatedCGM: SimulatedDevice {
         return out
     }
 }
+
+/// A Polar-style ECG strap (Polar Measurement Data service): on "start ECG" it answers on the control point,
+/// then streams `durationSeconds` of 130 Hz samples as PMD frames (73 samples each) and ends the link.
+public struct SimulatedPolarECG: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public let start: Date
+    public let durationSeconds: Double
+    public static let rate = 130.0
+    public static let samplesPerFrame = 73
+    public private(set) var gatt = GATTServer()
+    private let controlPointHandle: UInt16
+    private let dataHandle: UInt16
+    private var awaitingStartConfirmation = false
+    public var ignoreRequests = false
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, start: Date, durationSeconds: Double) {
+        self.address = address
+        self.name = name
+        self.start = start
+        self.durationSeconds = durationSeconds
+        var g = GATTServer()
+        g.addService(PolarPMD.serviceUUID)
+        controlPointHandle = g.addCharacteristic(PolarPMD.controlPointUUID, properties: 0x28)
+        dataHandle = g.addCharacteristic(PolarPMD.dataUUID, properties: 0x10)
+        g.closeService()
+        gatt = g
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x180D)], localName: name) }
+
+    public mutating func connected() {
+        gatt = { var g = gatt; g.resetConnection(); return g }()
+        awaitingStartConfirmation = false
+    }
+
+    /// A synthetic single-lead ECG in µV: a narrow R wave once a second over a slow baseline wander.
+    public static func sample(_ i: Int) -> Int32 {
+        let t = Double(i) / rate
+        let phase = t.truncatingRemainder(dividingBy: 1.0)
+        let r = phase < 0.04 ? 1100 * (1 - abs(phase - 0.02) / 0.02) : 0
+        let t_wave = 180 * exp(-pow((phase - 0.3) / 0.05, 2))
+        return Int32((r + t_wave + 60 * sin(2 * .pi * 0.2 * t)).rounded())
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
+        switch gatt.handle(pdu) {
+        case .respond(let rsp): return [.send(rsp)]
+        case .valueWritten(let h, let value):
+            guard h == controlPointHandle, let req = try? PolarPMDControlPointRequest(bytes: value) else {
+                return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            }
+            guard req.opCode == .requestMeasurementStart, req.measurementType == .ecg else {
+                let nack = PolarPMDControlPointResponse(opCode: req.opCode, measurementType: req.measurementType ?? .ecg, status: .init(rawValue: 1))
+                return [.send(.writeResponse), .send(.handleValueIndication(ATTHandleValue(handle: controlPointHandle, value: nack.encoded())))]
+            }
+            awaitingStartConfirmation = true
+            let ok = PolarPMDControlPointResponse(opCode: .requestMeasurementStart, measurementType: .ecg, status: .success)
+            return [.send(.writeResponse), .send(.handleValueIndication(ATTHandleValue(handle: controlPointHandle, value: ok.encoded())))]
+        case .confirmed:
+            guard awaitingStartConfirmation else { return [] }
+            awaitingStartConfirmation = false
+            return stream()
+        case .none: return []
+        }
+    }
+
+    private mutating func stream() -> [DeviceOutput] {
+        let total = Int((durationSeconds * Self.rate).rounded())
+        let startNs = UInt64(max(0, start.timeIntervalSince1970 - 946_684_800) * 1e9)
+        var out: [DeviceOutput] = []
+        var i = 0
+        while i < total {
+            let n = min(Self.samplesPerFrame, total - i)
+            let samples = (i..<(i + n)).map(Self.sample)
+            // The frame's time stamp is its last sample's.
+            let lastNs = startNs + UInt64((Double(i + n - 1) * 1e9 / Self.rate).rounded())
+            let frame = PolarECGFrame(timestamp: lastNs, samples: samples)
+            out.append(.send(.handleValueNotification(ATTHandleValue(handle: dataHandle, value: frame.encoded()))))
+            i += n
+        }
+        isFinished = true
+        out.append(.disconnect)
+        return out
+    }
+}

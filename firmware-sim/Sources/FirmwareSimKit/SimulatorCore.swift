@@ -46,6 +46,11 @@ public struct SimulatorCore: Sendable {
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
             return cuff
+        case "polar-ecg":
+            let duration = spec.durationSeconds ?? 60
+            var strap = SimulatedPolarECG(address: address, name: spec.name, start: now.addingTimeInterval(-duration), durationSeconds: duration)
+            strap.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return strap
         case "cgm":
             let specs = spec.records ?? []
             // The session started with the oldest record.
