@@ -58,6 +58,15 @@ extension Metric {
     public static let glucoseGeneric = Metric(
         key: "glucose.blood", mdc: 160_020, mdcName: "MDC_CONC_GLU_GEN", loinc: "2339-0",
         name: "Glucose, blood")
+    /// MDC_ECG_HEART_RATE (a.k.a. MDC_ECG_CARD_BEAT_RATE): heart rate from an ECG or chest strap.
+    public static let heartRate = Metric(
+        key: "hr.heart-rate", mdc: 147_842, mdcName: "MDC_ECG_HEART_RATE", loinc: "8867-4", name: "Heart rate")
+    /// MDC_PULS_OXIM_SAT_O2: SpO2 by pulse oximetry (LOINC 59408-5; US Core pairs it with 2708-6).
+    public static let spo2 = Metric(
+        key: "spo2", mdc: 150_456, mdcName: "MDC_PULS_OXIM_SAT_O2", loinc: "59408-5", name: "Oxygen saturation (pulse oximetry)")
+    /// MDC_PULS_OXIM_PULS_RATE: pulse rate from a pulse oximeter.
+    public static let pulseOximeterRate = Metric(
+        key: "spo2.pulse", mdc: 149_530, mdcName: "MDC_PULS_OXIM_PULS_RATE", loinc: "8867-4", name: "Pulse rate (oximeter)")
     /// MDC_ECG_ELEC_POTL_II: ECG lead II.
     public static let ecgLeadII = Metric(
         key: "ecg.lead-ii", mdc: 131_330, mdcName: "MDC_ECG_ELEC_POTL_II", loinc: nil, name: "ECG lead II")
@@ -69,6 +78,6 @@ extension Metric {
     public static let catalogue: [String: Metric] = Dictionary(
         uniqueKeysWithValues: [
             systolic, diastolic, meanArterialPressure, pulseRateNonInvasive, glucoseCapillaryWholeBlood,
-            glucoseCapillaryPlasma, glucoseInterstitial, glucoseGeneric, ecgLeadII, ecgUnspecified,
+            glucoseCapillaryPlasma, glucoseInterstitial, glucoseGeneric, heartRate, spo2, pulseOximeterRate, ecgLeadII, ecgUnspecified,
         ].map { ($0.key, $0) })
 }

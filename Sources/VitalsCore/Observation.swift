@@ -121,6 +121,9 @@ public struct Reading: Hashable, Sendable, Codable {
     public var flags: Set<QualityFlag>
     public var grade: DeviceGrade
     public var raw: RawFrame
+    /// The hub's count of readings received in this run, for readings that carry neither sequence nor time:
+    /// a burst of them within one millisecond must not collapse into one.
+    public var receiptIndex: UInt64 = 0
 
     public init(
         subject: SubjectID, device: DeviceIdentity, kind: ReadingKind, observations: [Observation],
@@ -143,12 +146,12 @@ public struct Reading: Hashable, Sendable, Codable {
     /// The natural key within a device: a replayed reading has the same key and is ignored.
     ///
     /// A sequence number identifies a stored record; otherwise the device's own time stamp does;
-    /// a device that gives neither is identified by the raw bytes and the receive time.
+    /// a reading that has neither is identified by its receive time and the hub's receipt count.
     public var naturalKey: String {
         if let sequence { return "seq:\(sequence)" }
         if let deviceTime { return "dt:\(deviceTime)" }
         let ms = Int64((receivedTime.timeIntervalSince1970 * 1000).rounded())
-        return "rx:\(ms)"
+        return "rx:\(ms).\(receiptIndex)"
     }
 
     public func observation(_ metric: Metric) -> Observation? {

@@ -24,6 +24,13 @@ public enum ObservationMapper {
         switch characteristic.short {
         case 0x2A35: return bloodPressure(try BloodPressureMeasurement(bytes: value), raw: value, context: context)
         case 0x2A18: return glucose(try GlucoseMeasurement(bytes: value), raw: value, context: context)
+        case 0x2A37: return heartRate(try HeartRateMeasurement(bytes: value), raw: value, context: context)
+        case 0x2A5E:
+            let m = try PLXSpotCheckMeasurement(bytes: value)
+            return pulseOximetry(m.spO2PR, timestamp: m.timestamp, status: m.measurementStatus, device: m.deviceAndSensorStatus, source: "2A5E", raw: value, context: context)
+        case 0x2A5F:
+            let m = try PLXContinuousMeasurement(bytes: value)
+            return pulseOximetry(m.normal, timestamp: nil, status: m.measurementStatus, device: m.deviceAndSensorStatus, source: "2A5F", raw: value, context: context)
         default: return nil
         }
     }
@@ -203,5 +210,56 @@ extension ObservationMapper {
     public static func sessionStart(_ t: CGMSessionStartTime) -> Date? {
         guard t.sessionStartTime.isValid, let local = t.sessionStartTime.deviceTime.date(in: TimeZone(identifier: "UTC")!) else { return nil }
         return local.addingTimeInterval(-Double(t.utcOffsetMinutes ?? 0) * 60)
+    }
+}
+
+extension ObservationMapper {
+    public static let noSkinContact = QualityFlag("hr.no-skin-contact")
+
+    public static func heartRate(_ m: HeartRateMeasurement, raw: [UInt8], context c: Context) -> Reading {
+        let wire = WireValue(encoding: m.valueFormat == .uint16 ? "uint16" : "uint8", bits: UInt64(m.heartRate), unit: "bpm")
+        var flags: Set<QualityFlag> = []
+        if m.sensorContact == .supportedNotDetected { flags.insert(noSkinContact) }
+        // A strap's notification has no time stamp: it is "now".
+        return Reading(
+            subject: c.subject, device: c.device, kind: .heartRate,
+            observations: [Observation(metric: .heartRate, value: Double(m.heartRate), unit: .perMinute, wire: wire)],
+            effectiveTime: c.received, deviceTime: nil, receivedTime: c.received, sequence: nil, flags: flags,
+            raw: RawFrame(source: "2A37", bytes: raw))
+    }
+
+    /// Flags named after the PLX status bits that are set, e.g. `plx.questionableMeasurementDetected`.
+    static func plxFlags(_ status: PLXMeasurementStatus?, _ device: PLXDeviceAndSensorStatus?) -> Set<QualityFlag> {
+        var f: Set<QualityFlag> = []
+        for b in PLXMeasurementStatus.namedBits where (status?.rawValue ?? 0) & (1 << UInt16(b.bit)) != 0 { f.insert(QualityFlag("plx.\(b.key)")) }
+        for b in PLXDeviceAndSensorStatus.namedBits where (device?.rawValue ?? 0) & (1 << UInt32(b.bit)) != 0 { f.insert(QualityFlag("plx.\(b.key)")) }
+        // Demonstration, test, invalid and unavailable data are not measurements of a person.
+        if let s = status, s.contains(.dataForDemonstration) || s.contains(.dataForTesting) || s.contains(.invalidMeasurementDetected) || s.contains(.measurementUnavailable) {
+            f.insert(.implausible)
+        }
+        return f
+    }
+
+    static func pulseOximetry(
+        _ v: PLXSpO2PR, timestamp: BLEDateTime?, status: PLXMeasurementStatus?, device: PLXDeviceAndSensorStatus?, source: String,
+        raw: [UInt8], context c: Context
+    ) -> Reading {
+        let obs = [
+            observation(.spo2, v.spO2, unit: .percent, wireUnit: "%"),
+            observation(.pulseOximeterRate, v.pulseRate, unit: .perMinute, wireUnit: "bpm"),
+        ]
+        var flags = valueFlags([v.spO2, v.pulseRate]).union(plxFlags(status, device))
+        let effective: Date
+        let deviceTime: DeviceTime?
+        if source == "2A5E" {
+            let (e, d, timeFlags) = times(timestamp, offsetMinutes: nil, context: c)
+            (effective, deviceTime) = (e, d)
+            flags.formUnion(timeFlags)
+        } else {
+            (effective, deviceTime) = (c.received, nil)
+        }
+        return Reading(
+            subject: c.subject, device: c.device, kind: .spo2, observations: obs, effectiveTime: effective, deviceTime: deviceTime,
+            receivedTime: c.received, sequence: nil, flags: flags, raw: RawFrame(source: source, bytes: raw))
     }
 }

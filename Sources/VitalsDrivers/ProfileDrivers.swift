@@ -33,6 +33,20 @@ public enum ProfileDrivers {
         .init(service: PolarPMD.serviceUUID, characteristic: PolarPMD.dataUUID, subscription: .notify, required: true),
     ])
 
+    /// Heart Rate Service: notifications of 0x2A37; the Body Sensor Location 0x2A38 is read when present.
+    public static let heartRate = GATTRequirements(wanted: [
+        .init(service: BluetoothUUID(0x180D), characteristic: HeartRateMeasurement.uuid, subscription: .notify, required: true),
+        .init(service: BluetoothUUID(0x180D), characteristic: BodySensorLocation.uuid, read: true, required: false),
+    ])
+
+    /// Pulse Oximeter Service: the PLX Features 0x2A60, spot-checks 0x2A5E by indication and continuous
+    /// measurements 0x2A5F by notification, whichever the device has.
+    public static let pulseOximeter = GATTRequirements(wanted: [
+        .init(service: BluetoothUUID(0x1822), characteristic: PLXFeatures.uuid, read: true, required: true),
+        .init(service: BluetoothUUID(0x1822), characteristic: PLXSpotCheckMeasurement.uuid, subscription: .indicate, required: false),
+        .init(service: BluetoothUUID(0x1822), characteristic: PLXContinuousMeasurement.uuid, subscription: .notify, required: false),
+    ])
+
     /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
     /// the meter is asked only for records after it.
     public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
@@ -46,6 +60,8 @@ public enum ProfileDrivers {
             }
             return BLEDeviceSession(requirements: glucose, procedures: [.reportNumberOfAllRecords(), .reportAllRecords()])
         case "cgm": return BLEDeviceSession(requirements: cgm)
+        case "hrs": return BLEDeviceSession(requirements: heartRate)
+        case "plxs": return BLEDeviceSession(requirements: pulseOximeter)
         case "polar-pmd":
             return BLEDeviceSession(requirements: polarPMD, controlWrites: [(PolarPMD.controlPointUUID, PolarPMDControlPointRequest.startECG().encoded())])
         default: return nil

@@ -118,6 +118,7 @@ public final class BLECentralService: Service, Sendable {
         // The highest record sequence handed to the pipeline per device in this run: on a quick reconnect the
         // store may not have committed it yet, and the meter still holds anything a crash would lose.
         var handedOff: [DeviceID: UInt32] = [:]
+        var receipts: UInt64 = 0
         let transport = radio.transport
         let clock = ContinuousClock()
 
@@ -140,7 +141,10 @@ public final class BLECentralService: Service, Sendable {
                     for result in ObservationMapper.cgmReadings(value, session: session, context: context) {
                         received.increment()
                         switch result {
-                        case .success(let reading): await output.send(.reading(reading, ack: nil))
+                        case .success(var reading):
+                            receipts += 1
+                            reading.receiptIndex = receipts
+                            await output.send(.reading(reading, ack: nil))
                         case .failure(let bad):
                             // A record that fails its E2E-CRC is kept raw with the reason and flagged; the link goes on.
                             malformed.increment()
@@ -163,7 +167,9 @@ public final class BLECentralService: Service, Sendable {
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
                     let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
                     do {
-                        if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
+                        if var reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
+                            receipts += 1
+                            reading.receiptIndex = receipts
                             await output.send(.reading(reading, ack: ack))
                             if let seq = reading.sequence { handedOff[l.device.id] = max(handedOff[l.device.id] ?? 0, seq) }
                             if let expected = links[link]?.expectedRecords, reading.sequence != nil {

@@ -14,7 +14,10 @@ struct ReadingTests {
         let t = DeviceTime(year: 2025, month: 1, day: 2, hour: 3, minute: 4, second: 5)
         #expect(reading(sequence: 9, deviceTime: t).naturalKey == "seq:9")
         #expect(reading(deviceTime: t).naturalKey == "dt:2025-01-02T03:04:05")
-        #expect(reading().naturalKey == "rx:1700000000123")
+        #expect(reading().naturalKey == "rx:1700000000123.0")
+        var burst = reading()
+        burst.receiptIndex = 7
+        #expect(burst.naturalKey == "rx:1700000000123.7", "readings in one millisecond stay apart")
     }
 
     @Test func deviceIdentityNormalisesAddress() {

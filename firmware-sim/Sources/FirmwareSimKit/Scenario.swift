@@ -24,7 +24,20 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var generatedRecords: Int?
         /// ECG strap: how many seconds of 130 Hz ECG to stream, ending now.
         public var durationSeconds: Double?
+        /// Heart-rate strap: the rates it notifies, in beats per minute.
+        public var heartRates: [Int]?
+        /// Pulse oximeter: its stored spot-check readings.
+        public var spotChecks: [SpotCheck]?
         public var faults: Faults?
+    }
+
+    /// A pulse-oximeter spot check.
+    public struct SpotCheck: Codable, Sendable, Hashable {
+        public var spo2: Double
+        public var pulse: Double
+        public var minutesAgo: Double?
+        /// Measurement Status bits by their PLX names, e.g. "questionableMeasurementDetected".
+        public var status: [String]?
     }
 
     /// Faults a device plays on demand.
@@ -97,8 +110,13 @@ public struct Scenario: Codable, Sendable, Hashable {
             throw ScenarioError(source: source, reason: "not a valid scenario: \(error)")
         }
         for (i, d) in s.devices.enumerated() {
-            guard ["bp-cuff", "glucose-meter", "cgm", "polar-ecg"].contains(d.type) else {
-                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not bp-cuff, glucose-meter, cgm or polar-ecg")
+            guard Self.deviceTypes.contains(d.type) else {
+                throw ScenarioError(source: source, reason: "devices[\(i)].type '\(d.type)' is not one of \(Self.deviceTypes.joined(separator: ", "))")
+            }
+            for (j, c) in (d.spotChecks ?? []).enumerated() {
+                for name in c.status ?? [] where !PLXMeasurementStatus.namedBits.contains(where: { $0.key == name }) {
+                    throw ScenarioError(source: source, reason: "devices[\(i)].spotChecks[\(j)].status '\(name)' is not a PLX Measurement Status bit name")
+                }
             }
             for (j, r) in (d.readings ?? []).enumerated() {
                 for name in r.status ?? [] where !Self.statusNames.contains(name) {
@@ -114,6 +132,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         }
         return s
     }
+
+    public static let deviceTypes = ["bp-cuff", "glucose-meter", "cgm", "polar-ecg", "heart-rate", "pulse-oximeter"]
 
     /// Blood pressure status condition names a scenario may use.
     public static let statusNames: Set<String> = [
@@ -136,7 +156,25 @@ public struct Scenario: Codable, Sendable, Hashable {
 public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
+        "wearables": wearables,
     ]
+
+    /// A heart-rate strap and a pulse oximeter (one spot check marked questionable).
+    public static let wearables = """
+        {
+          "name": "wearables",
+          "description": "Heart-rate strap with ten beats per minute readings; pulse oximeter with three spot checks, one questionable.",
+          "devices": [
+            { "type": "heart-rate", "name": "OV-SIM-HR-01", "address": "C0:FF:EE:00:05:01", "heartRates": [62, 64, 63, 66, 70, 74, 71, 68, 65, 64] },
+            { "type": "pulse-oximeter", "name": "OV-SIM-PLX-01", "address": "C0:FF:EE:00:06:01",
+              "spotChecks": [
+                { "spo2": 97, "pulse": 68, "minutesAgo": 30 },
+                { "spo2": 88, "pulse": 101, "minutesAgo": 10, "status": ["questionableMeasurementDetected"] },
+                { "spo2": 96, "pulse": 72, "minutesAgo": 1 }
+              ] }
+          ]
+        }
+        """
 
     /// A Polar-style chest strap streaming ten minutes of 130 Hz ECG.
     public static let ecg10min = """

@@ -407,3 +407,115 @@ public struct SimulatedPolarECG: SimulatedDevice {
         return out
     }
 }
+
+/// A Heart Rate Service strap: once subscribed it notifies its heart rates (with RR intervals), then ends the link.
+public struct SimulatedHeartRateStrap: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public var rates: [UInt16]
+    public private(set) var gatt = GATTServer()
+    private let measurementHandle: UInt16
+    public var ignoreRequests = false
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, rates: [UInt16]) {
+        self.address = address
+        self.name = name
+        self.rates = rates
+        var g = GATTServer()
+        g.addService(BluetoothUUID(0x180D))
+        measurementHandle = g.addCharacteristic(HeartRateMeasurement.uuid, properties: 0x10)
+        g.addCharacteristic(BodySensorLocation.uuid, properties: 0x02, value: [0x01])  // chest
+        g.closeService()
+        gatt = g
+        isFinished = rates.isEmpty
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x180D)], localName: name) }
+    public mutating func connected() { gatt = { var g = gatt; g.resetConnection(); return g }() }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
+        switch gatt.handle(pdu) {
+        case .respond(let rsp):
+            var out: [DeviceOutput] = [.send(rsp)]
+            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 {
+                for r in rates {
+                    // One RR interval per beat, in 1/1024 s.
+                    let rr = UInt16((60.0 / Double(max(r, 1)) * 1024).rounded())
+                    let m = HeartRateMeasurement(heartRate: r, sensorContact: .supportedDetected, rrIntervals: [rr])
+                    out.append(.send(.handleValueNotification(ATTHandleValue(handle: measurementHandle, value: m.encoded()))))
+                }
+                isFinished = true
+                out.append(.disconnect)
+            }
+            return out
+        case .valueWritten(let h, _):
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+        case .confirmed, .none: return []
+        }
+    }
+}
+
+/// A Pulse Oximeter Service device holding spot-check readings: it indicates them one at a time, forgetting
+/// each only when the hub confirms it, then ends the link.
+public struct SimulatedPulseOximeter: SimulatedDevice {
+    public let address: BLEAddress
+    public let name: String
+    public var pending: [PLXSpotCheckMeasurement]
+    public private(set) var gatt = GATTServer()
+    private let spotHandle: UInt16
+    private var awaitingConfirmation = false
+    public var ignoreRequests = false
+    public private(set) var isFinished = false
+
+    public init(address: BLEAddress, name: String, readings: [PLXSpotCheckMeasurement]) {
+        self.address = address
+        self.name = name
+        self.pending = readings
+        var g = GATTServer()
+        g.addService(BluetoothUUID(0x1822))
+        spotHandle = g.addCharacteristic(PLXSpotCheckMeasurement.uuid, properties: 0x20)
+        // Features: measurement status (bit 0) and device and sensor status (bit 1) supported, time stamp (bit 3).
+        g.addCharacteristic(PLXFeatures.uuid, properties: 0x02, value: PLXFeatures(supportedFeatures: 0x000B, measurementStatusSupport: PLXMeasurementStatus(rawValue: 0xFFE0), deviceAndSensorStatusSupport: PLXDeviceAndSensorStatus(rawValue: 0xFFFF)).encoded())
+        g.closeService()
+        gatt = g
+        isFinished = readings.isEmpty
+    }
+
+    public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x1822)], localName: name) }
+    public mutating func connected() {
+        gatt = { var g = gatt; g.resetConnection(); return g }()
+        awaitingConfirmation = false
+    }
+
+    public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
+        if ignoreRequests { return [] }
+        switch gatt.handle(pdu) {
+        case .respond(let rsp):
+            var out: [DeviceOutput] = [.send(rsp)]
+            if case .writeRequest(let hv) = pdu, hv.handle == spotHandle + 1, gatt.configuration(ofValue: spotHandle) & 0x2 != 0 {
+                out += indicateNext()
+            }
+            return out
+        case .valueWritten(let h, _):
+            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+        case .confirmed:
+            guard awaitingConfirmation else { return [] }
+            awaitingConfirmation = false
+            pending.removeFirst()
+            if pending.isEmpty {
+                isFinished = true
+                return [.disconnect]
+            }
+            return indicateNext()
+        case .none: return []
+        }
+    }
+
+    private mutating func indicateNext() -> [DeviceOutput] {
+        guard !awaitingConfirmation, let next = pending.first else { return [] }
+        awaitingConfirmation = true
+        return [.send(.handleValueIndication(ATTHandleValue(handle: spotHandle, value: next.encoded())))]
+    }
+}

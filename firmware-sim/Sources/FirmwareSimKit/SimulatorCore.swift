@@ -46,6 +46,21 @@ public struct SimulatorCore: Sendable {
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
             return cuff
+        case "heart-rate":
+            var strap = SimulatedHeartRateStrap(address: address, name: spec.name, rates: (spec.heartRates ?? []).map { UInt16(clamping: $0) })
+            strap.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return strap
+        case "pulse-oximeter":
+            let readings = (spec.spotChecks ?? []).map { c in
+                let bits = (c.status ?? []).compactMap { name in PLXMeasurementStatus.namedBits.first { $0.key == name }?.bit }
+                return PLXSpotCheckMeasurement(
+                    spO2PR: PLXSpO2PR(spO2: SFloat(c.spo2, decimals: 0) ?? .nan, pulseRate: SFloat(c.pulse, decimals: 0) ?? .nan),
+                    timestamp: c.minutesAgo.map { BLEDateTime(date: now.addingTimeInterval(-$0 * 60)) },
+                    measurementStatus: PLXMeasurementStatus(rawValue: bits.reduce(UInt16(0)) { $0 | (1 << UInt16($1)) }))
+            }
+            var ox = SimulatedPulseOximeter(address: address, name: spec.name, readings: readings)
+            ox.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            return ox
         case "polar-ecg":
             let duration = spec.durationSeconds ?? 60
             var strap = SimulatedPolarECG(address: address, name: spec.name, start: now.addingTimeInterval(-duration), durationSeconds: duration)
