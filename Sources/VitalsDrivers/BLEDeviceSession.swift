@@ -33,7 +33,9 @@ public struct BLEDeviceSession: Sendable {
         case discoveringCharacteristics(service: Int, next: UInt16)
         case discoveringDescriptors(characteristic: Int, next: UInt16)
         case subscribing(Int)
+        case discoveringIncludes(service: Int, next: UInt16)
         case reading(Int)
+        case readingBlob(Int)
         case startingProcedure
         case controlWriting
         case receiving
@@ -60,6 +62,17 @@ public struct BLEDeviceSession: Sendable {
     private var wantedServices: [GATTService] = []
     private var subscribeQueue: [(GATTCharacteristic, GATTRequirements.Subscription)] = []
     private var readQueue: [GATTCharacteristic] = []
+    private var longValue: [UInt8] = []
+
+    /// A service included by a wanted service (Core Vol 3 Part G §4.5.1).
+    public struct IncludedService: Hashable, Sendable {
+        public var parent: BluetoothUUID
+        public var startHandle: UInt16
+        public var endHandle: UInt16
+        /// Nil for a 128-bit service, whose UUID the include declaration does not carry.
+        public var uuid: BluetoothUUID?
+    }
+    public private(set) var includedServices: [IncludedService] = []
     public let preferredMTU: UInt16
 
     public init(
@@ -173,9 +186,12 @@ public struct BLEDeviceSession: Sendable {
             return nextCharacteristicDiscovery(after: s)
         case .discoveringDescriptors(let c, _) where e.error == .attributeNotFound:
             return nextDescriptorDiscovery(after: c)
-        case .reading(let i):
+        case .reading(let i), .readingBlob(let i):
             // A feature we could not read is not fatal: go on without it.
+            longValue = []
             return nextRead(after: i)
+        case .discoveringIncludes(let s, _) where e.error == .attributeNotFound || e.error == .requestNotSupported:
+            return nextIncludeDiscovery(after: s)
         default:
             return fail("\(e.requestOpcode) failed: \(e.error) (0x\(String(e.error.rawValue, radix: 16, uppercase: true))) at handle 0x\(String(e.handle, radix: 16, uppercase: true))")
         }
@@ -233,7 +249,35 @@ public struct BLEDeviceSession: Sendable {
             return nextSubscription(after: i)
 
         case (.reading(let i), .readResponse(let value)):
+            // A value that fills the PDU may go on: read the rest with Read Blob (Core Vol 3 Part G §4.8.3).
+            if value.count == Int(mtu) - 1 {
+                longValue = value
+                phase = .readingBlob(i)
+                return [request(.readBlobRequest(handle: readQueue[i].valueHandle, offset: UInt16(value.count)))]
+            }
             return [.readValue(characteristic: readQueue[i].uuid, value: value)] + nextRead(after: i)
+
+        case (.readingBlob(let i), .readBlobResponse(let part)):
+            longValue += part
+            if part.count == Int(mtu) - 1, longValue.count < 512 {
+                return [request(.readBlobRequest(handle: readQueue[i].valueHandle, offset: UInt16(longValue.count)))]
+            }
+            let value = longValue
+            longValue = []
+            return [.readValue(characteristic: readQueue[i].uuid, value: value)] + nextRead(after: i)
+
+        case (.discoveringIncludes(let sIndex, _), .readByTypeResponse(let r)):
+            let svc = wantedServices[sIndex]
+            for e in r.entries where e.value.count >= 4 {
+                let start = UInt16(e.value[0]) | UInt16(e.value[1]) << 8
+                let end = UInt16(e.value[2]) | UInt16(e.value[3]) << 8
+                // A 128-bit included service carries no UUID here (it would need a Read of its declaration).
+                let uuid = e.value.count == 6 ? BluetoothUUID(littleEndian: Array(e.value[4..<6])) : nil
+                includedServices.append(IncludedService(parent: svc.uuid, startHandle: start, endHandle: end, uuid: uuid))
+            }
+            guard let last = r.entries.last, last.handle < svc.endHandle else { return nextIncludeDiscovery(after: sIndex) }
+            phase = .discoveringIncludes(service: sIndex, next: last.handle + 1)
+            return [request(.readByTypeRequest(ATTReadByTypeRequest(startHandle: last.handle + 1, endHandle: svc.endHandle, type: GATTAssigned.include)))]
 
         case (.controlWriting, .writeResponse):
             return startProcedures()
@@ -257,7 +301,24 @@ public struct BLEDeviceSession: Sendable {
         for w in requirements.wanted where w.required && !wantedServices.contains(where: { $0.uuid == w.service }) {
             return fail("the device has no \(w.service) service")
         }
-        return nextCharacteristicDiscovery(after: -1)
+        return nextIncludeDiscovery(after: -1)
+    }
+
+    /// Finds the services each wanted service includes, then goes on to characteristics.
+    private mutating func nextIncludeDiscovery(after s: Int) -> [Action] {
+        let n = s + 1
+        guard n < wantedServices.count else { return nextCharacteristicDiscovery(after: -1) }
+        let svc = wantedServices[n]
+        phase = .discoveringIncludes(service: n, next: svc.startHandle)
+        return [request(.readByTypeRequest(ATTReadByTypeRequest(startHandle: svc.startHandle, endHandle: svc.endHandle, type: GATTAssigned.include)))]
+    }
+
+    /// A Write Command (no response, nothing outstanding), for characteristics that take one.
+    public func writeWithoutResponse(_ characteristic: BluetoothUUID, value: [UInt8]) -> [Action] {
+        guard let c = characteristics.first(where: { $0.uuid == characteristic }), c.properties.contains(.writeWithoutResponse) else {
+            return [.failed("characteristic \(characteristic) does not take a Write Command")]
+        }
+        return [.send(.writeCommand(ATTHandleValue(handle: c.valueHandle, value: value)))]
     }
 
     private mutating func nextCharacteristicDiscovery(after s: Int) -> [Action] {

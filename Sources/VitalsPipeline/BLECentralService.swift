@@ -20,6 +20,8 @@ public final class BLECentralService: Service, Sendable {
         public var deviceTimeZone: TimeZone
         /// ATT transaction timeout: a request unanswered this long ends the link (Core Vol 3 Part F §3.3.3).
         public var attTimeout: Duration = BLEDeviceSession.transactionTimeout
+        /// First wait, in seconds, before reconnecting to a device whose connection failed; it doubles up to 60 s.
+        public var reconnectBase: Double = 1
 
         public init(subject: SubjectID, exitWhenScenarioEnds: Bool = false, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
@@ -119,6 +121,25 @@ public final class BLECentralService: Service, Sendable {
         // store may not have committed it yet, and the meter still holds anything a crash would lose.
         var handedOff: [DeviceID: UInt32] = [:]
         var receipts: UInt64 = 0
+        // Reconnect with backoff: a device whose connection or session failed waits 1, 2, 4 … 60 s before the
+        // next attempt; an advertisement seen while it waits is kept and acted on when the wait is over.
+        var backoff: [BLEAddress: (failures: Int, notBefore: ContinuousClock.Instant)] = [:]
+        var deferred: [BLEAddress: (profile: DeviceProfile, addressType: UInt8)] = [:]
+
+        func failed(_ address: BLEAddress) {
+            let n = (backoff[address]?.failures ?? 0) + 1
+            let wait = min(60.0, config.reconnectBase * pow(2, Double(n - 1)))
+            backoff[address] = (n, clock.now.advanced(by: .milliseconds(Int(wait * 1000))))
+        }
+
+        func connect(_ address: BLEAddress, _ addressType: UInt8, _ profile: DeviceProfile) {
+            do {
+                try radio.connect(address, addressType: addressType, secure: Self.needsEncryption(profile))
+                pending[address] = profile
+            } catch {
+                logger.warning("cannot start a connection", metadata: ["address": "\(address)", "error": "\(error)"])
+            }
+        }
         let transport = radio.transport
         let clock = ContinuousClock()
 
@@ -204,6 +225,7 @@ public final class BLECentralService: Service, Sendable {
                         }
                     }
                 case .ready:
+                    if let a = BLEAddress(string: l.device.address) { backoff[a] = nil }
                     logger.info("device subscribed", metadata: ["device.id": "\(l.device.id)", "device.profile": "\(l.profile.id)"])
                 case .procedureComplete(let response, let needsConfirmation):
                     let detail: String
@@ -219,6 +241,7 @@ public final class BLECentralService: Service, Sendable {
                 case .confirmNow: send(link, .handleValueConfirmation)
                 case .failed(let why):
                     logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(l.device.id)", "reason": "\(why)"])
+                    if let a = BLEAddress(string: l.device.address) { failed(a) }
                     try? radio.disconnect(link: link)
                     links[link] = nil
                     await output.send(.event(.deviceDisconnected(l.device, reason: why)))
@@ -230,6 +253,12 @@ public final class BLECentralService: Service, Sendable {
             radio.consumed(event)
             switch event {
             case .tick:
+                for (address, d) in deferred where (backoff[address]?.notBefore).map({ clock.now >= $0 }) ?? true {
+                    deferred[address] = nil
+                    if pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) {
+                        connect(address, d.addressType, d.profile)
+                    }
+                }
                 for (link, l) in links {
                     guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
                     var session = l.session
@@ -251,8 +280,11 @@ public final class BLECentralService: Service, Sendable {
                     logger.debug("no profile matches device", metadata: ["address": "\(address)"])
                     continue
                 }
-                pending[address] = profile
-                try radio.connect(address, addressType: addressType, secure: Self.needsEncryption(profile))
+                if let wait = backoff[address], clock.now < wait.notBefore {
+                    deferred[address] = (profile, addressType)
+                    continue
+                }
+                connect(address, addressType, profile)
             case .connected(let address, let link):
                 guard let profile = pending.removeValue(forKey: address) else {
                     try? radio.disconnect(link: link)
@@ -271,6 +303,7 @@ public final class BLECentralService: Service, Sendable {
                 await perform(start, link: link)
             case .connectFailed(let address, let reason):
                 pending[address] = nil
+                failed(address)
                 logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
             case .disconnected(let link, let reason):
                 if let l = links.removeValue(forKey: link) {

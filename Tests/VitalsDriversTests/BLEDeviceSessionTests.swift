@@ -106,8 +106,10 @@ struct BLEDeviceSessionTests {
         #expect(s.receive(try ATTPDU(bytes: [0x03, 0x17, 0x00])) == [.send(try ATTPDU(bytes: [0x10, 0x01, 0x00, 0xFF, 0xFF, 0x00, 0x28]))])
         // Services: 0x1810 at 1–4. Then continue from 5.
         #expect(s.receive(try ATTPDU(bytes: [0x11, 0x06, 0x01, 0x00, 0x04, 0x00, 0x10, 0x18])) == [.send(try ATTPDU(bytes: [0x10, 0x05, 0x00, 0xFF, 0xFF, 0x00, 0x28]))])
-        // Attribute Not Found ends service discovery; characteristic discovery in 1–4.
-        #expect(s.receive(try ATTPDU(bytes: [0x01, 0x10, 0x05, 0x00, 0x0A])) == [.send(try ATTPDU(bytes: [0x08, 0x01, 0x00, 0x04, 0x00, 0x03, 0x28]))])
+        // Attribute Not Found ends service discovery; included services of 1–4 (Read By Type 0x2802).
+        #expect(s.receive(try ATTPDU(bytes: [0x01, 0x10, 0x05, 0x00, 0x0A])) == [.send(try ATTPDU(bytes: [0x08, 0x01, 0x00, 0x04, 0x00, 0x02, 0x28]))])
+        // None: characteristic discovery in 1–4.
+        #expect(s.receive(try ATTPDU(bytes: [0x01, 0x08, 0x01, 0x00, 0x0A])) == [.send(try ATTPDU(bytes: [0x08, 0x01, 0x00, 0x04, 0x00, 0x03, 0x28]))])
         // Declaration at 2: indicate (0x20), value handle 3, UUID 0x2A35. Continue from 3.
         #expect(s.receive(try ATTPDU(bytes: [0x09, 0x07, 0x02, 0x00, 0x20, 0x03, 0x00, 0x35, 0x2A])) == [.send(try ATTPDU(bytes: [0x08, 0x03, 0x00, 0x04, 0x00, 0x03, 0x28]))])
         // No more declarations: find the descriptors of 0x2A35 in 4–4.
@@ -160,5 +162,53 @@ struct SimulatorCoreTests {
         #expect { try Scenario.parse(Data(json.utf8), source: "s.json") } throws: { "\($0)".contains("devices[0].readings[0].status 'wobbly'") }
         let missing = #"{"name":"x","devices":[{"type":"bp-cuff","name":"N","address":"C0:FF:EE:00:00:01","readings":[{"systolic":120}]}]}"#
         #expect { try Scenario.parse(Data(missing.utf8), source: "s.json") } throws: { "\($0)".contains("devices[0].readings[0].diastolic") }
+    }
+}
+
+struct ATTClientCompletenessTests {
+    /// Included services and long values, from hand-written responses (Core Vol 3 Part G §4.5.1, §4.8.3).
+    @Test func includesAndReadBlob() throws {
+        var s = BLEDeviceSession(requirements: ProfileDrivers.glucose, procedures: [])
+        _ = s.start()
+        _ = s.receive(.exchangeMTUResponse(.init(mtu: 23)))
+        // Glucose service at 1–12.
+        _ = s.receive(try ATTPDU(bytes: [0x11, 0x06, 0x01, 0x00, 0x0C, 0x00, 0x08, 0x18]))
+        let inc = s.receive(try ATTPDU(bytes: [0x01, 0x10, 0x0D, 0x00, 0x0A]))
+        #expect(inc == [.send(try ATTPDU(bytes: [0x08, 0x01, 0x00, 0x0C, 0x00, 0x02, 0x28]))])
+        // Include declaration at 2: Battery Service (0x180F) at handles 0x20–0x22.
+        _ = s.receive(try ATTPDU(bytes: [0x09, 0x08, 0x02, 0x00, 0x20, 0x00, 0x22, 0x00, 0x0F, 0x18]))
+        #expect(s.includedServices == [.init(parent: GATTAssigned.glucoseService, startHandle: 0x20, endHandle: 0x22, uuid: BluetoothUUID(0x180F))])
+        // Then characteristics from 3 (after the include at 2).
+        #expect(s.phase == .discoveringIncludes(service: 0, next: 3))
+    }
+
+    @Test func longValuesAreReadWithReadBlob() throws {
+        // A 30-byte feature value at MTU 23: Read gives 22 bytes, Read Blob from 22 the last 8.
+        var g = GATTServerProbe()
+        let value = Array(0..<30).map { UInt8($0) }
+        let handle = g.add(value)
+        #expect(g.read(handle, offset: 0).count == 22)
+        #expect(g.read(handle, offset: 22) == Array(value[22...]))
+    }
+
+    @Test func writeCommandNeedsTheProperty() {
+        let s = BLEDeviceSession(requirements: ProfileDrivers.bloodPressure)
+        #expect(s.writeWithoutResponse(GATTAssigned.bloodPressureMeasurement, value: [1]).first.map { if case .failed = $0 { true } else { false } } == true)
+    }
+}
+
+/// Drives firmware-sim's GATT server directly for Read and Read Blob.
+struct GATTServerProbe {
+    var server = GATTServer()
+    mutating func add(_ value: [UInt8]) -> UInt16 {
+        server.addService(BluetoothUUID(0x180A))
+        return server.addCharacteristic(BluetoothUUID(0x2A29), properties: 0x02, value: value)
+    }
+    mutating func read(_ handle: UInt16, offset: UInt16) -> [UInt8] {
+        let pdu: ATTPDU = offset == 0 ? .readRequest(handle: handle) : .readBlobRequest(handle: handle, offset: offset)
+        switch server.handle(pdu) {
+        case .respond(.readResponse(let v)), .respond(.readBlobResponse(let v)): return v
+        default: return []
+        }
     }
 }

@@ -12,6 +12,8 @@ public struct ATTOpcode: Hashable, Sendable, CustomStringConvertible {
     public static let readByTypeResponse = ATTOpcode(rawValue: 0x09)
     public static let readRequest = ATTOpcode(rawValue: 0x0A)
     public static let readResponse = ATTOpcode(rawValue: 0x0B)
+    public static let readBlobRequest = ATTOpcode(rawValue: 0x0C)
+    public static let readBlobResponse = ATTOpcode(rawValue: 0x0D)
     public static let readByGroupTypeRequest = ATTOpcode(rawValue: 0x10)
     public static let readByGroupTypeResponse = ATTOpcode(rawValue: 0x11)
     public static let writeRequest = ATTOpcode(rawValue: 0x12)
@@ -37,6 +39,8 @@ public struct ATTOpcode: Hashable, Sendable, CustomStringConvertible {
         case 0x09: "Read By Type Response"
         case 0x0A: "Read Request"
         case 0x0B: "Read Response"
+        case 0x0C: "Read Blob Request"
+        case 0x0D: "Read Blob Response"
         case 0x10: "Read By Group Type Request"
         case 0x11: "Read By Group Type Response"
         case 0x12: "Write Request"

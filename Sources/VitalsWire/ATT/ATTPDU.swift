@@ -9,6 +9,10 @@ public enum ATTPDU: Hashable, Sendable {
     case readByTypeResponse(ATTReadByTypeResponse)
     case readRequest(handle: UInt16)
     case readResponse(value: [UInt8])
+    /// ATT_READ_BLOB_REQ (0x0C): Attribute Handle uint16, Value Offset uint16.
+    case readBlobRequest(handle: UInt16, offset: UInt16)
+    /// ATT_READ_BLOB_RSP (0x0D): Part Attribute Value.
+    case readBlobResponse(part: [UInt8])
     case readByGroupTypeRequest(ATTReadByTypeRequest)
     case readByGroupTypeResponse(ATTReadByGroupTypeResponse)
     case writeRequest(ATTHandleValue)
@@ -31,6 +35,8 @@ public enum ATTPDU: Hashable, Sendable {
         case .readByTypeResponse: .readByTypeResponse
         case .readRequest: .readRequest
         case .readResponse: .readResponse
+        case .readBlobRequest: .readBlobRequest
+        case .readBlobResponse: .readBlobResponse
         case .readByGroupTypeRequest: .readByGroupTypeRequest
         case .readByGroupTypeResponse: .readByGroupTypeResponse
         case .writeRequest: .writeRequest
@@ -58,6 +64,12 @@ public enum ATTPDU: Hashable, Sendable {
         case .readByTypeResponse: self = .readByTypeResponse(try ATTReadByTypeResponse(parameters: &p))
         case .readRequest: self = .readRequest(handle: try ATTHandleValue(parameters: &p, valueField: nil).handle)
         case .readResponse: self = .readResponse(value: p.rest())
+        case .readBlobRequest:
+            let h = try p.u16le("Attribute Handle")
+            let o = try p.u16le("Value Offset")
+            try p.expectEnd(after: "Value Offset")
+            self = .readBlobRequest(handle: h, offset: o)
+        case .readBlobResponse: self = .readBlobResponse(part: p.rest())
         case .readByGroupTypeRequest:
             self = .readByGroupTypeRequest(try ATTReadByTypeRequest(parameters: &p, typeField: "Attribute Group Type"))
         case .readByGroupTypeResponse: self = .readByGroupTypeResponse(try ATTReadByGroupTypeResponse(parameters: &p))
@@ -89,6 +101,10 @@ public enum ATTPDU: Hashable, Sendable {
         case .readByTypeResponse(let q): q.encodeParameters(into: &w)
         case .readRequest(let h): w.u16le(h)
         case .readResponse(let v): w.append(v)
+        case .readBlobRequest(let h, let o):
+            w.u16le(h)
+            w.u16le(o)
+        case .readBlobResponse(let v): w.append(v)
         case .readByGroupTypeResponse(let g): g.encodeParameters(into: &w)
         case .writeRequest(let hv), .writeCommand(let hv), .handleValueNotification(let hv), .handleValueIndication(let hv):
             hv.encodeParameters(into: &w)

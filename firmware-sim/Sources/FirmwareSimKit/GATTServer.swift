@@ -115,6 +115,11 @@ public struct GATTServer: Sendable {
             guard let a = attributes.first(where: { $0.handle == h }) else { return error(.invalidHandle, h) }
             return .respond(.readResponse(value: Array(a.value.prefix(Int(mtu) - 1))))
 
+        case .readBlobRequest(let h, let offset):
+            guard let a = attributes.first(where: { $0.handle == h }) else { return error(.invalidHandle, h) }
+            guard Int(offset) <= a.value.count else { return error(.invalidOffset, h) }
+            return .respond(.readBlobResponse(part: Array(a.value[Int(offset)...].prefix(Int(mtu) - 1))))
+
         case .writeRequest(let hv):
             guard let a = attributes.first(where: { $0.handle == hv.handle }) else { return error(.invalidHandle, hv.handle) }
             if a.type == GATTAssigned.clientCharacteristicConfiguration {
@@ -126,7 +131,7 @@ public struct GATTServer: Sendable {
 
         case .handleValueConfirmation: return .confirmed
         case .writeCommand, .handleValueNotification, .handleValueIndication, .errorResponse, .exchangeMTUResponse,
-            .readByTypeResponse, .readByGroupTypeResponse, .findInformationResponse, .readResponse, .writeResponse:
+            .readByTypeResponse, .readByGroupTypeResponse, .findInformationResponse, .readResponse, .readBlobResponse, .writeResponse:
             return .none
         case .unsupported(let op, _):
             return op.isRequest ? .respond(.errorResponse(ATTErrorResponse(requestOpcode: op, handle: 0, error: .requestNotSupported))) : .none

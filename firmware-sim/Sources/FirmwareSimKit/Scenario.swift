@@ -6,6 +6,8 @@ public struct Scenario: Codable, Sendable, Hashable {
     public var name: String
     public var description: String?
     public var devices: [DeviceSpec]
+    /// A slow link: every ATT frame toward the hub waits this long (the simulator link front-end only).
+    public var linkLatencyMs: Int?
 
     public struct DeviceSpec: Codable, Sendable, Hashable {
         /// `bp-cuff` or `glucose-meter`.
@@ -48,6 +50,17 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var ignoreRequests: Bool?
         /// CGM: records (by index, from 0) whose E2E-CRC is sent wrong.
         public var badCRCRecords: [Int]?
+        /// Answer the first request with this ATT opcode (e.g. 16 = Read By Group Type) with this ATT error code.
+        public var attErrorOnce: ATTErrorFault?
+        /// Blood pressure cuff: send one truncated, malformed measurement before the real ones.
+        public var malformedFirst: Bool?
+        /// The device's clock is this many minutes ahead (negative: behind); its time stamps carry the error.
+        public var clockOffsetMinutes: Double?
+    }
+
+    public struct ATTErrorFault: Codable, Sendable, Hashable {
+        public var opcode: Int
+        public var error: Int
     }
 
     public struct BPReading: Codable, Sendable, Hashable {
@@ -156,8 +169,23 @@ public struct Scenario: Codable, Sendable, Hashable {
 public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
-        "wearables": wearables,
+        "wearables": wearables, "faults": faults,
     ]
+
+    /// A cuff that refuses the first service discovery, sends one malformed measurement, runs 90 minutes fast,
+    /// over a slow link.
+    public static let faults = """
+        {
+          "name": "faults",
+          "description": "BP cuff with faults: ATT error on the first service discovery, one malformed measurement, clock 90 min fast; 5 ms link latency.",
+          "linkLatencyMs": 5,
+          "devices": [
+            { "type": "bp-cuff", "name": "OV-SIM-BP-07", "address": "C0:FF:EE:00:01:07",
+              "readings": [ { "systolic": 131, "diastolic": 84, "pulse": 70, "minutesAgo": 20 }, { "systolic": 124, "diastolic": 79, "pulse": 66, "minutesAgo": 5 } ],
+              "faults": { "attErrorOnce": { "opcode": 16, "error": 14 }, "malformedFirst": true, "clockOffsetMinutes": 90 } }
+          ]
+        }
+        """
 
     /// A heart-rate strap and a pulse oximeter (one spot check marked questionable).
     public static let wearables = """

@@ -41,6 +41,9 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public private(set) var isFinished = false
     /// Fault: answer nothing.
     public var ignoreRequests = false
+    /// Fault: indicate one truncated measurement before the real ones.
+    public var sendMalformedFirst = false
+    private var malformedInFlight = false
 
     public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F) {
         self.address = address
@@ -79,6 +82,10 @@ public struct SimulatedBPCuff: SimulatedDevice {
         case .confirmed:
             guard awaitingConfirmation else { return [] }
             awaitingConfirmation = false
+            if malformedInFlight {
+                malformedInFlight = false
+                return indicateNext()
+            }
             pending.removeFirst()
             if pending.isEmpty {
                 isFinished = true
@@ -92,6 +99,12 @@ public struct SimulatedBPCuff: SimulatedDevice {
     private mutating func indicateNext() -> [DeviceOutput] {
         guard !awaitingConfirmation, let next = pending.first else { return [] }
         awaitingConfirmation = true
+        if sendMalformedFirst {
+            sendMalformedFirst = false
+            malformedInFlight = true
+            // Flags promise a time stamp, the bytes stop inside it.
+            return [.send(.handleValueIndication(ATTHandleValue(handle: measurementHandle, value: Array(next.encoded().prefix(9)))))]
+        }
         return [.send(.handleValueIndication(ATTHandleValue(handle: measurementHandle, value: next.encoded())))]
     }
 }

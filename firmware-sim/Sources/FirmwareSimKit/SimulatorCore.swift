@@ -10,12 +10,20 @@ public struct SimulatorCore: Sendable {
     private var scanning = false
     private var endSent = false
     public private(set) var malformedFromHub = 0
+    /// Pending one-shot ATT error faults, by device index: (request opcode, error code).
+    private var attErrorFaults: [Int: (UInt8, UInt8)] = [:]
 
     public init(devices: [any SimulatedDevice]) { self.devices = devices }
 
     /// Builds the devices of a scenario, with device clocks read at `now`.
     public init(scenario: Scenario, now: Date) {
-        self.init(devices: scenario.devices.map { Self.makeDevice($0, now: now) })
+        self.init(devices: scenario.devices.map { spec in
+            // A device whose clock is off stamps its readings with its own (wrong) time.
+            Self.makeDevice(spec, now: now.addingTimeInterval((spec.faults?.clockOffsetMinutes ?? 0) * 60))
+        })
+        for (i, spec) in scenario.devices.enumerated() {
+            if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
+        }
     }
 
     public var allFinished: Bool { devices.allSatisfy(\.isFinished) }
@@ -45,6 +53,7 @@ public struct SimulatorCore: Sendable {
             }
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F))
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            cuff.sendMalformedFirst = spec.faults?.malformedFirst ?? false
             return cuff
         case "heart-rate":
             var strap = SimulatedHeartRateStrap(address: address, name: spec.name, rates: (spec.heartRates ?? []).map { UInt16(clamping: $0) })
@@ -164,6 +173,10 @@ public struct SimulatorCore: Sendable {
                 // Answer a malformed request the way a stack does: Invalid PDU.
                 let op = ATTOpcode(rawValue: bytes.first ?? 0)
                 return op.isRequest ? [.att(link: link, pdu: ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: op, handle: 0, error: .invalidPDU)).encoded())] : []
+            }
+            if let (op, code) = attErrorFaults[i], pdu.opcode.rawValue == op {
+                attErrorFaults[i] = nil
+                return [.att(link: link, pdu: ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: pdu.opcode, handle: 0x0001, error: ATTErrorCode(rawValue: code))).encoded())]
             }
             var out: [SimFrame] = []
             for o in devices[i].receive(pdu) {

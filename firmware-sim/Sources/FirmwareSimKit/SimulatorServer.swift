@@ -43,8 +43,10 @@ public struct SimulatorServer: Sendable {
     }
 
     func serve(_ socket: SeqPacketSocket, core: inout SimulatorCore) throws {
+        let latency = scenario.linkLatencyMs ?? 0
         func send(_ frames: [SimFrame]) throws {
             for f in frames {
+                if latency > 0, case .att = f { usleep(useconds_t(latency * 1000)) }
                 logger.trace("sim → hub", metadata: ["frame": "\(Hex.format(f.encoded()))"])
                 try socket.send(f.encoded())
             }

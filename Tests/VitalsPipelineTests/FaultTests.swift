@@ -1,0 +1,42 @@
+import FirmwareSimKit
+import Foundation
+import Metrics
+import Testing
+import VitalsCore
+@testable import VitalsPipeline
+import VitalsProfiles
+import VitalsStore
+
+struct FaultTests {
+    /// ATT error on discovery → the session fails, the hub backs off and reconnects; a malformed measurement is
+    /// kept raw and confirmed, the good ones stored; the device's fast clock shows in its time stamps; a slow link.
+    @Test func theHubRidesOutDeviceFaults() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("faults-\(UUID().uuidString.prefix(8)).sock").path
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let sim = SimThread(scenario: try Scenario.load("faults"), path: path, start: start)
+        let store = try VitalsStore(path: ":memory:", logger: quiet)
+        var central = BLECentralService.Configuration(subject: SubjectID("ida"), exitWhenScenarioEnds: true)
+        central.reconnectBase = 0.05
+        let events = Locked<[PipelineEvent]>([])
+        let pipeline = HubPipeline(
+            configuration: .init(central: central), radio: simRadio(path), catalogue: catalogue, store: store, logger: quiet,
+            metrics: NOOPMetricsHandler.instance
+        ) { e in events.withLock { $0.append(e) } }
+        try await pipeline.run(signals: [])
+        #expect(sim.waitFinished()?.finished == true)
+
+        let all = events.withLock { $0 }
+        let disconnects = all.compactMap { e -> String? in if case .deviceDisconnected(_, let r) = e { r } else { nil } }
+        #expect(disconnects.first?.contains("Unlikely Error") == true, "the injected ATT error ended the first session: \(disconnects)")
+        #expect(all.filter { if case .deviceConnected = $0 { true } else { false } }.count == 2)
+
+        let readings = try await store.readings()
+        #expect(readings.map { $0.observations.first?.value } == [131, 124])
+        // The device clock runs 90 minutes fast: its readings say 70 and 85 minutes after they happened... ahead of `start`.
+        #expect(readings.first.map { abs($0.effectiveAt.timeIntervalSince(start.addingTimeInterval(70 * 60))) < 1 } == true)
+        let rejected = try await store.rejectedFrames()
+        #expect(rejected.count == 1)
+        #expect(rejected.first?.error.contains("Time Stamp") == true)
+    }
+}
