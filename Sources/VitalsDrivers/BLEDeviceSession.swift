@@ -45,13 +45,13 @@ public struct BLEDeviceSession: Sendable {
     /// ATT transaction timeout (Core Vol 3 Part F §3.3.3).
     public static let transactionTimeout: Duration = .seconds(30)
 
-    public let requirements: GATTRequirements
+    public private(set) var requirements: GATTRequirements
     /// Record Access Control Point requests to write, in turn, once subscribed (glucose): typically
     /// "report number of records" then "report records".
     public let procedures: [RecordAccessControlPoint]
     private var nextProcedure = 0
     /// Other writes to make once subscribed, in order (e.g. a control point's "start streaming").
-    public let controlWrites: [(characteristic: BluetoothUUID, value: [UInt8])]
+    public private(set) var controlWrites: [(characteristic: BluetoothUUID, value: [UInt8])]
     private var nextControlWrite = 0
     public private(set) var phase: Phase = .idle
     public private(set) var mtu: UInt16 = ATTExchangeMTU.defaultLEMTU
@@ -311,6 +311,23 @@ public struct BLEDeviceSession: Sendable {
         let svc = wantedServices[n]
         phase = .discoveringIncludes(service: n, next: svc.startHandle)
         return [request(.readByTypeRequest(ATTReadByTypeRequest(startHandle: svc.startHandle, endHandle: svc.endHandle, type: GATTAssigned.include)))]
+    }
+
+    /// Adds optional characteristics to discover and read (before the session starts).
+    public mutating func addRequirements(_ more: [GATTRequirements.Wanted]) {
+        guard phase == .idle else { return }
+        requirements = GATTRequirements(wanted: requirements.wanted + more)
+    }
+
+    /// Queues a write to make after the subscriptions (e.g. setting the device clock after reading it).
+    /// Call it when a `.readValue` arrives: reads come before the queued writes run.
+    public mutating func enqueueWrite(_ characteristic: BluetoothUUID, value: [UInt8]) {
+        controlWrites.append((characteristic, value))
+    }
+
+    /// Whether the device lets its characteristic be written.
+    public func isWritable(_ characteristic: BluetoothUUID) -> Bool {
+        characteristics.first { $0.uuid == characteristic }?.properties.contains(.write) ?? false
     }
 
     /// A Write Command (no response, nothing outstanding), for characteristics that take one.

@@ -4,6 +4,21 @@ import VitalsWire
 
 /// What each protocol needs from a device, and how its session starts.
 public enum ProfileDrivers {
+    /// What every session also reads when the device has it: Device Information (manufacturer, model, serial,
+    /// the IEEE 11073-20601 regulatory certification list), the device clock (Current Time) and the battery.
+    public static let deviceInformation: [GATTRequirements.Wanted] = [
+        .init(service: GATTAssigned.deviceInformationService, characteristic: GATTAssigned.manufacturerName, read: true, required: false),
+        .init(service: GATTAssigned.deviceInformationService, characteristic: GATTAssigned.modelNumber, read: true, required: false),
+        .init(service: GATTAssigned.deviceInformationService, characteristic: GATTAssigned.serialNumber, read: true, required: false),
+        .init(service: GATTAssigned.deviceInformationService, characteristic: RegulatoryCertificationDataList.uuid, read: true, required: false),
+        .init(service: BluetoothUUID(0x1805), characteristic: CurrentTime.uuid, read: true, required: false),
+        .init(service: BluetoothUUID(0x180F), characteristic: BatteryLevel.uuid, read: true, required: false),
+    ]
+
+    static func withDeviceInformation(_ r: GATTRequirements) -> GATTRequirements {
+        GATTRequirements(wanted: r.wanted + deviceInformation)
+    }
+
     /// Blood Pressure Service: indications of 0x2A35; the feature 0x2A49 is read when present.
     public static let bloodPressure = GATTRequirements(wanted: [
         .init(service: GATTAssigned.bloodPressureService, characteristic: GATTAssigned.bloodPressureMeasurement, subscription: .indicate, required: true),
@@ -50,6 +65,12 @@ public enum ProfileDrivers {
     /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
     /// the meter is asked only for records after it.
     public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
+        var session = baseSession(for: profile, lastSequence: lastSequence)
+        session?.addRequirements(deviceInformation)
+        return session
+    }
+
+    static func baseSession(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
         switch profile.protocol {
         case "bls": return BLEDeviceSession(requirements: bloodPressure)
         case "gls":

@@ -20,6 +20,8 @@ public final class BLECentralService: Service, Sendable {
         public var deviceTimeZone: TimeZone
         /// ATT transaction timeout: a request unanswered this long ends the link (Core Vol 3 Part F §3.3.3).
         public var attTimeout: Duration = BLEDeviceSession.transactionTimeout
+        /// Set a device's clock (Current Time, where the device allows writing it) when it is off by more than this.
+        public var setDeviceClocksBeyond: Duration? = .seconds(60)
         /// First wait, in seconds, before reconnecting to a device whose connection failed; it doubles up to 60 s.
         public var reconnectBase: Double = 1
 
@@ -215,7 +217,22 @@ public final class BLECentralService: Service, Sendable {
                     await output.send(.event(.transferProgress(l.device, received: 0, expected: n)))
                 case .readValue(let characteristic, let value):
                     logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
-                    if characteristic == CGMFeature.uuid {
+                    if let kind = DeviceInformationString.Kind.allCases.first(where: { $0.uuid == characteristic }),
+                        let text = try? DeviceInformationString(kind: kind, bytes: value).value, !text.isEmpty
+                    {
+                        switch characteristic {
+                        case GATTAssigned.manufacturerName: links[link]?.device.manufacturer = text
+                        case GATTAssigned.modelNumber: links[link]?.device.model = text
+                        case GATTAssigned.serialNumber: links[link]?.device.serial = text
+                        default: break
+                        }
+                    } else if characteristic == CurrentTime.uuid {
+                        await deviceClock(value, link: link, device: l.device)
+                    } else if characteristic == RegulatoryCertificationDataList.uuid {
+                        if let list = try? RegulatoryCertificationDataList(bytes: value) {
+                            logger.info("regulatory certification data", metadata: ["device.id": "\(l.device.id)", "certified.classes": "\(list.certifiedDeviceClasses.count)"])
+                        }
+                    } else if characteristic == CGMFeature.uuid {
                         do { links[link]?.cgm.crcExpected = try CGMFeature(bytes: value).e2eCRCSupported } catch {
                             logger.warning("CGM Feature could not be decoded; records taken without CRC", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
                         }
@@ -247,6 +264,30 @@ public final class BLECentralService: Service, Sendable {
                     await output.send(.event(.deviceDisconnected(l.device, reason: why)))
                 }
             }
+        }
+
+        /// Reads the device clock against the hub's and sets it when it is off and the device allows it.
+        func deviceClock(_ value: [UInt8], link: UInt16, device: DeviceIdentity) async {
+            guard let ct = try? CurrentTime(bytes: value), ct.dateTime.isValid,
+                let deviceNow = ct.dateTime.deviceTime.date(in: config.deviceTimeZone)
+            else {
+                logger.warning("device clock unreadable or not set", metadata: ["device.id": "\(device.id)"])
+                return
+            }
+            let hubNow = now()
+            let offset = deviceNow.timeIntervalSince(hubNow)
+            var set = false
+            if let limit = config.setDeviceClocksBeyond, abs(offset) > Double(limit.components.seconds), links[link]?.session.isWritable(CurrentTime.uuid) == true {
+                var cal = Calendar(identifier: .gregorian)
+                cal.timeZone = config.deviceTimeZone
+                let weekday = cal.component(.weekday, from: hubNow)  // 1 = Sunday
+                let fresh = CurrentTime(
+                    dateTime: BLEDateTime(date: hubNow, in: config.deviceTimeZone), dayOfWeek: UInt8(weekday == 1 ? 7 : weekday - 1),
+                    adjustReason: [.manualTimeUpdate])
+                links[link]?.session.enqueueWrite(CurrentTime.uuid, value: fresh.encoded())
+                set = true
+            }
+            await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
         }
 
         for try await event in radio.events {

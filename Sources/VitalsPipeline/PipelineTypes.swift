@@ -30,6 +30,8 @@ public enum PipelineEvent: Sendable {
     case duplicate(Reading)
     case rejected(DeviceIdentity, source: String, error: String)
     case alert(Alert)
+    /// The device's clock was read at connection: how far ahead of the hub it is, and whether the hub set it.
+    case deviceClock(DeviceIdentity, offsetSeconds: Double, set: Bool)
     /// A waveform block is stored.
     case waveformStored(DeviceIdentity, samples: Int)
     case scenarioEnded

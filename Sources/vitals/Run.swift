@@ -109,6 +109,10 @@ struct ConsoleReporter: Sendable {
         case .alert(let a):
             print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)")
         case .waveformStored: break
+        case .deviceClock(let d, let offset, let set):
+            if !quiet, abs(offset) > 60 {
+                print("clock       \(d.address)  device clock \(offset > 0 ? "ahead" : "behind") by \(Int(abs(offset) / 60)) min\(set ? "; set to the hub's time" : "")")
+            }
         case .scenarioEnded:
             if !quiet { print("simulator   scenario finished") }
         }

@@ -31,6 +31,10 @@ struct FaultTests {
         #expect(disconnects.first?.contains("Unlikely Error") == true, "the injected ATT error ended the first session: \(disconnects)")
         #expect(all.filter { if case .deviceConnected = $0 { true } else { false } }.count == 2)
 
+        // The hub read the cuff's clock, found it off (by the simulated 90 minutes and the fixed test date), and set it.
+        let clocks = all.compactMap { e -> (Double, Bool)? in if case .deviceClock(_, let o, let set) = e { (o, set) } else { nil } }
+        #expect(clocks.contains { abs($0.0) > 3600 && $0.1 })
+
         let readings = try await store.readings()
         #expect(readings.map { $0.observations.first?.value } == [131, 124])
         // The device clock runs 90 minutes fast: its readings say 70 and 85 minutes after they happened... ahead of `start`.

@@ -1,3 +1,4 @@
+import Foundation
 import VitalsCore
 
 /// Date Time characteristic (0x2A08) layout: year uint16, then month, day, hours, minutes, seconds (uint8 each).
@@ -11,6 +12,14 @@ public struct BLEDateTime: Hashable, Sendable, CustomStringConvertible {
 
     public init(year: UInt16, month: UInt8, day: UInt8, hours: UInt8, minutes: UInt8, seconds: UInt8) {
         (self.year, self.month, self.day, self.hours, self.minutes, self.seconds) = (year, month, day, hours, minutes, seconds)
+    }
+
+    /// The clock reading for `date` in `timeZone`.
+    public init(date: Date, in timeZone: TimeZone) {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        self.init(year: UInt16(c.year!), month: UInt8(c.month!), day: UInt8(c.day!), hours: UInt8(c.hour!), minutes: UInt8(c.minute!), seconds: UInt8(c.second!))
     }
 
     public init(from r: inout ByteReader, field: String) throws(WireError) {

@@ -55,6 +55,11 @@ public struct GATTServer: Sendable {
 
     public func valueHandle(of uuid: BluetoothUUID) -> UInt16? { attributes.first { $0.type == uuid }?.handle }
 
+    /// Replaces an attribute's value (a written characteristic the device keeps).
+    public mutating func setValue(_ value: [UInt8], at handle: UInt16) {
+        if let i = attributes.firstIndex(where: { $0.handle == handle }) { attributes[i].value = value }
+    }
+
     /// Whether the characteristic at `valueHandle` has notifications (0x0001) or indications (0x0002) enabled.
     public func configuration(ofValue valueHandle: UInt16) -> UInt16 { cccd[valueHandle + 1] ?? 0 }
 

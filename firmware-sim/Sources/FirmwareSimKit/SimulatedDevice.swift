@@ -21,12 +21,7 @@ public enum DeviceOutput: Hashable, Sendable {
 
 extension BLEDateTime {
     /// The device clock reading for `date`, in UTC fields.
-    public init(date: Date) {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        self.init(year: UInt16(c.year!), month: UInt8(c.month!), day: UInt8(c.day!), hours: UInt8(c.hour!), minutes: UInt8(c.minute!), seconds: UInt8(c.second!))
-    }
+    public init(date: Date) { self.init(date: date, in: TimeZone(identifier: "UTC")!) }
 }
 
 /// A Blood Pressure Service cuff that holds readings and indicates them one at a time; each is forgotten only
@@ -45,7 +40,12 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public var sendMalformedFirst = false
     private var malformedInFlight = false
 
-    public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F) {
+    /// Current Time (read and write) at this handle.
+    private let clockHandle: UInt16
+    /// Set when the hub wrote the device clock.
+    public private(set) var clockSetTo: CurrentTime?
+
+    public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date()) {
         self.address = address
         self.name = name
         self.pending = readings
@@ -53,6 +53,8 @@ public struct SimulatedBPCuff: SimulatedDevice {
         g.addService(GATTAssigned.bloodPressureService)
         measurementHandle = g.addCharacteristic(GATTAssigned.bloodPressureMeasurement, properties: 0x20)
         g.addCharacteristic(GATTAssigned.bloodPressureFeature, properties: 0x02, value: BloodPressureFeature(rawValue: features).encoded())
+        g.addService(BluetoothUUID(0x1805))
+        clockHandle = g.addCharacteristic(CurrentTime.uuid, properties: 0x0A, value: CurrentTime(dateTime: BLEDateTime(date: clock), dayOfWeek: 0).encoded())
         g.addService(GATTAssigned.deviceInformationService)
         g.addCharacteristic(GATTAssigned.manufacturerName, properties: 0x02, value: Array("OpenVitals firmware-sim".utf8))
         g.addCharacteristic(GATTAssigned.modelNumber, properties: 0x02, value: Array("SIM-BP-1".utf8))
@@ -77,7 +79,12 @@ public struct SimulatedBPCuff: SimulatedDevice {
                 out += indicateNext()
             }
             return out
-        case .valueWritten(let h, _):
+        case .valueWritten(let h, let value):
+            if h == clockHandle, let ct = try? CurrentTime(bytes: value) {
+                clockSetTo = ct
+                gatt.setValue(value, at: h)
+                return [.send(.writeResponse)]
+            }
             return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
         case .confirmed:
             guard awaitingConfirmation else { return [] }
