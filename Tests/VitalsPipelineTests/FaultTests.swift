@@ -1,6 +1,7 @@
 import FirmwareSimKit
 import Foundation
 import Metrics
+import MetricsTestKit
 import Testing
 import VitalsCore
 @testable import VitalsPipeline
@@ -19,9 +20,10 @@ struct FaultTests {
         var central = BLECentralService.Configuration(subject: SubjectID("ida"), exitWhenScenarioEnds: true)
         central.reconnectBase = 0.05
         let events = Locked<[PipelineEvent]>([])
+        let metrics = TestMetrics()
         let pipeline = HubPipeline(
             configuration: .init(central: central), radio: simRadio(path), catalogue: catalogue, store: store, logger: quiet,
-            metrics: NOOPMetricsHandler.instance
+            metrics: metrics
         ) { e in events.withLock { $0.append(e) } }
         try await pipeline.run(signals: [])
         #expect(sim.waitFinished()?.finished == true)
@@ -39,6 +41,8 @@ struct FaultTests {
         #expect(readings.map { $0.observations.first?.value } == [131, 124])
         // The device clock runs 90 minutes fast: its readings say 70 and 85 minutes after they happened... ahead of `start`.
         #expect(readings.first.map { abs($0.effectiveAt.timeIntervalSince(start.addingTimeInterval(70 * 60))) < 1 } == true)
+        // The malformed ATT PDU and the malformed measurement were both counted; the link went on.
+        #expect(metrics.counterTotal(label: "vitals_frames_malformed_total") >= 2)
         let rejected = try await store.rejectedFrames()
         #expect(rejected.count == 1)
         #expect(rejected.first?.error.contains("Time Stamp") == true)

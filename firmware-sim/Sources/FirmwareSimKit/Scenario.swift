@@ -54,6 +54,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var attErrorOnce: ATTErrorFault?
         /// Blood pressure cuff: send one truncated, malformed measurement before the real ones.
         public var malformedFirst: Bool?
+        /// Send one malformed ATT PDU (a notification cut off inside its handle) on the first exchange.
+        public var malformedPDU: Bool?
         /// The device's clock is this many minutes ahead (negative: behind); its time stamps carry the error.
         public var clockOffsetMinutes: Double?
     }
@@ -177,12 +179,12 @@ public enum BuiltinScenarios {
     public static let faults = """
         {
           "name": "faults",
-          "description": "BP cuff with faults: ATT error on the first service discovery, one malformed measurement, clock 90 min fast; 5 ms link latency.",
+          "description": "BP cuff with faults: ATT error on the first service discovery, a malformed ATT PDU, one malformed measurement, clock 90 min fast; 5 ms link latency.",
           "linkLatencyMs": 5,
           "devices": [
             { "type": "bp-cuff", "name": "OV-SIM-BP-07", "address": "C0:FF:EE:00:01:07",
               "readings": [ { "systolic": 131, "diastolic": 84, "pulse": 70, "minutesAgo": 20 }, { "systolic": 124, "diastolic": 79, "pulse": 66, "minutesAgo": 5 } ],
-              "faults": { "attErrorOnce": { "opcode": 16, "error": 14 }, "malformedFirst": true, "clockOffsetMinutes": 90 } }
+              "faults": { "attErrorOnce": { "opcode": 16, "error": 14 }, "malformedFirst": true, "malformedPDU": true, "clockOffsetMinutes": 90 } }
           ]
         }
         """

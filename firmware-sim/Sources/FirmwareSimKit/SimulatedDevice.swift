@@ -446,6 +446,8 @@ public struct SimulatedHeartRateStrap: SimulatedDevice {
         g.addService(BluetoothUUID(0x180D))
         measurementHandle = g.addCharacteristic(HeartRateMeasurement.uuid, properties: 0x10)
         g.addCharacteristic(BodySensorLocation.uuid, properties: 0x02, value: [0x01])  // chest
+        g.addService(BluetoothUUID(0x180F))
+        g.addCharacteristic(BatteryLevel.uuid, properties: 0x02, value: [87])
         g.closeService()
         gatt = g
         isFinished = rates.isEmpty

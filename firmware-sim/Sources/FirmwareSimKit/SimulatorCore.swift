@@ -12,6 +12,8 @@ public struct SimulatorCore: Sendable {
     public private(set) var malformedFromHub = 0
     /// Pending one-shot ATT error faults, by device index: (request opcode, error code).
     private var attErrorFaults: [Int: (UInt8, UInt8)] = [:]
+    /// Devices (by index) that still have to send their one malformed ATT PDU.
+    private var malformedPDUFaults: Set<Int> = []
 
     public init(devices: [any SimulatedDevice]) { self.devices = devices }
 
@@ -23,6 +25,7 @@ public struct SimulatorCore: Sendable {
         })
         for (i, spec) in scenario.devices.enumerated() {
             if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
+            if spec.faults?.malformedPDU == true { malformedPDUFaults.insert(i) }
         }
     }
 
@@ -179,6 +182,10 @@ public struct SimulatorCore: Sendable {
                 return [.att(link: link, pdu: ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: pdu.opcode, handle: 0x0001, error: ATTErrorCode(rawValue: code))).encoded())]
             }
             var out: [SimFrame] = []
+            if malformedPDUFaults.remove(i) != nil {
+                // A Handle Value Notification cut off inside its Attribute Handle.
+                out.append(.att(link: link, pdu: [0x1B, 0x03]))
+            }
             for o in devices[i].receive(pdu) {
                 switch o {
                 case .send(let p): out.append(.att(link: link, pdu: p.encoded()))
