@@ -13,7 +13,7 @@ import VitalsWire
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub: connect to devices, store their readings, raise alerts.",
-        discussion: "Today the hub reaches devices through the simulator link (--sim). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received.")
+        discussion: "The hub reaches devices through the simulator link (--sim SOCKET) or the host's Bluetooth adapter (--ble). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received.")
 
     @OptionGroup var radioOptions: RadioOptions
     @Option(help: "The person readings are filed under.") var subject: String = "default"
@@ -83,7 +83,11 @@ struct ConsoleReporter: Sendable {
             var s = "glucose \(number(o?.value)) mg/dL"
             if let seq = r.sequence { s += " (record \(seq))" }
             return s
-        default:
+        case .heartRate:
+            return "heart rate \(number(r.observation(.heartRate)?.value))/min"
+        case .spo2:
+            return "SpO2 \(number(r.observation(.spo2)?.value)) %, pulse \(number(r.observation(.pulseOximeterRate)?.value))/min"
+        case .ecg:
             return r.kind.rawValue
         }
     }

@@ -36,7 +36,7 @@ struct LoggingOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file (created 0600 if missing).")
+    @Option(name: .long, help: "The SQLite database file (vitals run creates it, mode 0600, if missing).")
     var db: String = "vitals.sqlite"
 
     /// Opens an existing database for queries; nothing is created or migrated.

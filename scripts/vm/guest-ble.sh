@@ -11,10 +11,10 @@ result() { echo "$1" > "$W/ble.result"; }
 modprobe bluetooth; modprobe hci_vhci
 [ -e /dev/vhci ] || { say "no /dev/vhci"; result "fail: no /dev/vhci"; exit 0; }
 btvirt -L -l2 > "$W/btvirt.log" 2>&1 &
+BTVIRT=$!
 # An HCI trace of every controller, for reading a failure without rerunning.
 btmon > "$W/btmon.txt" 2>&1 &
 BTMON=$!
-BTVIRT=$!
 for i in 0 1; do
     up=no
     # Under emulation the first HCI Reset can time out: keep trying.

@@ -369,7 +369,8 @@ public struct SimulatedPolarECG: SimulatedDevice {
         gatt = g
     }
 
-    public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x180D)], localName: name) }
+    /// Name only: the PMD service's 128-bit UUID, the flags and the name do not fit in 31 bytes together.
+    public var advertisement: AdvertisingData { AdvertisingData(services: [], localName: name) }
 
     public mutating func connected() {
         gatt = { var g = gatt; g.resetConnection(); return g }()

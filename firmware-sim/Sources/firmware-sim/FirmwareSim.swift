@@ -8,7 +8,7 @@ import VitalsTransport
 struct FirmwareSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firmware-sim",
-        abstract: "Play simulated medical devices, byte for byte, to a hub over the simulator link.",
+        abstract: "Play simulated medical devices, byte for byte, to a hub over the simulator link or a real Bluetooth adapter.",
         subcommands: [List.self, Run.self])
 
     struct List: ParsableCommand {
@@ -20,8 +20,13 @@ struct FirmwareSim: ParsableCommand {
                 print("  \(name): \(s.description ?? "")")
             }
             print("device types:")
-            print("  bp-cuff: Blood Pressure Service 0x1810, Measurement 0x2A35 by indication, Feature 0x2A49")
+            print("  bp-cuff: Blood Pressure Service 0x1810, Measurement 0x2A35 by indication, Feature 0x2A49, Current Time 0x2A2B")
             print("  glucose-meter: Glucose Service 0x1808, Measurement 0x2A18 by notification, RACP 0x2A52")
+            print("  cgm: CGM Service 0x181F, Measurement 0x2AA7 with E2E-CRC, Feature 0x2AA8, Session Start Time 0x2AAA")
+            print("  heart-rate: Heart Rate Service 0x180D, Measurement 0x2A37 with RR intervals, Battery 0x2A19")
+            print("  pulse-oximeter: Pulse Oximeter Service 0x1822, spot-check 0x2A5E by indication, Features 0x2A60")
+            print("  polar-ecg: Polar Measurement Data service, ECG at 130 Hz on start")
+            print("faults: disconnectAfterRecords, ignoreRequests, badCRCRecords, attErrorOnce, malformedFirst, malformedPDU, clockOffsetMinutes; scenario linkLatencyMs")
         }
     }
 
