@@ -50,6 +50,11 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let unknownDevice = QualityFlag("device.unknown-profile")
     public static let deviceTimeMissing = QualityFlag("time.device-time-missing")
     public static let deviceTimeInvalid = QualityFlag("time.device-time-invalid")
+    /// The device clock was more than 5 minutes off the hub's when the reading was downloaded; the effective
+    /// time was corrected by the offset measured then.
+    public static let deviceClockDrift = QualityFlag("time.device-clock-drift")
+    /// The device clock reads a date before 2010: it was reset (battery out; many devices restart at 2000).
+    public static let deviceClockReset = QualityFlag("time.device-clock-reset")
 }
 
 extension QualityFlag {

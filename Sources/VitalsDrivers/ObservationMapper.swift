@@ -10,6 +10,9 @@ public enum ObservationMapper {
         public var received: Date
         /// The zone the device's local clock is taken to be in.
         public var deviceTimeZone: TimeZone
+        /// How far the device clock was ahead of the hub's at this connection (seconds), when it was read:
+        /// effective times are corrected by it.
+        public var deviceClockOffset: TimeInterval?
 
         public init(subject: SubjectID, device: DeviceIdentity, received: Date, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
@@ -121,20 +124,33 @@ public enum ObservationMapper {
     }
 
     /// Effective time from the device's clock (plus any offset), or the receive time when the device gave none.
+    /// A clock offset beyond this is drift worth flagging (the validation issue's threshold).
+    public static let driftLimit: TimeInterval = 5 * 60
+
     static func times(_ t: BLEDateTime?, offsetMinutes: Int16?, context c: Context) -> (Date, DeviceTime?, Set<QualityFlag>) {
         guard let t else { return (c.received, nil, [.deviceTimeMissing]) }
         guard t.isValid, let base = t.deviceTime.date(in: c.deviceTimeZone) else {
             return (c.received, t.deviceTime, [.deviceTimeInvalid])
         }
-        let effective = base.addingTimeInterval(Double(offsetMinutes ?? 0) * 60)
+        var flags: Set<QualityFlag> = []
+        if t.year < 2010 { flags.insert(.deviceClockReset) }
+        // Correct by the offset measured at this download, so stored records keep the offset of their download.
+        var corrected = base
+        if let off = c.deviceClockOffset {
+            corrected = base.addingTimeInterval(-off)
+            if abs(off) > driftLimit { flags.insert(.deviceClockDrift) }
+        }
+        let effective = corrected.addingTimeInterval(Double(offsetMinutes ?? 0) * 60)
         var dt = t.deviceTime
-        if let o = offsetMinutes, o != 0, let shifted = Optional(effective) {
+        // The device time (the natural key of a reading without a sequence) stays as the device said it:
+        // the measured offset varies a little from one connection to the next.
+        if let o = offsetMinutes, o != 0, let shifted = Optional(base.addingTimeInterval(Double(o) * 60)) {
             var cal = Calendar(identifier: .gregorian)
             cal.timeZone = c.deviceTimeZone
             let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: shifted)
             dt = DeviceTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!)
         }
-        return (effective, dt, [])
+        return (effective, dt, flags)
     }
 }
 

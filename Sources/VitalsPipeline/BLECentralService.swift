@@ -68,6 +68,8 @@ public final class BLECentralService: Service, Sendable {
         var requestSentAt: ContinuousClock.Instant?
         var expectedRecords: Int?
         var receivedRecords = 0
+        /// How far the device clock is ahead of the hub's, measured at this connection.
+        var clockOffset: TimeInterval?
         /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
         var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
     }
@@ -188,7 +190,8 @@ public final class BLECentralService: Service, Sendable {
                 case .measurement(let characteristic, let value, let needsConfirmation):
                     received.increment()
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
-                    let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    context.deviceClockOffset = links[link]?.clockOffset
                     do {
                         if var reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
                             receipts += 1
@@ -276,6 +279,7 @@ public final class BLECentralService: Service, Sendable {
             }
             let hubNow = now()
             let offset = deviceNow.timeIntervalSince(hubNow)
+            links[link]?.clockOffset = offset
             var set = false
             if let limit = config.setDeviceClocksBeyond, abs(offset) > Double(limit.components.seconds), links[link]?.session.isWritable(CurrentTime.uuid) == true {
                 var cal = Calendar(identifier: .gregorian)

@@ -56,3 +56,28 @@ struct ObservationMapperTests {
         #expect(r.observations.first?.state == .notANumber)
     }
 }
+
+struct DeviceClockTests {
+    let device = DeviceIdentity(transport: .ble, address: "C0:FF:EE:00:01:01", profileID: "p")
+
+    @Test func offsetCorrectsEffectiveTimeAndFlagsDrift() throws {
+        var c = ObservationMapper.Context(subject: SubjectID("s"), device: device, received: Date(timeIntervalSince1970: 1_741_944_413))
+        c.deviceClockOffset = 600  // device 10 minutes ahead
+        let bytes = try Hex.parse("1E 7800 5000 A5F3 E907 03 0E 09 1A 35 4800 01 0C00")
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: bytes, context: c))
+        #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T09:16:53Z"))
+        #expect(r.deviceTime?.description == "2025-03-14T09:26:53", "the device's own time is kept")
+        #expect(r.naturalKey == "dt:2025-03-14T09:26:53", "the key does not move with the measured offset")
+        #expect(r.flags.contains(.deviceClockDrift))
+        c.deviceClockOffset = 120
+        let small = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: bytes, context: c))
+        #expect(!small.flags.contains(.deviceClockDrift), "two minutes is within the 5-minute limit")
+    }
+
+    @Test func aClockResetToTheYear2000IsFlagged() throws {
+        let c = ObservationMapper.Context(subject: SubjectID("s"), device: device, received: Date())
+        // Year 2000 (0x07D0), 1 January 00:05:00.
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("02 7800 5000 5D00 D007 01 01 00 05 00"), context: c))
+        #expect(r.flags.contains(.deviceClockReset))
+    }
+}

@@ -39,8 +39,14 @@ struct FaultTests {
 
         let readings = try await store.readings()
         #expect(readings.map { $0.observations.first?.value } == [131, 124])
-        // The device clock runs 90 minutes fast: its readings say 70 and 85 minutes after they happened... ahead of `start`.
-        #expect(readings.first.map { abs($0.effectiveAt.timeIntervalSince(start.addingTimeInterval(70 * 60))) < 1 } == true)
+        // The device clock is off (90 minutes fast, from a test date in the past): the offset read at connection
+        // corrects the effective times to "20 and 5 minutes ago" by the hub's clock, and the drift is flagged.
+        let now = Date()
+        #expect(readings.first.map { abs($0.effectiveAt.timeIntervalSince(now.addingTimeInterval(-20 * 60))) < 30 } == true)
+        #expect(readings.last.map { abs($0.effectiveAt.timeIntervalSince(now.addingTimeInterval(-5 * 60))) < 30 } == true)
+        #expect(readings.allSatisfy { $0.flags.contains("time.device-clock-drift") })
+        // The device time itself is kept as the device said it.
+        #expect(readings.first?.deviceTime != nil)
         // The malformed ATT PDU and the malformed measurement were both counted; the link went on.
         #expect(metrics.counterTotal(label: "vitals_frames_malformed_total") >= 2)
         let rejected = try await store.rejectedFrames()
