@@ -9,6 +9,12 @@ public enum PlausibleRange {
     public static let pulse: ClosedRange<Double> = 25...250
     /// mg/dL. Meters display up to about 600; beyond 1000 no reading is a blood glucose.
     public static let glucose: ClosedRange<Double> = 10...1000
+    /// Pulse pressure (SBP − DBP), mmHg.
+    public static let pulsePressure: ClosedRange<Double> = 10...150
+    /// Heart rate from a strap or ECG, per minute.
+    public static let heartRate: ClosedRange<Double> = 20...300
+    /// SpO2, %: oximeters are not specified below about 70 %, and below 50 % a reading is not credible.
+    public static let spo2: ClosedRange<Double> = 50...100
 }
 
 /// Grades a reading by its device's profile and flags what makes it less trustworthy. Never drops a reading.
@@ -29,7 +35,9 @@ public struct ReadingValidator: Sendable {
         switch r.kind {
         case .bloodPressure: checkBloodPressure(&r)
         case .glucose: checkGlucose(&r)
-        default: break
+        case .heartRate: checkRanges(&r, [(.heartRate, PlausibleRange.heartRate)])
+        case .spo2: checkRanges(&r, [(.spo2, PlausibleRange.spo2), (.pulseOximeterRate, PlausibleRange.pulse)])
+        case .ecg: break
         }
         return r
     }
@@ -41,6 +49,18 @@ public struct ReadingValidator: Sendable {
         if let dia, !PlausibleRange.diastolic.contains(dia) { r.flags.insert(.implausible) }
         if let p = r.observation(.pulseRateNonInvasive)?.value, !PlausibleRange.pulse.contains(p) { r.flags.insert(.implausible) }
         if let sys, let dia, sys <= dia { r.flags.insert(.systolicNotAboveDiastolic) }
+        if let sys, let dia, sys > dia {
+            let pp = sys - dia
+            if !PlausibleRange.pulsePressure.contains(pp) { r.flags.insert(.implausible) }
+            // A pulse pressure under a quarter of the systolic is "narrow": worth a second look, not a rejection.
+            if pp < sys / 4 { r.flags.insert(QualityFlag("bp.narrow-pulse-pressure")) }
+        }
+    }
+
+    func checkRanges(_ r: inout Reading, _ checks: [(Metric, ClosedRange<Double>)]) {
+        for (metric, range) in checks {
+            if let v = r.observation(metric)?.value, !range.contains(v) { r.flags.insert(.implausible) }
+        }
     }
 
     func checkGlucose(_ r: inout Reading) {

@@ -244,3 +244,34 @@ struct DecodeEveryCharacteristicTests {
         #expect(err.contains("offset 0"))
     }
 }
+
+struct ValidateCommandTests {
+    func validate(_ profile: String, _ uuid: String, _ hex: String) throws -> (Int32, [[String: Any]]?, String) {
+        let r = try CLI.run("vitals", ["validate", "--profile", profile, "--uuid", uuid, "--hex", hex])
+        return (r.status, try? CLI.json(r.stdout) as? [[String: Any]], r.stderr)
+    }
+
+    /// The same crisis-level reading: advisory from a consumer wrist monitor, critical from a validated cuff.
+    @Test func gradeDecidesTheSeverity() throws {
+        let crisis = "00 BA00 7C00 9400"  // 186/124, MAP 148 mmHg
+        let (s1, wrist, e1) = try validate("sim-wrist-bp", "2A35", crisis)
+        #expect(s1 == 0, "\(e1)")
+        let wristAlert = (wrist?.first?["alerts"] as? [[String: Any]])?.first
+        #expect(wrist?.first?["grade"] as? String == "consumer")
+        #expect(wristAlert?["severity"] as? String == "advisory")
+        #expect((wristAlert?["message"] as? String)?.contains("confirm with a validated device") == true)
+        let (_, cuff, _) = try validate("sim-bp-cuff", "2A35", crisis)
+        #expect(((cuff?.first?["alerts"] as? [[String: Any]])?.first)?["severity"] as? String == "critical")
+    }
+
+    @Test func flagsAndMalformedInput() throws {
+        // 120/115: pulse pressure 5 mmHg is implausible.
+        let (_, narrow, _) = try validate("sim-bp-cuff", "2A35", "00 7800 7300 7500")
+        #expect((narrow?.first?["flags"] as? [String])?.contains("value.implausible") == true)
+        let (status, _, err) = try validate("sim-bp-cuff", "2A35", "00 7800")
+        #expect(status == 2)
+        #expect(err.contains("Diastolic"))
+        let (unknown, _, _) = try validate("no-such-profile", "2A35", "00 7800 5000 5D00")
+        #expect(unknown == 1)
+    }
+}
