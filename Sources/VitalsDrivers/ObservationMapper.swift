@@ -13,6 +13,8 @@ public enum ObservationMapper {
         /// How far the device clock was ahead of the hub's at this connection (seconds), when it was read:
         /// effective times are corrected by it.
         public var deviceClockOffset: TimeInterval?
+        /// The Blood Pressure Feature read at this connection: which status conditions the cuff detects.
+        public var bloodPressureFeature: BloodPressureFeature?
 
         public init(subject: SubjectID, device: DeviceIdentity, received: Date, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
@@ -72,6 +74,15 @@ public enum ObservationMapper {
             values.append(p)
         }
         var flags = valueFlags(values)
+        // A clear status bit means "checked, fine" only for a condition the cuff says it detects (BP Feature);
+        // for the others the reading says nothing, and the flag says so.
+        let f = c.bloodPressureFeature
+        let detects: [(Bool, String)] = [
+            (f?.bodyMovementDetection ?? false, "body-movement"), (f?.cuffFitDetection ?? false, "cuff-fit"),
+            (f?.irregularPulseDetection ?? false, "irregular-pulse"), (f?.pulseRateRangeDetection ?? false, "pulse-rate-range"),
+            (f?.measurementPositionDetection ?? false, "measurement-position"),
+        ]
+        for (supported, name) in detects where !supported || m.status == nil { flags.insert(QualityFlag("bp.unchecked.\(name)")) }
         if let s = m.status {
             if s.bodyMovementDetected { flags.insert(.bodyMovement) }
             if s.cuffTooLoose { flags.insert(.cuffTooLoose) }

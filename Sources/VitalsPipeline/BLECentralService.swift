@@ -70,6 +70,7 @@ public final class BLECentralService: Service, Sendable {
         var receivedRecords = 0
         /// How far the device clock is ahead of the hub's, measured at this connection.
         var clockOffset: TimeInterval?
+        var bloodPressureFeature: BloodPressureFeature?
         /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
         var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
     }
@@ -192,6 +193,7 @@ public final class BLECentralService: Service, Sendable {
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
                     var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
                     context.deviceClockOffset = links[link]?.clockOffset
+                    context.bloodPressureFeature = links[link]?.bloodPressureFeature
                     do {
                         if var reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
                             receipts += 1
@@ -229,6 +231,8 @@ public final class BLECentralService: Service, Sendable {
                         case GATTAssigned.serialNumber: links[link]?.device.serial = text
                         default: break
                         }
+                    } else if characteristic == BloodPressureFeature.uuid {
+                        links[link]?.bloodPressureFeature = try? BloodPressureFeature(bytes: value)
                     } else if characteristic == CurrentTime.uuid {
                         await deviceClock(value, link: link, device: l.device)
                     } else if characteristic == RegulatoryCertificationDataList.uuid {

@@ -20,7 +20,9 @@ struct ObservationMapperTests {
         #expect(r.observation(.systolic)?.unit.code == "mm[Hg]")
         #expect(r.observation(.systolic)?.wire.description == "sfloat:0x0078 mmHg")
         #expect(r.observation(.pulseRateNonInvasive)?.unit.code == "/min")
-        #expect(r.flags == [.irregularPulse, .pulseAboveRange])
+        // Without the BP Feature, no clear status bit can be taken as "checked, fine".
+        #expect(r.flags.subtracting(r.flags.filter { $0.rawValue.hasPrefix("bp.unchecked.") }) == [.irregularPulse, .pulseAboveRange])
+        #expect(r.flags.filter { $0.rawValue.hasPrefix("bp.unchecked.") }.count == 5)
         #expect(r.deviceTime?.description == "2025-03-14T09:26:53")
         #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T09:26:53Z"))
         #expect(r.naturalKey == "dt:2025-03-14T09:26:53")
@@ -79,5 +81,18 @@ struct DeviceClockTests {
         // Year 2000 (0x07D0), 1 January 00:05:00.
         let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("02 7800 5000 5D00 D007 01 01 00 05 00"), context: c))
         #expect(r.flags.contains(.deviceClockReset))
+    }
+}
+
+struct BloodPressureFeatureTests {
+    @Test func clearBitsCountOnlyForConditionsTheCuffDetects() throws {
+        var c = ObservationMapper.Context(subject: SubjectID("s"), device: DeviceIdentity(transport: .ble, address: "C0:FF:EE:00:00:01", profileID: nil), received: Date())
+        // Feature 0x0005: body movement (bit 0) and irregular pulse (bit 2) detection only. Status 0x0000: nothing set.
+        c.bloodPressureFeature = BloodPressureFeature(rawValue: 0x0005)
+        let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("10 7800 5000 5D00 0000"), context: c))
+        #expect(r.flags == [QualityFlag("bp.unchecked.cuff-fit"), QualityFlag("bp.unchecked.pulse-rate-range"), QualityFlag("bp.unchecked.measurement-position"), .deviceTimeMissing])
+        c.bloodPressureFeature = BloodPressureFeature(rawValue: 0x001F)
+        let all = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("10 7800 5000 5D00 0000"), context: c))
+        #expect(all.flags == [.deviceTimeMissing], "every condition detected and clear: checked, fine")
     }
 }
