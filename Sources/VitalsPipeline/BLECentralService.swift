@@ -71,6 +71,8 @@ public final class BLECentralService: Service, Sendable {
         /// How far the device clock is ahead of the hub's, measured at this connection.
         var clockOffset: TimeInterval?
         var bloodPressureFeature: BloodPressureFeature?
+        /// Set when the device's certified device classes do not include the specialization in use.
+        var certificationMismatch = false
         /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
         var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
     }
@@ -106,6 +108,10 @@ public final class BLECentralService: Service, Sendable {
         }
         radio.close()
     }
+
+    /// IEEE 11073-104xx specialization (its number, 7 for 10407) each protocol carries.
+    static let specialization: [String: UInt16] = ["bls": 7, "gls": 17, "plxs": 4, "cgm": 25]
+    public static let certificationMismatch = QualityFlag("device.certification-mismatch")
 
     /// The ECG rate the hub asks a Polar strap for (the H10's only choice).
     static let polarECGRate = 130.0
@@ -170,6 +176,7 @@ public final class BLECentralService: Service, Sendable {
                         case .success(var reading):
                             receipts += 1
                             reading.receiptIndex = receipts
+                            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
                             await output.send(.reading(reading, ack: nil))
                         case .failure(let bad):
                             // A record that fails its E2E-CRC is kept raw with the reason and flagged; the link goes on.
@@ -198,6 +205,7 @@ public final class BLECentralService: Service, Sendable {
                         if var reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
                             receipts += 1
                             reading.receiptIndex = receipts
+                            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
                             await output.send(.reading(reading, ack: ack))
                             if let seq = reading.sequence { handedOff[l.device.id] = max(handedOff[l.device.id] ?? 0, seq) }
                             if let expected = links[link]?.expectedRecords, reading.sequence != nil {
@@ -237,7 +245,14 @@ public final class BLECentralService: Service, Sendable {
                         await deviceClock(value, link: link, device: l.device)
                     } else if characteristic == RegulatoryCertificationDataList.uuid {
                         if let list = try? RegulatoryCertificationDataList(bytes: value) {
-                            logger.info("regulatory certification data", metadata: ["device.id": "\(l.device.id)", "certified.classes": "\(list.certifiedDeviceClasses.count)"])
+                            let classes = list.certifiedDeviceClasses
+                            logger.info("regulatory certification data", metadata: ["device.id": "\(l.device.id)", "certified.classes": "\(classes.count)"])
+                            // Interoperability certification is evidence of format, not accuracy; a class for another
+                            // specialization than the one in use is a warning sign all the same.
+                            if let expected = Self.specialization[l.profile.protocol], !classes.isEmpty, !classes.contains(where: { $0.specialization == expected }) {
+                                links[link]?.certificationMismatch = true
+                            }
+                            await output.send(.deviceFacts(l.device, certifiedClasses: classes.map(\.description), clockOffset: nil, at: now()))
                         }
                     } else if characteristic == CGMFeature.uuid {
                         do { links[link]?.cgm.crcExpected = try CGMFeature(bytes: value).e2eCRCSupported } catch {
@@ -295,6 +310,7 @@ public final class BLECentralService: Service, Sendable {
                 links[link]?.session.enqueueWrite(CurrentTime.uuid, value: fresh.encoded())
                 set = true
             }
+            await output.send(.deviceFacts(device, certifiedClasses: nil, clockOffset: offset, at: hubNow))
             await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
         }
 

@@ -17,6 +17,8 @@ public enum IngestItem: Sendable {
     case event(PipelineEvent)
     /// A block of waveform samples (ECG), stored in stream batches.
     case waveform(SampleBlock)
+    /// What a device said about itself at a connection.
+    case deviceFacts(DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, at: Date)
 }
 
 /// What surfaces (console, live views) are told.

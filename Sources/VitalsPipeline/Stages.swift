@@ -24,7 +24,7 @@ public struct ValidationService: Service {
         while let item = await input.next() {
             switch item {
             case .reading(let r, let ack): await output.send(.reading(validator.validate(r), ack: ack))
-            case .rejected, .barrier, .event, .waveform: await output.send(item)
+            case .rejected, .barrier, .event, .waveform, .deviceFacts: await output.send(item)
             }
         }
         output.finish()
@@ -78,6 +78,9 @@ public struct RecordService: Service {
                 case .event(let e):
                     try await flush(&readings)
                     await events.send(e)
+                case .deviceFacts(let device, let classes, let offset, let at):
+                    try await flush(&readings)
+                    try await store.record(deviceFacts: device, certifiedClasses: classes, clockOffset: offset, at: at)
                 case .waveform(let block):
                     // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
                     if try await store.record(block: block) {

@@ -109,6 +109,11 @@ enum Migrations {
                 ref TEXT NOT NULL,
                 created_at INTEGER NOT NULL
             ) STRICT;
-            """)
+            """),
+        Migration(version: 2, name: "v2: what devices say about themselves (certified classes, clock offset)", sql: """
+            ALTER TABLE devices ADD COLUMN certified_classes TEXT;
+            ALTER TABLE devices ADD COLUMN clock_offset_s REAL;
+            ALTER TABLE devices ADD COLUMN clock_checked_at INTEGER;
+            """),
     ]
 }

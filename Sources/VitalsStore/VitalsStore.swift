@@ -292,6 +292,29 @@ public actor VitalsStore {
         return out
     }
 
+    /// Records what a device said about itself at a connection: its IEEE 11073-20601 certified device
+    /// classes and how far its clock was from the hub's.
+    public func record(deviceFacts device: DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, at: Date) throws(StoreError) {
+        try transaction(.normal) { () throws(StoreError) in
+            try upsertDevice(device, grade: nil, seen: at)
+            try statement("""
+                UPDATE devices SET certified_classes = coalesce(?, certified_classes),
+                    clock_offset_s = coalesce(?, clock_offset_s), clock_checked_at = CASE WHEN ? IS NULL THEN clock_checked_at ELSE ? END
+                WHERE id = ?
+                """).run([
+                    certifiedClasses.map { .text($0.joined(separator: "; ")) } ?? .null, clockOffset.map { .real($0) } ?? .null,
+                    clockOffset.map { _ in .int(Self.ms(at)) } ?? .null, .int(Self.ms(at)), .text(device.id.rawValue),
+                ])
+        }
+    }
+
+    /// A device's recorded facts: certified classes and the last clock offset.
+    public func deviceFacts(_ device: DeviceID) throws(StoreError) -> (certifiedClasses: String?, clockOffset: Double?)? {
+        try statement("SELECT certified_classes, clock_offset_s FROM devices WHERE id = ?").query([.text(device.rawValue)]) {
+            ($0.optText(0), $0.optDouble(1))
+        }.first
+    }
+
     /// Waveform blocks for a device and lead, in time order: start (µs since 1970), sample count, rate.
     public func waveformBlocks(device: DeviceID, lead: Metric) throws(StoreError) -> [(startMicroseconds: Int64, samples: Int, sampleRate: Double)] {
         try statement("SELECT start_us, sample_count, sample_rate FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")

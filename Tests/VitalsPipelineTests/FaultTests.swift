@@ -45,6 +45,12 @@ struct FaultTests {
         #expect(readings.first.map { abs($0.effectiveAt.timeIntervalSince(now.addingTimeInterval(-20 * 60))) < 30 } == true)
         #expect(readings.last.map { abs($0.effectiveAt.timeIntervalSince(now.addingTimeInterval(-5 * 60))) < 30 } == true)
         #expect(readings.allSatisfy { $0.flags.contains("time.device-clock-drift") })
+        // The cuff's regulatory list claims only a glucose-meter class (10417): its readings are flagged, and the
+        // list and the clock offset are recorded with the device.
+        #expect(readings.allSatisfy { $0.flags.contains("device.certification-mismatch") })
+        let facts = try await store.deviceFacts(DeviceID(transport: .simBLE, address: "C0:FF:EE:00:01:07"))
+        #expect(facts?.certifiedClasses?.contains("10417") == true || facts?.certifiedClasses?.lowercased().contains("glucose") == true)
+        #expect(facts?.clockOffset.map { abs($0) > 3600 } == true)
         // The device time itself is kept as the device said it.
         #expect(readings.first?.deviceTime != nil)
         // The malformed ATT PDU and the malformed measurement were both counted; the link went on.

@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 1)
+        #expect(try await store.schemaVersion() == 2)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 1)
+        #expect(try await reopened.schemaVersion() == 2)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -117,5 +117,23 @@ struct VitalsStoreTests {
         #expect(try await store.record(block: a))
         #expect(try await store.record(block: a) == false)
         #expect(try await store.waveformSamples(device: device.id, lead: .ecgLeadII) == [1, -2, 3, Int32.min, Int32.max, 7, 8])
+    }
+}
+
+struct MigrationHistoryTests {
+    /// A database made by schema v1 is brought to v2 without losing what it holds.
+    @Test func v1DatabaseMigratesForward() async throws {
+        let path = tempDB()
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
+            try db.execute(Migrations.all[0].sql)
+            try db.execute("INSERT INTO schema_migrations VALUES (1, 'v1', 'then')")
+            try db.execute("INSERT INTO devices (id, transport, address, grade, first_seen, last_seen) VALUES ('ble:AA', 'ble', 'AA', 'medical', 1, 1)")
+        }
+        let store = try VitalsStore(path: path, logger: quiet)
+        #expect(try await store.schemaVersion() == 2)
+        let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
+        #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
     }
 }

@@ -58,6 +58,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var malformedPDU: Bool?
         /// The device's clock is this many minutes ahead (negative: behind); its time stamps carry the error.
         public var clockOffsetMinutes: Double?
+        /// Blood pressure cuff: the IEEE 11073-104xx specializations its regulatory list claims (default [7]).
+        public var certifiedSpecializations: [Int]?
     }
 
     public struct ATTErrorFault: Codable, Sendable, Hashable {
@@ -184,7 +186,7 @@ public enum BuiltinScenarios {
           "devices": [
             { "type": "bp-cuff", "name": "OV-SIM-BP-07", "address": "C0:FF:EE:00:01:07",
               "readings": [ { "systolic": 131, "diastolic": 84, "pulse": 70, "minutesAgo": 20 }, { "systolic": 124, "diastolic": 79, "pulse": 66, "minutesAgo": 5 } ],
-              "faults": { "attErrorOnce": { "opcode": 16, "error": 14 }, "malformedFirst": true, "malformedPDU": true, "clockOffsetMinutes": 90 } }
+              "faults": { "attErrorOnce": { "opcode": 16, "error": 14 }, "malformedFirst": true, "malformedPDU": true, "clockOffsetMinutes": 90, "certifiedSpecializations": [17] } }
           ]
         }
         """

@@ -45,7 +45,10 @@ public struct SimulatedBPCuff: SimulatedDevice {
     /// Set when the hub wrote the device clock.
     public private(set) var clockSetTo: CurrentTime?
 
-    public init(address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date()) {
+    public init(
+        address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date(),
+        certifiedSpecializations: [UInt16] = [7]
+    ) {
         self.address = address
         self.name = name
         self.pending = readings
@@ -58,6 +61,10 @@ public struct SimulatedBPCuff: SimulatedDevice {
         g.addService(GATTAssigned.deviceInformationService)
         g.addCharacteristic(GATTAssigned.manufacturerName, properties: 0x02, value: Array("OpenVitals firmware-sim".utf8))
         g.addCharacteristic(GATTAssigned.modelNumber, properties: 0x02, value: Array("SIM-BP-1".utf8))
+        // Regulatory Certification Data List: Continua certified classes (transport code 4 as public examples use).
+        let classes = certifiedSpecializations.map { RegulatoryCertificationDataList.CertifiedDeviceClass(transportCode: 4, specialization: $0) }
+        let regList = RegulatoryCertificationDataList(entries: [.continua(.init(majorIGVersion: 1, minorIGVersion: 0, certifiedDeviceClasses: classes))])
+        g.addCharacteristic(RegulatoryCertificationDataList.uuid, properties: 0x02, value: regList.encoded())
         g.closeService()
         gatt = g
         isFinished = readings.isEmpty

@@ -54,7 +54,8 @@ public struct SimulatorCore: Sendable {
                     pulseRate: r.pulse.flatMap { SFloat($0, decimals: 0) }, userID: r.userID.map { UInt8(truncatingIfNeeded: $0) },
                     status: status)
             }
-            var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F), clock: now)
+            var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F), clock: now,
+                certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) })
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
             cuff.sendMalformedFirst = spec.faults?.malformedFirst ?? false
             return cuff
