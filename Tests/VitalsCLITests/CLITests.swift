@@ -275,3 +275,44 @@ struct ValidateCommandTests {
         #expect(unknown == 1)
     }
 }
+
+struct AnalyzeCommandTests {
+    @Test func glucoseMetricsPerIdAndMalformedFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-analyze-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Two ids; "b" has 4 readings, one of them below 54.
+        let csv = "id,time,gl\na,2020-01-01 00:00:00,100\na,2020-01-01 00:05:00,200\nb,1900-01-01 00:00:00,50\nb,1900-01-01 00:05:00,80\nb,1900-01-01 00:10:00,180\nb,1900-01-01 00:15:00,260\n"
+        let file = dir.appendingPathComponent("g.csv")
+        try Data(csv.utf8).write(to: file)
+        let r = try CLI.run("vitals", ["analyze", "glucose", "--csv", file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let list = try #require(try CLI.json(r.stdout) as? [[String: Any]])
+        #expect(list.map { $0["id"] as? String } == ["a", "b"])
+        #expect(list[0]["mean_mg_dl"] as? Double == 150)
+        #expect(list[0]["tir_pct"] as? Double == 50 && list[0]["tar180_pct"] as? Double == 50)
+        // b: 50 (<54 and <70), 80 and 180 in range, 260 above 250: 25 / 50 / 25 %.
+        #expect(list[1]["tbr54_pct"] as? Double == 25 && list[1]["tir_pct"] as? Double == 50 && list[1]["tar250_pct"] as? Double == 25)
+        for key in ["readings", "cv_pct", "gmi_pct", "sufficient", "hypo_episodes"] { #expect(list[0][key] != nil, "\(key)") }
+
+        try Data("id,time\na,2020-01-01 00:00:00\n".utf8).write(to: file)
+        let bad = try CLI.run("vitals", ["analyze", "glucose", "--csv", file.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("gl"))
+    }
+
+    @Test func bloodPressureCategoriesAndCrises() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-bp-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bp.csv")
+        try Data("time,sys,dia\n2024-05-01 08:00:00,118,76\n2024-05-01 20:00:00,186,124\n".utf8).write(to: file)
+        let r = try CLI.run("vitals", ["analyze", "bp", "--csv", file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try CLI.json(r.stdout) as? [String: Any])
+        let readings = try #require(o["readings"] as? [[String: Any]])
+        #expect(readings.map { $0["acc_aha_2017"] as? String } == ["normal", "crisis"])
+        #expect(readings.map { $0["esh_2023"] as? String } == ["optimal", "grade-3"])
+        #expect((o["crises"] as? [Any])?.count == 1)
+    }
+}
