@@ -24,15 +24,45 @@ extension BLEDateTime {
     public init(date: Date) { self.init(date: date, in: TimeZone(identifier: "UTC")!) }
 }
 
+/// Values a device indicates one at a time: the next goes out only when the hub has confirmed the last,
+/// and a value is forgotten only once confirmed, so a dropped link sends it again next time.
+public struct IndicationQueue: Sendable {
+    public private(set) var pending: [[UInt8]]
+    private(set) var awaitingConfirmation = false
+
+    public init(_ values: [[UInt8]]) { pending = values }
+
+    public var isEmpty: Bool { pending.isEmpty }
+
+    /// A new connection: whatever was in flight was not confirmed and goes again.
+    public mutating func reset() { awaitingConfirmation = false }
+
+    /// The indication of the next value, if none is awaiting its confirmation. `transform` may alter the
+    /// bytes sent (fault injection) without changing what is kept.
+    public mutating func next(handle: UInt16, transform: ([UInt8]) -> [UInt8] = { $0 }) -> [DeviceOutput] {
+        guard !awaitingConfirmation, let value = pending.first else { return [] }
+        awaitingConfirmation = true
+        return [.send(.handleValueIndication(ATTHandleValue(handle: handle, value: transform(value))))]
+    }
+
+    /// A confirmation arrived. `keep` leaves the confirmed value queued (it was a fault, not the value).
+    /// Returns false when no indication was awaiting one.
+    public mutating func confirmed(keep: Bool = false) -> Bool {
+        guard awaitingConfirmation else { return false }
+        awaitingConfirmation = false
+        if !keep { pending.removeFirst() }
+        return true
+    }
+}
+
 /// A Blood Pressure Service cuff that holds readings and indicates them one at a time; each is forgotten only
 /// when the hub confirms it, so a dropped link sends it again next time.
 public struct SimulatedBPCuff: SimulatedDevice {
     public let address: BLEAddress
     public let name: String
-    public var pending: [BloodPressureMeasurement]
+    public var queue: IndicationQueue
     public private(set) var gatt = GATTServer()
     private let measurementHandle: UInt16
-    private var awaitingConfirmation = false
     public private(set) var isFinished = false
     /// Fault: answer nothing.
     public var ignoreRequests = false
@@ -51,7 +81,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
     ) {
         self.address = address
         self.name = name
-        self.pending = readings
+        self.queue = IndicationQueue(readings.map { $0.encoded() })
         var g = GATTServer()
         g.addService(GATTAssigned.bloodPressureService)
         measurementHandle = g.addCharacteristic(GATTAssigned.bloodPressureMeasurement, properties: 0x20)
@@ -74,7 +104,8 @@ public struct SimulatedBPCuff: SimulatedDevice {
 
     public mutating func connected() {
         gatt = { var g = gatt; g.resetConnection(); return g }()
-        awaitingConfirmation = false
+        queue.reset()
+        malformedInFlight = false
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
@@ -94,14 +125,10 @@ public struct SimulatedBPCuff: SimulatedDevice {
             }
             return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
         case .confirmed:
-            guard awaitingConfirmation else { return [] }
-            awaitingConfirmation = false
-            if malformedInFlight {
-                malformedInFlight = false
-                return indicateNext()
-            }
-            pending.removeFirst()
-            if pending.isEmpty {
+            let wasFault = malformedInFlight
+            guard queue.confirmed(keep: wasFault) else { return [] }
+            malformedInFlight = false
+            if queue.isEmpty {
                 isFinished = true
                 return [.disconnect]
             }
@@ -111,15 +138,13 @@ public struct SimulatedBPCuff: SimulatedDevice {
     }
 
     private mutating func indicateNext() -> [DeviceOutput] {
-        guard !awaitingConfirmation, let next = pending.first else { return [] }
-        awaitingConfirmation = true
-        if sendMalformedFirst {
+        guard sendMalformedFirst else { return queue.next(handle: measurementHandle) }
+        let out = queue.next(handle: measurementHandle) { Array($0.prefix(9)) }  // flags promise a time stamp; the bytes stop inside it
+        if !out.isEmpty {
             sendMalformedFirst = false
             malformedInFlight = true
-            // Flags promise a time stamp, the bytes stop inside it.
-            return [.send(.handleValueIndication(ATTHandleValue(handle: measurementHandle, value: Array(next.encoded().prefix(9)))))]
         }
-        return [.send(.handleValueIndication(ATTHandleValue(handle: measurementHandle, value: next.encoded())))]
+        return out
     }
 }
 
@@ -492,17 +517,16 @@ public struct SimulatedHeartRateStrap: SimulatedDevice {
 public struct SimulatedPulseOximeter: SimulatedDevice {
     public let address: BLEAddress
     public let name: String
-    public var pending: [PLXSpotCheckMeasurement]
+    public var queue: IndicationQueue
     public private(set) var gatt = GATTServer()
     private let spotHandle: UInt16
-    private var awaitingConfirmation = false
     public var ignoreRequests = false
     public private(set) var isFinished = false
 
     public init(address: BLEAddress, name: String, readings: [PLXSpotCheckMeasurement]) {
         self.address = address
         self.name = name
-        self.pending = readings
+        self.queue = IndicationQueue(readings.map { $0.encoded() })
         var g = GATTServer()
         g.addService(BluetoothUUID(0x1822))
         spotHandle = g.addCharacteristic(PLXSpotCheckMeasurement.uuid, properties: 0x20)
@@ -516,7 +540,7 @@ public struct SimulatedPulseOximeter: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x1822)], localName: name) }
     public mutating func connected() {
         gatt = { var g = gatt; g.resetConnection(); return g }()
-        awaitingConfirmation = false
+        queue.reset()
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
@@ -531,10 +555,8 @@ public struct SimulatedPulseOximeter: SimulatedDevice {
         case .valueWritten(let h, _):
             return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
         case .confirmed:
-            guard awaitingConfirmation else { return [] }
-            awaitingConfirmation = false
-            pending.removeFirst()
-            if pending.isEmpty {
+            guard queue.confirmed() else { return [] }
+            if queue.isEmpty {
                 isFinished = true
                 return [.disconnect]
             }
@@ -543,9 +565,5 @@ public struct SimulatedPulseOximeter: SimulatedDevice {
         }
     }
 
-    private mutating func indicateNext() -> [DeviceOutput] {
-        guard !awaitingConfirmation, let next = pending.first else { return [] }
-        awaitingConfirmation = true
-        return [.send(.handleValueIndication(ATTHandleValue(handle: spotHandle, value: next.encoded())))]
-    }
+    private mutating func indicateNext() -> [DeviceOutput] { queue.next(handle: spotHandle) }
 }
