@@ -15,10 +15,6 @@ public enum ProfileDrivers {
         .init(service: BluetoothUUID(0x180F), characteristic: BatteryLevel.uuid, read: true, required: false),
     ]
 
-    static func withDeviceInformation(_ r: GATTRequirements) -> GATTRequirements {
-        GATTRequirements(wanted: r.wanted + deviceInformation)
-    }
-
     /// Blood Pressure Service: indications of 0x2A35; the feature 0x2A49 is read when present.
     public static let bloodPressure = GATTRequirements(wanted: [
         .init(service: GATTAssigned.bloodPressureService, characteristic: GATTAssigned.bloodPressureMeasurement, subscription: .indicate, required: true),

@@ -63,7 +63,7 @@ public actor VitalsStore {
         let version = Int(try db.prepare("SELECT max(version) FROM schema_migrations").query { $0.int(0) }.first ?? 0)
         let known = Migrations.all.map(\.version).max() ?? 0
         guard version == known else {
-            throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)", context: "opening \(path)")
+            throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)\(version < known ? " (open it once with vitals run to migrate it)" : "")", context: "opening \(path)")
         }
     }
 

@@ -53,11 +53,9 @@ struct ConsoleReporter: Sendable {
     var quiet: Bool
 
     static func time(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return f.string(from: d)
+        d.formatted(Date.VerbatimFormatStyle(
+            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits) UTC",
+            timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian)))
     }
 
     static func number(_ v: Double?) -> String {

@@ -36,7 +36,8 @@ struct SFloatTests {
 
     @Test func encodesFromValues() {
         #expect(SFloat(120)?.bitPattern == 0x0078)
-        #expect(SFloat(16.0, decimals: 1)?.bitPattern == 0xF0A0 || SFloat(16.0, decimals: 1)?.value == 16.0)
+        #expect(SFloat(16.0, decimals: 1)?.bitPattern == 0x0010, "exponent 0 first: 16 × 10⁰")
+        #expect(SFloat(93.33, decimals: 1)?.bitPattern == 0xF3A5, "rounded at the finest exponent that fits")
         #expect(SFloat(0.00095, decimals: 5)?.bitPattern == 0xB05F)
         #expect(SFloat(93.3, decimals: 1)?.bitPattern == 0xF3A5)
         #expect(SFloat(mantissa: 2047, exponent: 0) == nil, "0x07FF is NaN, not a number")

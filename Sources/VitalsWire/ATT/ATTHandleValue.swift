@@ -9,11 +9,11 @@ public struct ATTHandleValue: Hashable, Sendable {
         self.value = value
     }
 
-    init(parameters r: inout ByteReader, valueField: String?) throws(WireError) {
+    /// `withValue` false for ATT_READ_REQ, which carries the handle alone.
+    init(parameters r: inout ByteReader, withValue: Bool) throws(WireError) {
         handle = try r.u16le("Attribute Handle")
-        if let valueField {
+        if withValue {
             value = r.rest()
-            _ = valueField
         } else {
             value = []
             try r.expectEnd(after: "Attribute Handle")

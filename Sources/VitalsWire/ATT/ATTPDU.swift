@@ -62,7 +62,7 @@ public enum ATTPDU: Hashable, Sendable {
         case .findInformationResponse: self = .findInformationResponse(try ATTFindInformationResponse(parameters: &p))
         case .readByTypeRequest: self = .readByTypeRequest(try ATTReadByTypeRequest(parameters: &p, typeField: "Attribute Type"))
         case .readByTypeResponse: self = .readByTypeResponse(try ATTReadByTypeResponse(parameters: &p))
-        case .readRequest: self = .readRequest(handle: try ATTHandleValue(parameters: &p, valueField: nil).handle)
+        case .readRequest: self = .readRequest(handle: try ATTHandleValue(parameters: &p, withValue: false).handle)
         case .readResponse: self = .readResponse(value: p.rest())
         case .readBlobRequest:
             let h = try p.u16le("Attribute Handle")
@@ -73,15 +73,15 @@ public enum ATTPDU: Hashable, Sendable {
         case .readByGroupTypeRequest:
             self = .readByGroupTypeRequest(try ATTReadByTypeRequest(parameters: &p, typeField: "Attribute Group Type"))
         case .readByGroupTypeResponse: self = .readByGroupTypeResponse(try ATTReadByGroupTypeResponse(parameters: &p))
-        case .writeRequest: self = .writeRequest(try ATTHandleValue(parameters: &p, valueField: "Attribute Value"))
+        case .writeRequest: self = .writeRequest(try ATTHandleValue(parameters: &p, withValue: true))
         case .writeResponse:
             try p.expectEnd(after: "Opcode")
             self = .writeResponse
-        case .writeCommand: self = .writeCommand(try ATTHandleValue(parameters: &p, valueField: "Attribute Value"))
+        case .writeCommand: self = .writeCommand(try ATTHandleValue(parameters: &p, withValue: true))
         case .handleValueNotification:
-            self = .handleValueNotification(try ATTHandleValue(parameters: &p, valueField: "Attribute Value"))
+            self = .handleValueNotification(try ATTHandleValue(parameters: &p, withValue: true))
         case .handleValueIndication:
-            self = .handleValueIndication(try ATTHandleValue(parameters: &p, valueField: "Attribute Value"))
+            self = .handleValueIndication(try ATTHandleValue(parameters: &p, withValue: true))
         case .handleValueConfirmation:
             try p.expectEnd(after: "Opcode")
             self = .handleValueConfirmation

@@ -91,7 +91,7 @@ public struct CGMSensorStatusAnnunciation: Hashable, Sendable {
 /// see `CGMSensorStatusAnnunciation`), CGM Trend Information SFLOAT ((mg/dL)/min, flag bit 0), CGM Quality
 /// SFLOAT (%, flag bit 1); and last the E2E-CRC uint16 when CGM Feature says E2E-CRC is supported. The
 /// CRC (CRC-16/MCRF4XX) covers every earlier byte of the record, Size included.
-public struct CGMMeasurement: Hashable, Sendable, WireDescribable {
+public struct CGMMeasurement: Hashable, Sendable, WireDescribable, E2ECRCProtectedValue {
     public static let uuid = BluetoothUUID(0x2AA7)
     public static let entity = "CGM Measurement (0x2AA7)"
     /// Size, Flags, Glucose Concentration and Time Offset.
@@ -126,19 +126,8 @@ public struct CGMMeasurement: Hashable, Sendable, WireDescribable {
         self.hasE2ECRC = hasE2ECRC
     }
 
-    /// Decodes exactly one record. Whether an E2E-CRC follows is read from the Size field: two octets
-    /// more than the flagged fields take means a CRC, which is then checked.
-    public init(bytes: [UInt8]) throws(WireError) {
-        try self.init(bytes: bytes, presence: .inferred)
-    }
 
-    /// Decodes exactly one record, with the E2E-CRC required (`true`) or forbidden (`false`), as the
-    /// E2E-CRC Supported bit of CGM Feature says.
-    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
-        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
-    }
-
-    private init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
+    public init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
         let (record, end) = try Self.decodeRecord(in: bytes, at: 0, presence: presence)
         if end < bytes.count {
             throw ByteReader(bytes, entity: Self.entity).error(

@@ -2,7 +2,7 @@
 ///
 /// Layout (little-endian): CGM Session Run Time (uint16, hours: the expected run time of the session
 /// from its start); E2E-CRC (uint16) when CGM Feature says E2E-CRC is supported.
-public struct CGMSessionRunTime: Hashable, Sendable, WireDescribable {
+public struct CGMSessionRunTime: Hashable, Sendable, WireDescribable, E2ECRCProtectedValue {
     public static let uuid = BluetoothUUID(0x2AAB)
     public static let entity = "CGM Session Run Time (0x2AAB)"
 
@@ -16,22 +16,11 @@ public struct CGMSessionRunTime: Hashable, Sendable, WireDescribable {
         self.hasE2ECRC = hasE2ECRC
     }
 
-    /// An E2E-CRC is read (and checked) when bytes are left after the run time.
-    public init(bytes: [UInt8]) throws(WireError) {
-        try self.init(bytes: bytes, presence: .inferred)
-    }
 
-    /// The E2E-CRC required (`true`) or forbidden (`false`), as CGM Feature says.
-    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
-        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
-    }
-
-    private init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
+    public init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
         var r = ByteReader(bytes, entity: Self.entity)
         runTimeHours = try r.u16le("CGM Session Run Time")
-        hasE2ECRC = presence == .expected || (presence == .inferred && !r.isAtEnd)
-        if hasE2ECRC { _ = try r.e2eCRC(coveringFrom: 0) }
-        try r.expectEnd(after: hasE2ECRC ? "E2E-CRC" : "CGM Session Run Time")
+        hasE2ECRC = try r.trailingE2ECRC(presence, after: "CGM Session Run Time")
     }
 
     public func encoded() -> [UInt8] {

@@ -5,7 +5,7 @@
 /// from UTC in 15-minute steps, -48…+56, -128 = not known); DST Offset (uint8: 0 standard time, 2 +0.5 h,
 /// 4 +1 h, 8 +2 h, 255 not known); E2E-CRC (uint16) when CGM Feature says E2E-CRC is supported.
 /// The UTC offset of the local time is Time Zone + DST Offset.
-public struct CGMSessionStartTime: Hashable, Sendable, WireDescribable {
+public struct CGMSessionStartTime: Hashable, Sendable, WireDescribable, E2ECRCProtectedValue {
     public static let uuid = BluetoothUUID(0x2AAA)
     public static let entity = "CGM Session Start Time (0x2AAA)"
     public static let timeZoneNotKnown: Int8 = -128
@@ -26,24 +26,13 @@ public struct CGMSessionStartTime: Hashable, Sendable, WireDescribable {
         self.hasE2ECRC = hasE2ECRC
     }
 
-    /// An E2E-CRC is read (and checked) when bytes are left after the DST Offset.
-    public init(bytes: [UInt8]) throws(WireError) {
-        try self.init(bytes: bytes, presence: .inferred)
-    }
 
-    /// The E2E-CRC required (`true`) or forbidden (`false`), as CGM Feature says.
-    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
-        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
-    }
-
-    private init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
+    public init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
         var r = ByteReader(bytes, entity: Self.entity)
         sessionStartTime = try BLEDateTime(from: &r, field: "Session Start Time")
         timeZone = try r.i8("Time Zone")
         dstOffset = try r.u8("DST Offset")
-        hasE2ECRC = presence == .expected || (presence == .inferred && !r.isAtEnd)
-        if hasE2ECRC { _ = try r.e2eCRC(coveringFrom: 0) }
-        try r.expectEnd(after: hasE2ECRC ? "E2E-CRC" : "DST Offset")
+        hasE2ECRC = try r.trailingE2ECRC(presence, after: "DST Offset")
     }
 
     /// Minutes east of UTC, nil when not known or outside -48…+56 steps.

@@ -5,7 +5,7 @@
 /// operand) when CGM Feature says E2E-CRC is supported. Op codes and response codes this build does not
 /// name are kept raw, never rejected; for them the whole rest is the operand (less the last two octets
 /// when an E2E-CRC is expected).
-public struct CGMSpecificOpsControlPoint: Hashable, Sendable, WireDescribable {
+public struct CGMSpecificOpsControlPoint: Hashable, Sendable, WireDescribable, E2ECRCProtectedValue {
     public static let uuid = BluetoothUUID(0x2AAC)
     public static let entity = "CGM Specific Ops Control Point (0x2AAC)"
 
@@ -230,18 +230,8 @@ public struct CGMSpecificOpsControlPoint: Hashable, Sendable, WireDescribable {
         .init(opCode: .responseCode, operand: [request.rawValue, code.rawValue], hasE2ECRC: hasE2ECRC)
     }
 
-    /// An E2E-CRC is read (and checked) when bytes are left after the operand of a known op code. For an
-    /// op code this build does not know, everything after it is the operand and no CRC is assumed.
-    public init(bytes: [UInt8]) throws(WireError) {
-        try self.init(bytes: bytes, presence: .inferred)
-    }
 
-    /// The E2E-CRC required (`true`) or forbidden (`false`), as CGM Feature says.
-    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
-        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
-    }
-
-    private init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
+    public init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
         var r = ByteReader(bytes, entity: Self.entity)
         opCode = OpCode(rawValue: try r.u8("Op Code"))
         let operandStart = r.offset

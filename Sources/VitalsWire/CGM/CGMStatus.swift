@@ -3,7 +3,7 @@
 /// Layout (little-endian): Time Offset (uint16, minutes since the Session Start Time); CGM Status (24 bits,
 /// the same bits as the Sensor Status Annunciation of CGM Measurement, always all three octets:
 /// Status-Octet, Cal/Temp-Octet, Warning-Octet); E2E-CRC (uint16) when CGM Feature says E2E-CRC is supported.
-public struct CGMStatus: Hashable, Sendable, WireDescribable {
+public struct CGMStatus: Hashable, Sendable, WireDescribable, E2ECRCProtectedValue {
     public static let uuid = BluetoothUUID(0x2AA9)
     public static let entity = "CGM Status (0x2AA9)"
 
@@ -20,23 +20,12 @@ public struct CGMStatus: Hashable, Sendable, WireDescribable {
         self.hasE2ECRC = hasE2ECRC
     }
 
-    /// An E2E-CRC is read (and checked) when bytes are left after the CGM Status field.
-    public init(bytes: [UInt8]) throws(WireError) {
-        try self.init(bytes: bytes, presence: .inferred)
-    }
 
-    /// The E2E-CRC required (`true`) or forbidden (`false`), as CGM Feature says.
-    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
-        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
-    }
-
-    private init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
+    public init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError) {
         var r = ByteReader(bytes, entity: Self.entity)
         timeOffsetMinutes = try r.u16le("Time Offset")
         status = CGMSensorStatusAnnunciation(rawValue: try r.u24le("CGM Status"))
-        hasE2ECRC = presence == .expected || (presence == .inferred && !r.isAtEnd)
-        if hasE2ECRC { _ = try r.e2eCRC(coveringFrom: 0) }
-        try r.expectEnd(after: hasE2ECRC ? "E2E-CRC" : "CGM Status")
+        hasE2ECRC = try r.trailingE2ECRC(presence, after: "CGM Status")
     }
 
     public func encoded() -> [UInt8] {

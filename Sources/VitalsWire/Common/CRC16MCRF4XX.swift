@@ -52,7 +52,7 @@ extension ByteWriter {
 
 /// Whether an optional E2E-CRC follows the fields of a CGM characteristic. Its presence is set by the
 /// E2E-CRC Supported bit of CGM Feature (0x2AA8), which a decoder of one value alone does not see.
-enum E2ECRCPresence: Sendable {
+public enum E2ECRCPresence: Sendable {
     /// Present exactly when bytes are left after the fields (`init(bytes:)`).
     case inferred
     /// CGM Feature says supported: the field must be there.
@@ -60,5 +60,32 @@ enum E2ECRCPresence: Sendable {
     /// CGM Feature says unsupported: the field must not be there.
     case absent
 
-    init(expected: Bool) { self = expected ? .expected : .absent }
+    public init(expected: Bool) { self = expected ? .expected : .absent }
+}
+
+/// A CGM characteristic value whose trailing E2E-CRC is present or not as CGM Feature says. Conforming types
+/// decode with `init(bytes:presence:)`; the two public entry points come from the extension.
+public protocol E2ECRCProtectedValue {
+    init(bytes: [UInt8], presence: E2ECRCPresence) throws(WireError)
+}
+
+extension E2ECRCProtectedValue {
+    /// The E2E-CRC is read (and checked) when bytes are left after the fields.
+    public init(bytes: [UInt8]) throws(WireError) { try self.init(bytes: bytes, presence: .inferred) }
+
+    /// The E2E-CRC required (`true`) or forbidden (`false`), as CGM Feature says.
+    public init(bytes: [UInt8], crcExpected: Bool) throws(WireError) {
+        try self.init(bytes: bytes, presence: E2ECRCPresence(expected: crcExpected))
+    }
+}
+
+extension ByteReader {
+    /// Reads the optional trailing E2E-CRC over every earlier byte, then requires the end of the value.
+    /// Returns whether a CRC was there.
+    public mutating func trailingE2ECRC(_ presence: E2ECRCPresence, after lastField: String) throws(WireError) -> Bool {
+        let present = presence == .expected || (presence == .inferred && !isAtEnd)
+        if present { _ = try e2eCRC(coveringFrom: 0) }
+        try expectEnd(after: present ? "E2E-CRC" : lastField)
+        return present
+    }
 }

@@ -45,8 +45,8 @@ public struct GATTServer: Sendable {
 
     public mutating func closeService() { openService = nil }
 
-    /// Forget per-connection state: the MTU and every CCCD (the simulated devices do not bond).
-    mutating func clearConnectionState() {
+    /// A new connection: forget the MTU and every CCCD (the simulated devices do not bond).
+    public mutating func clearConnectionState() {
         mtu = ATTExchangeMTU.defaultLEMTU
         for k in cccd.keys { cccd[k] = 0 }
     }
@@ -66,6 +66,9 @@ public struct GATTServer: Sendable {
     public enum Outcome: Sendable {
         /// Answer with this PDU.
         case respond(ATTPDU)
+        /// A CCCD write that turned notifications or indications on for the characteristic at `valueHandle`:
+        /// answer with `response`, then the device may start sending.
+        case subscribed(response: ATTPDU, valueHandle: UInt16)
         /// A write to a characteristic value the device must act on; respond after the device decides.
         case valueWritten(handle: UInt16, value: [UInt8])
         /// A Handle Value Confirmation arrived.
@@ -129,8 +132,10 @@ public struct GATTServer: Sendable {
             guard let a = attributes.first(where: { $0.handle == hv.handle }) else { return error(.invalidHandle, hv.handle) }
             if a.type == GATTAssigned.clientCharacteristicConfiguration {
                 guard hv.value.count == 2 else { return error(.invalidAttributeValueLength, hv.handle) }
-                cccd[hv.handle] = UInt16(hv.value[0]) | UInt16(hv.value[1]) << 8
-                return .respond(.writeResponse)
+                let config = UInt16(hv.value[0]) | UInt16(hv.value[1]) << 8
+                cccd[hv.handle] = config
+                // The CCCD follows its characteristic's value handle.
+                return config & 0x3 != 0 ? .subscribed(response: .writeResponse, valueHandle: hv.handle - 1) : .respond(.writeResponse)
             }
             return .valueWritten(handle: hv.handle, value: hv.value)
 
@@ -146,4 +151,11 @@ public struct GATTServer: Sendable {
 
 extension ATTErrorCode {
     public static let unsupportedGroupType = ATTErrorCode(rawValue: 0x10)
+}
+
+extension DeviceOutput {
+    /// The answer to a write the device does not take.
+    static func writeNotPermitted(_ handle: UInt16) -> [DeviceOutput] {
+        [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: handle, error: .writeNotPermitted)))]
+    }
 }

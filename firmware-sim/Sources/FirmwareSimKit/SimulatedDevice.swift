@@ -103,7 +103,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: name) }
 
     public mutating func connected() {
-        gatt = { var g = gatt; g.resetConnection(); return g }()
+        gatt.clearConnectionState()
         queue.reset()
         malformedInFlight = false
     }
@@ -111,19 +111,16 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp):
-            var out: [DeviceOutput] = [.send(rsp)]
-            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x2 != 0 {
-                out += indicateNext()
-            }
-            return out
+        case .respond(let rsp): return [.send(rsp)]
+        case .subscribed(let rsp, let handle):
+            return [.send(rsp)] + (handle == measurementHandle ? indicateNext() : [])
         case .valueWritten(let h, let value):
             if h == clockHandle, let ct = try? CurrentTime(bytes: value) {
                 clockSetTo = ct
                 gatt.setValue(value, at: h)
                 return [.send(.writeResponse)]
             }
-            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            return DeviceOutput.writeNotPermitted(h)
         case .confirmed:
             let wasFault = malformedInFlight
             guard queue.confirmed(keep: wasFault) else { return [] }
@@ -183,7 +180,7 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.glucoseService], localName: name) }
 
     public mutating func connected() {
-        gatt = { var g = gatt; g.resetConnection(); return g }()
+        gatt.clearConnectionState()
         procedureRunning = false
         awaitingFinalConfirmation = false
     }
@@ -191,10 +188,10 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp): return [.send(rsp)]
+        case .respond(let rsp), .subscribed(let rsp, _): return [.send(rsp)]
         case .valueWritten(let h, let value):
             guard h == racpHandle else {
-                return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+                return DeviceOutput.writeNotPermitted(h)
             }
             return racpWritten(value)
         case .confirmed:
@@ -295,12 +292,6 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     }
 }
 
-extension GATTServer {
-    /// A new connection: MTU falls back to the default and non-bonded CCCDs clear.
-    mutating func resetConnection() {
-        self = { var g = self; g.clearConnectionState(); return g }()
-    }
-}
 
 /// A Continuous Glucose Monitoring sensor (0x181F) with a running session: once the hub subscribes to the
 /// CGM Measurement it sends its records, two per notification, each with its E2E-CRC, then ends the link.
@@ -335,20 +326,17 @@ public struct SimulatedCGM: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [CGMService.service], localName: name) }
 
     public mutating func connected() {
-        gatt = { var g = gatt; g.resetConnection(); return g }()
+        gatt.clearConnectionState()
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp):
-            var out: [DeviceOutput] = [.send(rsp)]
-            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 {
-                out += sendAll()
-            }
-            return out
+        case .respond(let rsp): return [.send(rsp)]
+        case .subscribed(let rsp, let handle):
+            return [.send(rsp)] + (handle == measurementHandle ? sendAll() : [])
         case .valueWritten(let h, _):
-            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            return DeviceOutput.writeNotPermitted(h)
         case .confirmed, .none: return []
         }
     }
@@ -405,7 +393,7 @@ public struct SimulatedPolarECG: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [], localName: name) }
 
     public mutating func connected() {
-        gatt = { var g = gatt; g.resetConnection(); return g }()
+        gatt.clearConnectionState()
         awaitingStartConfirmation = false
     }
 
@@ -421,10 +409,10 @@ public struct SimulatedPolarECG: SimulatedDevice {
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp): return [.send(rsp)]
+        case .respond(let rsp), .subscribed(let rsp, _): return [.send(rsp)]
         case .valueWritten(let h, let value):
             guard h == controlPointHandle, let req = try? PolarPMDControlPointRequest(bytes: value) else {
-                return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+                return DeviceOutput.writeNotPermitted(h)
             }
             guard req.opCode == .requestMeasurementStart, req.measurementType == .ecg else {
                 let nack = PolarPMDControlPointResponse(opCode: req.opCode, measurementType: req.measurementType ?? .ecg, status: .init(rawValue: 1))
@@ -487,14 +475,15 @@ public struct SimulatedHeartRateStrap: SimulatedDevice {
     }
 
     public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x180D)], localName: name) }
-    public mutating func connected() { gatt = { var g = gatt; g.resetConnection(); return g }() }
+    public mutating func connected() { gatt.clearConnectionState() }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp):
+        case .respond(let rsp): return [.send(rsp)]
+        case .subscribed(let rsp, let handle):
             var out: [DeviceOutput] = [.send(rsp)]
-            if case .writeRequest(let hv) = pdu, hv.handle == measurementHandle + 1, gatt.configuration(ofValue: measurementHandle) & 0x1 != 0 {
+            if handle == measurementHandle {
                 for r in rates {
                     // One RR interval per beat, in 1/1024 s.
                     let rr = UInt16((60.0 / Double(max(r, 1)) * 1024).rounded())
@@ -506,7 +495,7 @@ public struct SimulatedHeartRateStrap: SimulatedDevice {
             }
             return out
         case .valueWritten(let h, _):
-            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            return DeviceOutput.writeNotPermitted(h)
         case .confirmed, .none: return []
         }
     }
@@ -539,21 +528,18 @@ public struct SimulatedPulseOximeter: SimulatedDevice {
 
     public var advertisement: AdvertisingData { AdvertisingData(services: [BluetoothUUID(0x1822)], localName: name) }
     public mutating func connected() {
-        gatt = { var g = gatt; g.resetConnection(); return g }()
+        gatt.clearConnectionState()
         queue.reset()
     }
 
     public mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput] {
         if ignoreRequests { return [] }
         switch gatt.handle(pdu) {
-        case .respond(let rsp):
-            var out: [DeviceOutput] = [.send(rsp)]
-            if case .writeRequest(let hv) = pdu, hv.handle == spotHandle + 1, gatt.configuration(ofValue: spotHandle) & 0x2 != 0 {
-                out += indicateNext()
-            }
-            return out
+        case .respond(let rsp): return [.send(rsp)]
+        case .subscribed(let rsp, let handle):
+            return [.send(rsp)] + (handle == spotHandle ? indicateNext() : [])
         case .valueWritten(let h, _):
-            return [.send(.errorResponse(ATTErrorResponse(requestOpcode: .writeRequest, handle: h, error: .writeNotPermitted)))]
+            return DeviceOutput.writeNotPermitted(h)
         case .confirmed:
             guard queue.confirmed() else { return [] }
             if queue.isEmpty {
