@@ -74,10 +74,18 @@ extension Metric {
     public static let ecgUnspecified = Metric(
         key: "ecg", mdc: 131_328, mdcName: "MDC_ECG_ELEC_POTL", loinc: nil, name: "ECG")
 
+    /// MDC_TEMP_BODY: body temperature (thermometer).
+    public static let bodyTemperature = Metric(
+        key: "temperature.body", mdc: 150_364, mdcName: "MDC_TEMP_BODY", loinc: "8310-5", name: "Body temperature")
+    /// MDC_MASS_BODY_ACTUAL: body weight (scale).
+    public static let bodyWeight = Metric(
+        key: "weight.body", mdc: 188_736, mdcName: "MDC_MASS_BODY_ACTUAL", loinc: "29463-7", name: "Body weight")
+
     /// Every metric this build knows, by key.
     public static let catalogue: [String: Metric] = Dictionary(
         uniqueKeysWithValues: [
             systolic, diastolic, meanArterialPressure, pulseRateNonInvasive, glucoseCapillaryWholeBlood,
             glucoseCapillaryPlasma, glucoseInterstitial, glucoseGeneric, heartRate, spo2, pulseOximeterRate, ecgLeadII, ecgUnspecified,
+            bodyTemperature, bodyWeight,
         ].map { ($0.key, $0) })
 }

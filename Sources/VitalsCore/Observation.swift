@@ -61,6 +61,8 @@ public enum ReadingKind: String, Hashable, Sendable, Codable, CaseIterable {
     case heartRate = "heart-rate"
     case spo2
     case ecg
+    case temperature
+    case weight
 }
 
 /// The raw bytes a reading was decoded from, kept for audit and re-decoding.

@@ -20,11 +20,15 @@ public struct UCUMUnit: Hashable, Sendable, Codable, CustomStringConvertible {
     public static let percent = UCUMUnit(code: "%", mdc: 262_688)
     public static let millivolt = UCUMUnit(code: "mV")
     public static let microvolt = UCUMUnit(code: "uV")
+    public static let degreeCelsius = UCUMUnit(code: "Cel", mdc: 268_192)
+    public static let degreeFahrenheit = UCUMUnit(code: "[degF]", mdc: 266_560)
+    public static let kilogram = UCUMUnit(code: "kg", mdc: 263_875)
+    public static let pound = UCUMUnit(code: "[lb_av]", mdc: 263_904)
 
     /// Units the store accepts; anything else is refused by a CHECK constraint as well.
     public static let known: [UCUMUnit] = [
         millimetreOfMercury, kilopascal, perMinute, milligramPerDecilitre, millimolePerLitre, percent, millivolt,
-        microvolt,
+        microvolt, degreeCelsius, degreeFahrenheit, kilogram, pound,
     ]
 
     /// The unit for a UCUM code, if this build knows it.

@@ -314,10 +314,26 @@ public final class BLECentralService: Service, Sendable {
             await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
         }
 
+        // USB agents (IEEE 11073-20601) that the link carries beside BLE devices.
+        let phd = await PHDHost(
+            config: config, catalogue: catalogue, store: store, output: output, logger: logger, now: now, transport: transport,
+            send: { link, bytes in
+                do { try radio.sendUSB(link: link, data: bytes) } catch { }
+            },
+            onMalformed: { [malformed] in malformed.increment() })
+
         for try await event in radio.events {
             radio.consumed(event)
             switch event {
+            case .usbAttached(let link, let vendorID, let productID, let interfaceClass, let product):
+                await phd.attached(link: link, vendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product)
+            case .usbData(let link, let data):
+                received.increment()
+                await phd.data(link: link, bytes: data)
+            case .usbDetached(let link):
+                await phd.detached(link: link)
             case .tick:
+                await phd.tick()
                 for (address, d) in deferred where (backoff[address]?.notBefore).map({ clock.now >= $0 }) ?? true {
                     deferred[address] = nil
                     if pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) {

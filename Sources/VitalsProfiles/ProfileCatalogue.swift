@@ -15,7 +15,7 @@ public struct ProfileCatalogue: Sendable {
     private static let recogniseKeys: Set<String> = [
         "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
     ]
-    public static let knownProtocols: Set<String> = ["bls", "gls", "cgm", "polar-pmd", "hrs", "plxs"]
+    public static let knownProtocols: Set<String> = ["bls", "gls", "cgm", "polar-pmd", "hrs", "plxs", "phd-20601"]
 
     /// Loads every `*.json` file in `directory`; the first bad file stops the load with its error.
     public static func load(directory: URL) throws(ProfileError) -> ProfileCatalogue {
@@ -168,6 +168,48 @@ public struct ProfileCatalogue: Sendable {
         case .medicalUnvalidated: 2
         case .medical: 3
         }
+    }
+
+    /// The best profile for a USB device: vendor and product id beat the interface class alone; a name
+    /// pattern, when the profile has one, must match the product string. Ties go to the least-trusted profile.
+    public func match(usbVendorID vendor: UInt16, productID product: UInt16, interfaceClass: UInt8, product name: String, transport: TransportKind) -> DeviceProfile? {
+        var best: (DeviceProfile, Int)?
+        for p in profiles {
+            let transportFits = p.transport == transport || (transport == .simUSB && p.transport == .usb)
+            guard transportFits else { continue }
+            var score = 0
+            let r = p.recognise
+            if let v = r.usbVendorID {
+                guard Self.hexID(v) == vendor else { continue }
+                if let pid = r.usbProductID {
+                    guard Self.hexID(pid) == product else { continue }
+                    score += 4
+                } else {
+                    score += 2
+                }
+            }
+            if let c = r.usbInterfaceClass {
+                guard c == Int(interfaceClass) else { continue }
+                score += 1
+            }
+            if let pattern = r.namePattern {
+                guard let re = try? Regex(pattern), (try? re.firstMatch(in: name)) != nil else { continue }
+                score += 2
+            }
+            guard score > 0 else { continue }
+            if let (current, currentScore) = best,
+                !(score > currentScore || (score == currentScore && Self.trustRank(p.grade) < Self.trustRank(current.grade)))
+            {
+                continue
+            }
+            best = (p, score)
+        }
+        return best?.0
+    }
+
+    /// `"0x1209"` or `"1209"` → 0x1209.
+    static func hexID(_ s: String) -> UInt16? {
+        UInt16(s.hasPrefix("0x") || s.hasPrefix("0X") ? String(s.dropFirst(2)) : s, radix: 16)
     }
 
     /// The best profile for an advertisement: every listed service must be advertised and the name pattern must

@@ -5,6 +5,9 @@ enum Migrations {
         var version: Int
         var name: String
         var sql: String
+        /// Rebuilds tables other tables reference (SQLite's documented way to change a CHECK): foreign keys
+        /// are switched off around it and checked before it commits.
+        var rebuildsTables = false
     }
 
     static let all: [Migration] = [
@@ -115,5 +118,54 @@ enum Migrations {
             ALTER TABLE devices ADD COLUMN clock_offset_s REAL;
             ALTER TABLE devices ADD COLUMN clock_checked_at INTEGER;
             """),
+        Migration(version: 3, name: "v3: thermometer and scale readings (kinds, units); IEEE 11073 configurations learned per agent", sql: """
+            CREATE TABLE readings_v3 (
+                id INTEGER PRIMARY KEY,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                kind TEXT NOT NULL CHECK (kind IN ('blood-pressure', 'glucose', 'heart-rate', 'spo2', 'ecg', 'temperature', 'weight')),
+                natural_key TEXT NOT NULL,
+                sequence INTEGER CHECK (sequence IS NULL OR sequence >= 0),
+                effective_at INTEGER NOT NULL,
+                device_time TEXT,
+                received_at INTEGER NOT NULL,
+                grade TEXT NOT NULL CHECK (grade IN ('medical', 'medical-unvalidated', 'consumer', 'unverified')),
+                flags TEXT NOT NULL DEFAULT '',
+                raw_frame_id INTEGER NOT NULL REFERENCES raw_frames (id),
+                UNIQUE (device_id, kind, natural_key)
+            ) STRICT;
+            INSERT INTO readings_v3 SELECT * FROM readings;
+            DROP TABLE readings;
+            ALTER TABLE readings_v3 RENAME TO readings;
+            CREATE INDEX readings_subject_time ON readings (subject_id, effective_at);
+            CREATE INDEX readings_device_sequence ON readings (device_id, sequence) WHERE sequence IS NOT NULL;
+
+            CREATE TABLE observations_v3 (
+                reading_id INTEGER NOT NULL REFERENCES readings (id) ON DELETE CASCADE,
+                mdc_code INTEGER NOT NULL CHECK (mdc_code > 0),
+                ordinal INTEGER NOT NULL CHECK (ordinal >= 0),
+                metric TEXT NOT NULL,
+                loinc TEXT,
+                value REAL,
+                state TEXT NOT NULL CHECK (state IN ('number', 'nan', 'nres', '+inf', '-inf', 'reserved')),
+                unit TEXT NOT NULL CHECK (unit IN ('mm[Hg]', 'kPa', '/min', 'mg/dL', 'mmol/L', '%', 'mV', 'uV', 'Cel', '[degF]', 'kg', '[lb_av]')),
+                wire_encoding TEXT NOT NULL,
+                wire_bits INTEGER NOT NULL,
+                wire_unit TEXT NOT NULL,
+                PRIMARY KEY (reading_id, mdc_code),
+                CHECK ((state = 'number') = (value IS NOT NULL))
+            ) STRICT, WITHOUT ROWID;
+            INSERT INTO observations_v3 SELECT * FROM observations;
+            DROP TABLE observations;
+            ALTER TABLE observations_v3 RENAME TO observations;
+
+            CREATE TABLE phd_configurations (
+                system_id TEXT NOT NULL CHECK (length(system_id) = 16),
+                config_id INTEGER NOT NULL CHECK (config_id BETWEEN 16384 AND 32767),
+                report BLOB NOT NULL,
+                learned_at INTEGER NOT NULL,
+                PRIMARY KEY (system_id, config_id)
+            ) STRICT;
+            """, rebuildsTables: true),
     ]
 }

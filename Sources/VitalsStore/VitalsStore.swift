@@ -101,9 +101,18 @@ public actor VitalsStore {
             throw StoreError(code: 0, message: "database has schema version \(newer), newer than this build knows (\(known.max() ?? 0))", context: "migrating")
         }
         for m in Migrations.all where !applied.contains(m.version) {
+            // PRAGMA foreign_keys has no effect inside a transaction, so it is switched around it.
+            if m.rebuildsTables { try db.execute("PRAGMA foreign_keys = OFF") }
+            defer { if m.rebuildsTables { try? db.execute("PRAGMA foreign_keys = ON") } }
             try db.execute("BEGIN IMMEDIATE")
-            do {
+            do throws(StoreError) {
                 try db.execute(m.sql)
+                if m.rebuildsTables {
+                    let broken = try db.prepare("PRAGMA foreign_key_check").query { $0.text(0) }
+                    if !broken.isEmpty {
+                        throw StoreError(code: 0, message: "migration \(m.version) would break references in \(Set(broken).sorted())", context: "migrating")
+                    }
+                }
                 try db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                     .run([.int(Int64(m.version)), .text(m.name), .text(ISO8601DateFormatter().string(from: Date()))])
                 try db.execute("COMMIT")
@@ -305,6 +314,24 @@ public actor VitalsStore {
                     certifiedClasses.map { .text($0.joined(separator: "; ")) } ?? .null, clockOffset.map { .real($0) } ?? .null,
                     clockOffset.map { _ in .int(Self.ms(at)) } ?? .null, .int(Self.ms(at)), .text(device.id.rawValue),
                 ])
+        }
+    }
+
+    /// Keeps an IEEE 11073-20601 extended configuration an agent sent (its MDER ConfigReport), so the
+    /// agent's next association skips the configuration exchange. Learning it again replaces it.
+    public func record(phdConfiguration report: [UInt8], systemID: String, configID: UInt16, at: Date) throws(StoreError) {
+        try transaction(.full) { () throws(StoreError) in
+            try statement("""
+                INSERT INTO phd_configurations (system_id, config_id, report, learned_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (system_id, config_id) DO UPDATE SET report = excluded.report, learned_at = excluded.learned_at
+                """).run([.text(systemID), .int(Int64(configID)), .blob(report), .int(Self.ms(at))])
+        }
+    }
+
+    /// Every cached IEEE 11073-20601 configuration: agent system id (16 hex digits), config id, ConfigReport bytes.
+    public func phdConfigurations() throws(StoreError) -> [(systemID: String, configID: UInt16, report: [UInt8])] {
+        try statement("SELECT system_id, config_id, report FROM phd_configurations ORDER BY system_id, config_id").query {
+            ($0.text(0), UInt16(truncatingIfNeeded: $0.int(1)), $0.blob(2))
         }
     }
 

@@ -12,6 +12,11 @@ public enum RadioEvent: Sendable {
     case att(link: UInt16, pdu: [UInt8])
     /// Something arrived that could not be understood; the radio keeps going.
     case malformed(String)
+    /// A USB device was attached (simulator link only: it carries USB devices beside BLE ones).
+    case usbAttached(link: UInt16, vendorID: UInt16, productID: UInt16, interfaceClass: UInt8, product: String)
+    /// A bulk IN transfer from a USB device.
+    case usbData(link: UInt16, data: [UInt8])
+    case usbDetached(link: UInt16)
     /// The simulator's scenario has played out (simulator link only).
     case scenarioEnd
     /// A timer tick put in by `tick()`.
@@ -32,4 +37,17 @@ public protocol BLERadio: AnyObject, Sendable {
     func send(link: UInt16, pdu: [UInt8]) throws
     func tick()
     func close()
+    /// A bulk OUT transfer to a USB device the radio reported (simulator link only).
+    func sendUSB(link: UInt16, data: [UInt8]) throws
+}
+
+/// The radio cannot do that (e.g. USB over a real BLE adapter).
+public struct RadioUnsupported: Error, CustomStringConvertible {
+    public var what: String
+    public init(_ what: String) { self.what = what }
+    public var description: String { "\(what) is not supported by this radio" }
+}
+
+extension BLERadio {
+    public func sendUSB(link: UInt16, data: [UInt8]) throws { throw RadioUnsupported("USB") }
 }

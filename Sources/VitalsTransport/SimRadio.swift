@@ -45,6 +45,9 @@ public final class SimRadio: BLERadio {
                 case .disconnect(let l, let reason): return .disconnected(link: l, reason: reason)
                 case .att(let l, let pdu): return .att(link: l, pdu: pdu)
                 case .scenarioEnd: return .scenarioEnd
+                case .usbAttached(let l, let v, let p, let c, let name): return .usbAttached(link: l, vendorID: v, productID: p, interfaceClass: c, product: name)
+                case .usbDetached(let l): return .usbDetached(link: l)
+                case .usbTransfer(let l, let ep, let data) where ep & 0x80 != 0: return .usbData(link: l, data: data)
                 case .scanStart, .scanStop, .connectRequest, .usbTransfer:
                     connection.consumed()
                     return nil
@@ -66,6 +69,8 @@ public final class SimRadio: BLERadio {
     public func disconnect(link: UInt16) throws { try connection.send(.disconnect(link: link, reason: 0x13)) }
     public func send(link: UInt16, pdu: [UInt8]) throws { try connection.send(.att(link: link, pdu: pdu)) }
     public func tick() { connection.tick() }
+    /// Bulk OUT on endpoint 0x01.
+    public func sendUSB(link: UInt16, data: [UInt8]) throws { try connection.send(.usbTransfer(link: link, endpoint: 0x01, data: data)) }
     public func close() { connection.close() }
 }
 

@@ -15,6 +15,10 @@ public enum PlausibleRange {
     public static let heartRate: ClosedRange<Double> = 20...300
     /// SpO2, %: oximeters are not specified below about 70 %, and below 50 % a reading is not credible.
     public static let spo2: ClosedRange<Double> = 50...100
+    /// Body temperature, °C: survivable extremes are about 14 °C (accidental hypothermia) and 46 °C.
+    public static let bodyTemperatureCelsius: ClosedRange<Double> = 25...45
+    /// Body weight, kg: scales for people weigh from a newborn to about 300 kg.
+    public static let bodyWeightKilograms: ClosedRange<Double> = 0.5...350
 }
 
 /// Grades a reading by its device's profile and flags what makes it less trustworthy. Never drops a reading.
@@ -38,6 +42,14 @@ public struct ReadingValidator: Sendable {
         case .heartRate: checkRanges(&r, [(.heartRate, PlausibleRange.heartRate)])
         case .spo2: checkRanges(&r, [(.spo2, PlausibleRange.spo2), (.pulseOximeterRate, PlausibleRange.pulse)])
         case .ecg: break
+        case .temperature:
+            for o in r.observations where o.unit == .degreeCelsius {
+                if let v = o.value, !PlausibleRange.bodyTemperatureCelsius.contains(v) { r.flags.insert(.implausible) }
+            }
+        case .weight:
+            for o in r.observations where o.unit == .kilogram {
+                if let v = o.value, !PlausibleRange.bodyWeightKilograms.contains(v) { r.flags.insert(.implausible) }
+            }
         }
         return r
     }

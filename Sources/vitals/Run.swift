@@ -87,6 +87,12 @@ struct ConsoleReporter: Sendable {
             return "SpO2 \(number(r.observation(.spo2)?.value)) %, pulse \(number(r.observation(.pulseOximeterRate)?.value))/min"
         case .ecg:
             return r.kind.rawValue
+        case .temperature:
+            let o = r.observations.first
+            return "temperature \(number(o?.value)) \(o?.unit.code == "Cel" ? "°C" : o?.unit.code ?? "")"
+        case .weight:
+            let o = r.observations.first
+            return "weight \(number(o?.value)) \(o?.unit.code ?? "")"
         }
     }
 

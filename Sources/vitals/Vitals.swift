@@ -76,24 +76,50 @@ func printJSON<T: Encodable>(_ value: T) throws {
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode a characteristic value and print it as JSON.",
-        discussion: "Supported: \(CharacteristicDecoder.supported.map { "\($0.0) \($0.1)" }.joined(separator: ", ")). Malformed input exits 2 naming the field and byte offset.")
+        abstract: "Decode a characteristic value or an IEEE 11073-20601 APDU and print it as JSON.",
+        discussion: "Characteristics: \(CharacteristicDecoder.supported.map { "\($0.0) \($0.1)" }.joined(separator: ", ")). APDUs: AARQ, AARE, RLRQ, RLRE, ABRT, PRST with every DataApdu message. Malformed input exits 2 naming the field and byte offset.")
 
-    @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String
-    @Option(help: "The value's bytes in hex, e.g. \"00 7800 5000 5D00\".") var hex: String
+    @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String?
+    @Option(help: "The characteristic value's bytes in hex, e.g. \"00 7800 5000 5D00\".") var hex: String?
+    @Option(help: "An IEEE 11073-20601 APDU in hex, e.g. \"E4 00 00 02 00 00\".") var apdu: String?
+    @Option(help: "With --apdu: interpret fixed scan reports with this standard configuration (e.g. 0x02BC blood pressure, 0x06A4 glucose).")
+    var config: String?
     @Flag(inversion: .prefixedNo, help: "CGM values: the CGM Feature says an E2E-CRC follows (default: decide from each record's Size).") var crc: Bool?
 
+    func validate() throws {
+        if apdu == nil && (uuid == nil || hex == nil) { throw ValidationError("give --uuid and --hex for a characteristic, or --apdu for an IEEE 11073-20601 APDU") }
+        if apdu != nil && (uuid != nil || hex != nil) { throw ValidationError("--apdu cannot be combined with --uuid/--hex") }
+    }
+
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(exitMalformed)
+    }
+
     func run() throws {
-        guard let u = BluetoothUUID(string: uuid) else {
-            FileHandle.standardError.write(Data("error: '\(uuid)' is not a Bluetooth UUID\n".utf8))
-            throw ExitCode(exitMalformed)
+        if let apdu {
+            var objects: [ConfigReport.ConfigObject]?
+            if let config {
+                let text = config.lowercased().hasPrefix("0x") ? String(config.dropFirst(2)) : config
+                guard let id = UInt16(text, radix: config.lowercased().hasPrefix("0x") ? 16 : 10), let o = StandardConfiguration.objects(configID: id) else {
+                    throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
+                }
+                objects = o
+            }
+            do {
+                let bytes = try Hex.parse(apdu)
+                print(try PHDAPDU(bytes: bytes).json(configuration: objects).serialized(pretty: true))
+            } catch {
+                throw fail("\(error)")
+            }
+            return
         }
+        guard let uuid, let hex, let u = BluetoothUUID(string: uuid) else { throw fail("'\(uuid ?? "")' is not a Bluetooth UUID") }
         do {
             let bytes = try Hex.parse(hex)
             print(try CharacteristicDecoder.decode(uuid: u, bytes: bytes, options: .init(cgmCRC: crc)).serialized(pretty: true))
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(exitMalformed)
+            throw fail("\(error)")
         }
     }
 }

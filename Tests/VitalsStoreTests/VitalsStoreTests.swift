@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == 3)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 2)
+        #expect(try await reopened.schemaVersion() == 3)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -130,10 +130,37 @@ struct MigrationHistoryTests {
             try db.execute(Migrations.all[0].sql)
             try db.execute("INSERT INTO schema_migrations VALUES (1, 'v1', 'then')")
             try db.execute("INSERT INTO devices (id, transport, address, grade, first_seen, last_seen) VALUES ('ble:AA', 'ble', 'AA', 'medical', 1, 1)")
+            try db.execute("INSERT INTO subjects (id, created_at) VALUES ('alice', 1)")
+            try db.execute("INSERT INTO raw_frames (id, device_id, source, received_at, bytes) VALUES (7, 'ble:AA', '2A35', 1, x'00')")
+            try db.execute("""
+                INSERT INTO readings (id, device_id, subject_id, kind, natural_key, effective_at, received_at, grade, raw_frame_id)
+                VALUES (5, 'ble:AA', 'alice', 'blood-pressure', 'dt:x', 1, 1, 'medical', 7)
+                """)
+            try db.execute("""
+                INSERT INTO observations VALUES (5, 150021, 0, 'bp.systolic', '8480-6', 120, 'number', 'mm[Hg]', 'sfloat', 120, 'mmHg')
+                """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == 3)
         let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
         #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
+        // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
+        let stored = try await store.readings(subject: "alice")
+        #expect(stored.count == 1 && stored.first?.observations.first?.value == 120 && stored.first?.observations.first?.metric == "bp.systolic")
+        var t = Reading(
+            subject: SubjectID("alice"), device: DeviceIdentity(transport: .simUSB, address: "4F56000000000001", profileID: nil), kind: .temperature,
+            observations: [Observation(metric: .bodyTemperature, value: 37.4, unit: .degreeCelsius, wire: WireValue(encoding: "sfloat", bits: 0xF176, unit: "MDC_DIM_DEGC"))],
+            effectiveTime: Date(timeIntervalSince1970: 100), deviceTime: nil, receivedTime: Date(timeIntervalSince1970: 100), sequence: nil,
+            raw: RawFrame(source: "test", bytes: [1]))
+        t.receiptIndex = 1
+        let outcome = try await store.record([t])
+        guard case .inserted = outcome.first else {
+            Issue.record("a temperature reading was not stored: \(outcome)")
+            return
+        }
+        try await store.record(phdConfiguration: [0x40, 0x00, 0, 0, 0, 0], systemID: "4F56000000000001", configID: 0x4000, at: Date())
+        try await store.record(phdConfiguration: [0x40, 0x00, 0, 0, 0, 1], systemID: "4F56000000000001", configID: 0x4000, at: Date())
+        let cached = try await store.phdConfigurations()
+        #expect(cached.count == 1 && cached[0].report.last == 1, "learning a configuration again replaces it")
     }
 }

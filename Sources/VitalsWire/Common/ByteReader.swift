@@ -4,18 +4,40 @@ public struct ByteReader: Sendable {
     public private(set) var offset: Int
     /// The entity being decoded, for error messages.
     public let entity: String
+    /// Where `bytes` starts inside the outermost value, so errors from a nested reader name the offset
+    /// in the bytes the user gave.
+    public let base: Int
 
     public init(_ bytes: [UInt8], entity: String) {
         self.bytes = bytes
         self.offset = 0
         self.entity = entity
+        self.base = 0
     }
+
+    private init(_ bytes: [UInt8], entity: String, base: Int) {
+        self.bytes = bytes
+        self.offset = 0
+        self.entity = entity
+        self.base = base
+    }
+
+    /// The next `count` bytes as a reader of their own (for a length-prefixed structure), so the
+    /// structure cannot read past its declared end; errors in it still name the absolute offset.
+    public mutating func sub(_ count: Int, _ field: String) throws(WireError) -> ByteReader {
+        try need(count, field)
+        defer { offset += count }
+        return ByteReader(Array(bytes[offset..<offset + count]), entity: entity, base: base + offset)
+    }
+
+    /// The absolute offset of the next byte, as errors report it.
+    public var absoluteOffset: Int { base + offset }
 
     public var remaining: Int { bytes.count - offset }
     public var isAtEnd: Bool { offset >= bytes.count }
 
     public func error(_ field: String, _ reason: WireError.Reason, at offset: Int? = nil) -> WireError {
-        WireError(entity: entity, field: field, offset: offset ?? self.offset, reason: reason)
+        WireError(entity: entity, field: field, offset: base + (offset ?? self.offset), reason: reason)
     }
 
     private func need(_ n: Int, _ field: String) throws(WireError) {

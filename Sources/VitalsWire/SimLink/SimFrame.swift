@@ -24,6 +24,11 @@ public enum SimFrame: Hashable, Sendable {
     case att(link: UInt16, pdu: [UInt8])
     /// 0x40, either side: Link uint16, Endpoint uint8 (bit 7 set = IN), then the transfer's bytes.
     case usbTransfer(link: UInt16, endpoint: UInt8, data: [UInt8])
+    /// 0x41, simulator → hub: a USB device was plugged in: Link uint16, idVendor uint16, idProduct uint16,
+    /// bInterfaceClass uint8 (0x0F for PHDC), then its product string (UTF-8).
+    case usbAttached(link: UInt16, vendorID: UInt16, productID: UInt16, interfaceClass: UInt8, product: String)
+    /// 0x42, simulator → hub: the USB device on Link was unplugged.
+    case usbDetached(link: UInt16)
     /// 0x7F, simulator → hub: the scenario has played to its end.
     case scenarioEnd
 
@@ -70,12 +75,19 @@ public enum SimFrame: Hashable, Sendable {
             let l = try r.u16le("Link")
             let ep = try r.u8("Endpoint")
             self = .usbTransfer(link: l, endpoint: ep, data: r.rest())
+        case 0x41:
+            let l = try r.u16le("Link")
+            let v = try r.u16le("idVendor")
+            let p = try r.u16le("idProduct")
+            let c = try r.u8("bInterfaceClass")
+            self = .usbAttached(link: l, vendorID: v, productID: p, interfaceClass: c, product: String(decoding: r.rest(), as: UTF8.self))
+        case 0x42: self = .usbDetached(link: try r.u16le("Link"))
         case 0x7F: self = .scenarioEnd
         default:
             throw r.error("Frame Type", .invalidValue("unknown frame type 0x\(String(type, radix: 16, uppercase: true))"), at: typeOffset)
         }
         switch self {
-        case .advertisement, .att, .usbTransfer: break
+        case .advertisement, .att, .usbTransfer, .usbAttached: break
         default: try r.expectEnd(after: "end of frame")
         }
     }
@@ -119,6 +131,16 @@ public enum SimFrame: Hashable, Sendable {
             w.u16le(l)
             w.u8(ep)
             w.append(data)
+        case .usbAttached(let l, let v, let p, let c, let product):
+            w.u8(0x41)
+            w.u16le(l)
+            w.u16le(v)
+            w.u16le(p)
+            w.u8(c)
+            w.append(Array(product.utf8))
+        case .usbDetached(let l):
+            w.u8(0x42)
+            w.u16le(l)
         case .scenarioEnd: w.u8(0x7F)
         }
         return w.bytes

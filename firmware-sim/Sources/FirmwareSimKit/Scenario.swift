@@ -30,7 +30,20 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var heartRates: [Int]?
         /// Pulse oximeter: its stored spot-check readings.
         public var spotChecks: [SpotCheck]?
+        /// IEEE 11073-20601 agents over USB (`phd-*` types): the measurements, values in the
+        /// specialisation's order (BP: systolic, diastolic, mean, pulse; oximeter: SpO2, pulse; ECG: heart
+        /// rate; thermometer °C; scale kg; glucose mg/dL).
+        public var measurements: [PHDReading]?
+        /// `phd-*`: announce an extended configuration (sent in a configuration report) instead of the standard one.
+        public var extendedConfig: Bool?
+        /// `phd-*`: the agent's EUI-64 system id, 16 hex digits (default: derived from the address).
+        public var systemID: String?
         public var faults: Faults?
+    }
+
+    public struct PHDReading: Codable, Sendable, Hashable {
+        public var values: [Double]
+        public var minutesAgo: Double?
     }
 
     /// A pulse-oximeter spot check.
@@ -60,6 +73,14 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var clockOffsetMinutes: Double?
         /// Blood pressure cuff: the IEEE 11073-104xx specializations its regulatory list claims (default [7]).
         public var certifiedSpecializations: [Int]?
+        /// `phd-*`: answer nothing after the association request.
+        public var noResponse: Bool?
+        /// `phd-*`: answer the manager's GET with the wrong invoke-id.
+        public var wrongInvokeID: Bool?
+        /// `phd-*`: abort the association after this many acknowledged measurements.
+        public var abortAfter: Int?
+        /// `phd-*`: offer an extended configuration the manager cannot use, then fall back to the standard one.
+        public var unknownConfig: Bool?
     }
 
     public struct ATTErrorFault: Codable, Sendable, Hashable {
@@ -150,7 +171,14 @@ public struct Scenario: Codable, Sendable, Hashable {
         return s
     }
 
-    public static let deviceTypes = ["bp-cuff", "glucose-meter", "cgm", "polar-ecg", "heart-rate", "pulse-oximeter"]
+    public static let deviceTypes = ["bp-cuff", "glucose-meter", "cgm", "polar-ecg", "heart-rate", "pulse-oximeter"] + phdTypes.keys.sorted()
+
+    /// USB IEEE 11073-20601 agents by scenario type, with their specialisation.
+    public static let phdTypes: [String: StandardConfiguration.Specialization] = [
+        "phd-bp": StandardConfiguration.bloodPressure, "phd-glucose": StandardConfiguration.glucoseMeter,
+        "phd-scale": StandardConfiguration.weighingScale, "phd-thermometer": StandardConfiguration.thermometer,
+        "phd-pulse-oximeter": StandardConfiguration.pulseOximeter, "phd-ecg": StandardConfiguration.basicECG,
+    ]
 
     /// Blood pressure status condition names a scenario may use.
     public static let statusNames: Set<String> = [
@@ -173,8 +201,52 @@ public struct Scenario: Codable, Sendable, Hashable {
 public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
-        "wearables": wearables, "faults": faults,
+        "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults,
     ]
+
+    /// One IEEE 11073-20601 agent per specialisation over USB; the glucose meter and the scale announce
+    /// extended configurations (a configuration exchange the first time, none once the hub knows them).
+    public static let usbAgents = """
+        {
+          "name": "usb-agents",
+          "description": "USB PHDC agents: BP (10407), glucose (10417, extended config), scale (10415, extended config), thermometer (10408), pulse oximeter (10404), basic ECG (10406).",
+          "devices": [
+            { "type": "phd-bp", "name": "OV-SIM-PHD-BP", "address": "C0:FF:EE:00:07:01",
+              "measurements": [ { "values": [128, 82, 97, 66], "minutesAgo": 30 }, { "values": [186, 124, 145, 88], "minutesAgo": 2 } ] },
+            { "type": "phd-glucose", "name": "OV-SIM-PHD-GLUCOSE", "address": "C0:FF:EE:00:07:02", "extendedConfig": true,
+              "measurements": [ { "values": [104], "minutesAgo": 240 }, { "values": [52], "minutesAgo": 10 }, { "values": [88], "minutesAgo": 1 } ] },
+            { "type": "phd-scale", "name": "OV-SIM-PHD-SCALE", "address": "C0:FF:EE:00:07:03", "extendedConfig": true,
+              "measurements": [ { "values": [76.2], "minutesAgo": 60 } ] },
+            { "type": "phd-thermometer", "name": "OV-SIM-PHD-THERMO", "address": "C0:FF:EE:00:07:04",
+              "measurements": [ { "values": [37.4], "minutesAgo": 5 } ] },
+            { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:07:05",
+              "measurements": [ { "values": [97, 72], "minutesAgo": 3 }, { "values": [95, 75], "minutesAgo": 1 } ] },
+            { "type": "phd-ecg", "name": "OV-SIM-PHD-ECG", "address": "C0:FF:EE:00:07:06",
+              "measurements": [ { "values": [64], "minutesAgo": 1 }, { "values": [66] } ] }
+          ]
+        }
+        """
+
+    /// Agents with faults: one never answers, one answers GET with the wrong invoke-id, one aborts after
+    /// its first measurement, one offers a configuration the hub cannot use and falls back, one clock 2 h slow.
+    public static let usbFaults = """
+        {
+          "name": "usb-faults",
+          "description": "USB agents with faults: no response, wrong invoke-id, abort after one measurement, unusable extended config (falls back to standard), clock 2 hours slow.",
+          "devices": [
+            { "type": "phd-bp", "name": "OV-SIM-PHD-BP", "address": "C0:FF:EE:00:08:01", "measurements": [ { "values": [120, 80, 93, 60] } ],
+              "faults": { "noResponse": true } },
+            { "type": "phd-glucose", "name": "OV-SIM-PHD-GLUCOSE", "address": "C0:FF:EE:00:08:02", "measurements": [ { "values": [99], "minutesAgo": 5 } ],
+              "faults": { "wrongInvokeID": true } },
+            { "type": "phd-thermometer", "name": "OV-SIM-PHD-THERMO", "address": "C0:FF:EE:00:08:03",
+              "measurements": [ { "values": [36.9], "minutesAgo": 9 }, { "values": [37.1], "minutesAgo": 4 } ], "faults": { "abortAfter": 1 } },
+            { "type": "phd-scale", "name": "OV-SIM-PHD-SCALE", "address": "C0:FF:EE:00:08:04", "measurements": [ { "values": [81.5], "minutesAgo": 3 } ],
+              "faults": { "unknownConfig": true } },
+            { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:08:05", "measurements": [ { "values": [98, 64], "minutesAgo": 20 } ],
+              "faults": { "clockOffsetMinutes": -120 } }
+          ]
+        }
+        """
 
     /// A cuff that refuses the first service discovery, sends one malformed measurement, runs 90 minutes fast,
     /// over a slow link.

@@ -15,21 +15,47 @@ public struct SimulatorCore: Sendable {
     /// Devices (by index) that still have to send their one malformed ATT PDU.
     private var malformedPDUFaults: Set<Int> = []
 
-    public init(devices: [any SimulatedDevice]) { self.devices = devices }
+    /// USB IEEE 11073-20601 agents by link, with their USB identity.
+    public private(set) var agents: [UInt16: (agent: PHDAgent, vendorID: UInt16, productID: UInt16, product: String)] = [:]
+
+    public init(devices: [any SimulatedDevice], agents: [PHDAgent] = []) {
+        self.devices = devices
+        for (i, a) in agents.enumerated() {
+            // The sim's own vendor id range: 0x1209 is pid.codes' open-source vendor id; products by specialisation.
+            self.agents[0x0100 + UInt16(i)] = (a, 0x1209, UInt16(0x7000 + a.specialization.standard - 10400), a.model)
+        }
+    }
 
     /// Builds the devices of a scenario, with device clocks read at `now`.
     public init(scenario: Scenario, now: Date) {
-        self.init(devices: scenario.devices.map { spec in
+        let bleSpecs = scenario.devices.filter { Scenario.phdTypes[$0.type] == nil }
+        let agents = scenario.devices.compactMap { spec -> PHDAgent? in
+            guard let specialization = Scenario.phdTypes[spec.type] else { return nil }
+            var faults = PHDAgent.Faults()
+            faults.noResponse = spec.faults?.noResponse ?? false
+            faults.wrongInvokeID = spec.faults?.wrongInvokeID ?? false
+            faults.abortAfter = spec.faults?.abortAfter
+            faults.unknownConfig = spec.faults?.unknownConfig ?? false
+            let systemID = spec.systemID.flatMap { try? Hex.parse($0) } ?? ([0x4F, 0x56] + (BLEAddress(string: spec.address)?.bytes ?? [0, 0, 0, 0, 0, 0]))
+            let offset = (spec.faults?.clockOffsetMinutes ?? 0) * 60
+            let measurements = (spec.measurements ?? []).map { m in
+                PHDAgent.Measurement(values: m.values, time: now.addingTimeInterval(-(m.minutesAgo ?? 0) * 60))
+            }
+            return PHDAgent(
+                specialization: specialization, systemID: systemID, model: spec.name, measurements: measurements,
+                extended: spec.extendedConfig ?? false, faults: faults, clockOffset: offset)
+        }
+        self.init(devices: bleSpecs.map { spec in
             // A device whose clock is off stamps its readings with its own (wrong) time.
             Self.makeDevice(spec, now: now.addingTimeInterval((spec.faults?.clockOffsetMinutes ?? 0) * 60))
-        })
-        for (i, spec) in scenario.devices.enumerated() {
+        }, agents: agents)
+        for (i, spec) in bleSpecs.enumerated() {
             if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
             if spec.faults?.malformedPDU == true { malformedPDUFaults.insert(i) }
         }
     }
 
-    public var allFinished: Bool { devices.allSatisfy(\.isFinished) }
+    public var allFinished: Bool { devices.allSatisfy(\.isFinished) && agents.values.allSatisfy(\.agent.isFinished) }
 
     static func makeDevice(_ spec: Scenario.DeviceSpec, now: Date) -> any SimulatedDevice {
         let address = BLEAddress(string: spec.address)!
@@ -130,14 +156,38 @@ public struct SimulatorCore: Sendable {
     }
 
     private mutating func endIfDone() -> [SimFrame] {
-        guard allFinished, links.isEmpty, !endSent else { return [] }
+        guard allFinished, links.isEmpty, !endSent, attachedAgents.isEmpty else { return [] }
         endSent = true
         return [.scenarioEnd]
     }
 
-    /// The first frame when a hub connects: our hello.
+    /// USB agents currently attached to the hub.
+    private var attachedAgents: Set<UInt16> = []
+
+    /// The first frames when a hub connects: our hello, then every USB agent with work left is plugged in
+    /// and asks to associate.
     public mutating func hubConnected() -> [SimFrame] {
-        [.hello(role: .simulator, version: SimFrame.version)]
+        var out: [SimFrame] = [.hello(role: .simulator, version: SimFrame.version)]
+        for link in agents.keys.sorted() where !agents[link]!.agent.isFinished {
+            let a = agents[link]!
+            attachedAgents.insert(link)
+            out.append(.usbAttached(link: link, vendorID: a.vendorID, productID: a.productID, interfaceClass: 0x0F, product: a.product))
+            out += agents[link]!.agent.start().map { .usbTransfer(link: link, endpoint: 0x81, data: $0) }
+        }
+        return out
+    }
+
+    /// Bytes the hub wrote to a USB agent's bulk OUT endpoint.
+    mutating func usbOut(link: UInt16, data: [UInt8]) -> [SimFrame] {
+        guard attachedAgents.contains(link), agents[link] != nil else { return [] }
+        var out = agents[link]!.agent.receive(data).map { SimFrame.usbTransfer(link: link, endpoint: 0x81, data: $0) }
+        if agents[link]!.agent.isFinished {
+            // The agent has released (or aborted): it is unplugged.
+            attachedAgents.remove(link)
+            out.append(.usbDetached(link: link))
+            out += endIfDone()
+        }
+        return out
     }
 
     /// The hub went away without disconnecting its links (killed, or shut down): every link ends, as a
@@ -146,6 +196,8 @@ public struct SimulatorCore: Sendable {
         links.removeAll()
         scanning = false
         endSent = false
+        for link in attachedAgents { agents[link]?.agent.detached() }
+        attachedAgents.removeAll()
     }
 
     public mutating func receive(_ frame: SimFrame) -> [SimFrame] {
@@ -199,7 +251,9 @@ public struct SimulatorCore: Sendable {
                 }
             }
             return out
-        case .advertisement, .connected, .connectFailed, .usbTransfer, .scenarioEnd:
+        case .usbTransfer(let link, let endpoint, let data) where endpoint & 0x80 == 0:
+            return usbOut(link: link, data: data)
+        case .advertisement, .connected, .connectFailed, .usbTransfer, .usbAttached, .usbDetached, .scenarioEnd:
             return []
         }
     }

@@ -1,0 +1,28 @@
+/// IEEE 11073-20601 RlrqApdu (0xE400) and RlreApdu (0xE500): a release request and its response,
+/// each carrying a reason uint16 (0 normal, 1 no-more-configurations, 2 configuration-changed).
+public struct ReleaseReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let normal = Self(rawValue: 0)
+    public static let noMoreConfigurations = Self(rawValue: 1)
+    public static let configurationChanged = Self(rawValue: 2)
+    public var description: String {
+        ["normal", "no-more-configurations", "configuration-changed"].indices.contains(Int(rawValue))
+            ? ["normal", "no-more-configurations", "configuration-changed"][Int(rawValue)] : "reason-\(rawValue)"
+    }
+}
+
+/// IEEE 11073-20601 AbrtApdu (0xE600): abort, with a reason uint16 (0 undefined, 1 buffer-overflow,
+/// 2 response-timeout, 3 configuration-timeout).
+public struct AbortReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let undefined = Self(rawValue: 0)
+    public static let bufferOverflow = Self(rawValue: 1)
+    public static let responseTimeout = Self(rawValue: 2)
+    public static let configurationTimeout = Self(rawValue: 3)
+    public var description: String {
+        let names = ["undefined", "buffer-overflow", "response-timeout", "configuration-timeout"]
+        return names.indices.contains(Int(rawValue)) ? names[Int(rawValue)] : "reason-\(rawValue)"
+    }
+}

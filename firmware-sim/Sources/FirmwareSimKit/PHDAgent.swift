@@ -1,0 +1,296 @@
+import Foundation
+import VitalsWire
+
+/// A simulated IEEE 11073-20601 agent (a USB PHDC device's protocol side): associates with a standard or
+/// extended configuration, sends its configuration when asked, sends each measurement as a confirmed
+/// fixed scan report (the next only once the last is acknowledged, so nothing unacknowledged is lost),
+/// answers GET on the MDS and set-time, then releases. Pure: bytes in, APDUs out, built with the hub's
+/// own encoders.
+public struct PHDAgent: Sendable {
+    public enum Phase: Hashable, Sendable {
+        case idle, associating, configuring, operating, releasing, reassociating, done
+    }
+
+    /// One measurement: values in the specialisation's order (see `PHDAgent.valueNames`), when taken.
+    public struct Measurement: Hashable, Sendable {
+        public var values: [Double]
+        public var time: Date
+        public init(values: [Double], time: Date) {
+            self.values = values
+            self.time = time
+        }
+    }
+
+    public struct Faults: Hashable, Sendable {
+        /// Answer nothing after the association request (the manager's timeouts must end it).
+        public var noResponse = false
+        /// Answer the manager's GET with the wrong invoke-id.
+        public var wrongInvokeID = false
+        /// Abort the association after this many measurements were acknowledged.
+        public var abortAfter: Int?
+        /// Offer an extended configuration the manager cannot accept (objects without a type), then fall
+        /// back to the standard configuration.
+        public var unknownConfig = false
+        public init() {}
+    }
+
+    public let specialization: StandardConfiguration.Specialization
+    public let systemID: [UInt8]
+    public let manufacturer: String
+    public let model: String
+    public var faults: Faults
+    /// The device clock's error: its time is the real time plus this.
+    public var clockOffset: TimeInterval
+    public private(set) var phase: Phase = .idle
+    public private(set) var measurements: [Measurement]
+    /// Measurements acknowledged by the manager (the next one sent is `measurements[acknowledged]`).
+    public private(set) var acknowledged = 0
+    public private(set) var configReportsSent = 0
+    public private(set) var associations = 0
+    /// Whether the agent announces an extended configuration (0x4000 + n) rather than the standard one.
+    public private(set) var useExtended: Bool
+    private var invokeID: UInt16 = 0x2000
+    private var awaiting: UInt16?
+    private let now: @Sendable () -> Date
+
+    public init(
+        specialization: StandardConfiguration.Specialization, systemID: [UInt8], manufacturer: String = "OpenVitals Sim",
+        model: String, measurements: [Measurement], extended: Bool = false, faults: Faults = Faults(), clockOffset: TimeInterval = 0,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.specialization = specialization
+        self.systemID = systemID
+        self.manufacturer = manufacturer
+        self.model = model
+        self.measurements = measurements
+        self.useExtended = extended || faults.unknownConfig
+        self.faults = faults
+        self.clockOffset = clockOffset
+        self.now = now
+    }
+
+    public var isFinished: Bool { phase == .done }
+
+    public var standardConfigID: UInt16 { specialization.configIDs[0] }
+    public var extendedConfigID: UInt16 { 0x4000 + UInt16(specialization.standard - 10400) }
+    public var configID: UInt16 { useExtended ? extendedConfigID : standardConfigID }
+    var objects: [ConfigReport.ConfigObject] { StandardConfiguration.objects(configID: standardConfigID)! }
+
+    /// The names of each specialisation's measurement values, in order.
+    public static func valueNames(_ standard: Int) -> [String] {
+        switch standard {
+        case 10407: ["systolic", "diastolic", "mean", "pulse"]
+        case 10404: ["spo2", "pulse"]
+        case 10406: ["heart-rate"]
+        case 10408: ["temperature"]
+        case 10415: ["weight"]
+        default: ["glucose"]
+        }
+    }
+
+    // MARK: inputs
+
+    /// The device was plugged in (the host configured it): the agent asks to associate.
+    public mutating func start() -> [[UInt8]] {
+        phase = .associating
+        associations += 1
+        let info = PhdAssociationInformation(
+            systemType: PhdAssociationInformation.systemTypeAgent, systemID: systemID, devConfigID: configID,
+            dataReqModeFlags: 0x0001, dataReqInitAgentCount: 1)
+        return [PHDAPDU.associationRequest(AssociationRequest(dataProtoList: [.init(phd: info)])).bytes]
+    }
+
+    /// The host unplugged or reset the device; unacknowledged measurements stay for the next association.
+    public mutating func detached() {
+        if phase != .done { phase = .idle }
+        awaiting = nil
+    }
+
+    /// Bytes from the manager (one or more APDUs).
+    public mutating func receive(_ bytes: [UInt8]) -> [[UInt8]] {
+        var r = ByteReader(bytes, entity: PHDAPDU.entity)
+        var out: [[UInt8]] = []
+        while !r.isAtEnd {
+            guard let apdu = try? PHDAPDU(reader: &r) else { return out }
+            out += handle(apdu)
+        }
+        return out
+    }
+
+    private mutating func handle(_ apdu: PHDAPDU) -> [[UInt8]] {
+        if case .abort = apdu {
+            phase = .done
+            return []
+        }
+        if faults.noResponse { return [] }
+        switch apdu {
+        case .associationResponse(let aare):
+            guard phase == .associating else { return [] }
+            switch aare.result {
+            case .accepted:
+                phase = .operating
+                return nextMeasurement()
+            case .acceptedUnknownConfig:
+                phase = .configuring
+                configReportsSent += 1
+                let report = ConfigReport(configReportID: configID, objects: faults.unknownConfig ? objects.map { o in
+                    // Objects that do not say what they measure: a manager cannot use them.
+                    ConfigReport.ConfigObject(objClass: o.objClass, handle: o.handle, attributes: o.attributes.filter { $0.id != MDC.attrIDType })
+                } : objects)
+                return [invoke(.eventReport(EventReport(eventType: MDC.notiConfig, info: report.mderBytes), confirmed: true))]
+            default:
+                phase = .done
+                return []
+            }
+        case .data(let d): return data(d)
+        case .releaseRequest:
+            phase = .done
+            return [PHDAPDU.releaseResponse(.normal).bytes]
+        case .releaseResponse:
+            if phase == .reassociating {
+                useExtended = false
+                faults.unknownConfig = false
+                return start()
+            }
+            phase = .done
+            return []
+        case .abort:
+            phase = .done
+            return []
+        case .associationRequest:
+            return [PHDAPDU.abort(.undefined).bytes]
+        }
+    }
+
+    private mutating func data(_ d: DataAPDU) -> [[UInt8]] {
+        switch d.message {
+        case .eventReportResult(let e) where e.eventType == MDC.notiConfig:
+            guard phase == .configuring, d.invokeID == awaiting, let rsp = e.configReportResponse else { return [] }
+            awaiting = nil
+            if rsp.result == .accepted {
+                phase = .operating
+                return nextMeasurement()
+            }
+            // Unsupported: fall back to the standard configuration by re-associating with it.
+            phase = .reassociating
+            return [PHDAPDU.releaseRequest(.configurationChanged).bytes]
+        case .eventReportResult:
+            guard phase == .operating, d.invokeID == awaiting else { return [] }
+            awaiting = nil
+            acknowledged += 1
+            if let k = faults.abortAfter, acknowledged >= k {
+                faults.abortAfter = nil
+                phase = .done
+                return [PHDAPDU.abort(.undefined).bytes]
+            }
+            return nextMeasurement()
+        case .get(let g) where g.handle == 0:
+            let id = faults.wrongInvokeID ? d.invokeID &+ 7 : d.invokeID
+            return [PHDAPDU.data(DataAPDU(invokeID: id, message: .getResult(AttributeResult(handle: 0, attributes: mdsAttributes(g.attributeIDs))))).bytes]
+        case .action(let a, let confirmed) where a.actionType == MDC.actSetTime:
+            var r = ByteReader(a.info, entity: "SetTimeInvoke")
+            if let t = try? AbsoluteTime(mder: &r), let set = DateComponents(
+                calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: t.year, month: t.month, day: t.day,
+                hour: t.hour, minute: t.minute, second: t.second
+            ).date {
+                clockOffset = set.timeIntervalSince(now())
+            }
+            return confirmed ? [PHDAPDU.data(DataAPDU(invokeID: d.invokeID, message: .actionResult(Action(actionType: MDC.actSetTime, info: [])))).bytes] : []
+        case .get, .set, .action:
+            // No such object or action: the standard's ROER no-such-object-instance (1) / no-such-action (9).
+            return [PHDAPDU.data(DataAPDU(invokeID: d.invokeID, message: .error(errorValue: 9, parameter: []))).bytes]
+        default:
+            return []
+        }
+    }
+
+    private mutating func invoke(_ m: DataAPDU.Message) -> [UInt8] {
+        invokeID &+= 1
+        awaiting = invokeID
+        return PHDAPDU.data(DataAPDU(invokeID: invokeID, message: m)).bytes
+    }
+
+    /// The device's own time for a real instant.
+    func deviceTime(_ d: Date) -> AbsoluteTime {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: d.addingTimeInterval(clockOffset))
+        return AbsoluteTime(year: c.year!, month: c.month!, day: c.day!, hour: c.hour!, minute: c.minute!, second: c.second!, hundredths: (c.nanosecond ?? 0) / 10_000_000)
+    }
+
+    private mutating func nextMeasurement() -> [[UInt8]] {
+        guard acknowledged < measurements.count else {
+            phase = .releasing
+            return [PHDAPDU.releaseRequest(.normal).bytes]
+        }
+        let m = measurements[acknowledged]
+        let report = ScanReport.fixed(scanReportNo: UInt16(truncatingIfNeeded: acknowledged), fixedObservations(m))
+        var w = ByteWriter()
+        report.encode(to: &w)
+        return [invoke(.eventReport(EventReport(eventType: MDC.notiScanReportFixed, info: w.bytes), confirmed: true))]
+    }
+
+    /// One measurement as the objects' fixed-format values (each object's attribute-value map, in order).
+    func fixedObservations(_ m: Measurement) -> [ScanReport.FixedObservation] {
+        let stamp = deviceTime(m.time)
+        var out: [ScanReport.FixedObservation] = []
+        for (i, obj) in objects.enumerated() {
+            guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }
+            var w = ByteWriter()
+            for e in map {
+                switch e.attributeID {
+                case MDC.attrNuValueObservedBasic:
+                    let v = valueFor(object: i, m)
+                    w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern)
+                case MDC.attrNuValueObservedSimple:
+                    w.u32be((MDERFloat(valueFor(object: i, m), decimals: 2) ?? .nan).bitPattern)
+                case MDC.attrNuCompoundValueObservedBasic:
+                    w.mderList(Array(m.values.prefix(3))) { w, v in w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern) }
+                case MDC.attrTimeStampAbsolute:
+                    stamp.encode(to: &w)
+                case MDC.attrSimpleSAObservedValue:
+                    w.octetString(ecgSamples(m, count: Int(e.length - 2) / 2).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+                default:
+                    w.append([UInt8](repeating: 0, count: Int(e.length)))
+                }
+            }
+            out.append(.init(handle: obj.handle, data: w.bytes))
+        }
+        return out
+    }
+
+    /// The value object `index` reports: BP puts the pulse on the second object; oximeters SpO2 then pulse.
+    func valueFor(object index: Int, _ m: Measurement) -> Double {
+        switch specialization.standard {
+        case 10407: m.values.count > 3 ? m.values[3] : .nan
+        case 10404: index < m.values.count ? m.values[index] : .nan
+        case 10406: m.values.first ?? .nan
+        default: m.values.first ?? .nan
+        }
+    }
+
+    /// A basic-ECG snippet: a flat baseline at mid-scale with one R wave per beat at the measured rate.
+    func ecgSamples(_ m: Measurement, count: Int) -> [UInt16] {
+        let rate = m.values.first ?? 60
+        let period = Int(250 * 60 / max(rate, 20))
+        return (0..<count).map { i in
+            let phase = (acknowledged * count + i) % max(period, 1)
+            return 2048 + (phase < 3 ? UInt16(800 - phase * 250) : 0)
+        }
+    }
+
+    func mdsAttributes(_ ids: [UInt16]) -> [AttributeValueAssertion] {
+        let classCode = UInt16(1) << 13 | UInt16(specialization.standard - 10400)  // USB transport, this specialisation
+        let all: [AttributeValueAssertion] = [
+            AttributeValueAssertion(MDC.attrIDHandle, .uint16(0)),
+            AttributeValueAssertion(MDC.attrSystemTypeSpecList, .typeVersionList([.init(type: specialization.profile, version: 1)])),
+            AttributeValueAssertion(MDC.attrIDModel, .model(manufacturer: manufacturer, model: model)),
+            AttributeValueAssertion(MDC.attrSystemID, .octets(systemID)),
+            AttributeValueAssertion(MDC.attrDevConfigID, .uint16(configID)),
+            AttributeValueAssertion(MDC.attrRegCertDataList, .regulatoryCertification(RegulatoryCertificationDataList(entries: [
+                .continua(.init(majorIGVersion: 1, minorIGVersion: 5, certifiedDeviceClasses: [.init(rawValue: classCode)])),
+                .continua(.init(unregulated: false)),
+            ]))),
+            AttributeValueAssertion(MDC.attrTimeAbsolute, .absoluteTime(deviceTime(now()))),
+        ]
+        return ids.isEmpty ? all : all.filter { ids.contains($0.id) }
+    }
+}
