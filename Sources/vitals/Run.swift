@@ -144,13 +144,16 @@ struct RadioOptions: ParsableArguments {
 }
 
 struct Scan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List BLE devices in range, with the device profile each matches.")
+    static let configuration = CommandConfiguration(abstract: "List BLE devices in range, with the device profile each matches; with --usb, the USB devices attached.")
     @OptionGroup var radioOptions: RadioOptions
     @OptionGroup var profileOptions: ProfileOptions
     @Option(help: "How long to listen, in seconds.") var seconds: Double = 5
     @Flag(help: "JSON output.") var json = false
+    @Flag(help: "List USB devices (through libusb) instead of scanning BLE.") var usb = false
 
-    func validate() throws { try radioOptions.validate() }
+    func validate() throws {
+        if !usb { try radioOptions.validate() }
+    }
 
     struct Seen: Encodable {
         var address: String
@@ -162,6 +165,7 @@ struct Scan: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if usb { return try USBScan.run(json: json) }
         let logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
         let radio = try await radioOptions.factory(logger: logger)()
