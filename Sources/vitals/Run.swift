@@ -24,7 +24,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        try radioOptions.validate()
+        try radioOptions.check()
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
     }
 
@@ -127,7 +127,8 @@ struct RadioOptions: ParsableArguments {
     @Flag(help: "Use the host's Bluetooth adapter (raw HCI scanning, L2CAP ATT sockets).") var ble = false
     @Option(help: "Bluetooth adapter number, as in hciN (default: the first).") var adapter: Int32?
 
-    func validate() throws {
+    /// Called by the commands that need a radio (not by ArgumentParser: `scan --usb` needs none).
+    func check() throws {
         if sim == nil && !ble {
             throw ValidationError("no transport given: pass --sim SOCKET (firmware-sim) or --ble (the host's Bluetooth adapter)")
         }
@@ -152,7 +153,7 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "List USB devices (through libusb) instead of scanning BLE.") var usb = false
 
     func validate() throws {
-        if !usb { try radioOptions.validate() }
+        if !usb { try radioOptions.check() }
     }
 
     struct Seen: Encodable {
