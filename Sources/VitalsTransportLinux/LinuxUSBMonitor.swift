@@ -7,7 +7,8 @@ import VitalsTransport
 /// Watches USB devices arrive and leave.
 ///
 /// Where libusb has hot-plug support (`LinuxUSB.hasHotplug`), a libusb hot-plug callback marks the device
-/// list as changed; otherwise the list is polled every `pollInterval`. Either way one thread owns the
+/// list as changed, and the list is still re-read every 5 × `pollInterval` (libusb's udev backend hears
+/// nothing where udevd is not running); otherwise the list is polled every `pollInterval`. Either way one thread owns the
 /// monitor's libusb context, re-enumerates when something changed, and reports the difference, so the
 /// events are the same: every device present at the start arrives first, then arrivals and departures.
 /// The callback itself does no I/O (libusb forbids transfers there). `stop()` ends the thread, deregisters
@@ -61,7 +62,9 @@ public final class LinuxUSBMonitor: Sendable {
                 } else {
                     usleep(100_000)
                 }
-                let due = hotplug ? changed.changed.exchange(false, ordering: .acquiringAndReleasing) : (first || ContinuousClock.now - lastPoll >= pollInterval)
+                // With callbacks, a slow full resync too: libusb's udev backend hears nothing when udevd is not running.
+                let flagged = hotplug && changed.changed.exchange(false, ordering: .acquiringAndReleasing)
+                let due = flagged || first || ContinuousClock.now - lastPoll >= (hotplug ? pollInterval * 5 : pollInterval)
                 guard due else { continue }
                 first = false
                 lastPoll = ContinuousClock.now

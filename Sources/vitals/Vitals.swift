@@ -4,6 +4,7 @@ import Logging
 import VitalsCore
 import VitalsProfiles
 import VitalsStore
+import VitalsTransport
 import VitalsTransportLinux
 import VitalsWire
 
@@ -102,7 +103,11 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Report the host libraries and adapters the hub can use.")
 
     func run() {
-        print("libusb: \(HostLibraries.libusbVersion())")
+        print("libusb: \(HostLibraries.libusbVersion()) (\(LinuxUSB.hasHotplug ? "hot-plug events" : "no hot-plug: polling"))")
+        if let devices = try? LinuxUSB.devices() {
+            let phdc = devices.filter { $0.interfaces.contains(where: \.isPHDC) }.count
+            print("usb: \(devices.count) device(s), \(phdc) with a PHDC interface (vitals scan --usb lists them)")
+        }
         if let id = HostLibraries.firstBluetoothAdapter() {
             print("bluetooth: adapter hci\(id) present")
         } else {
