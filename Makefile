@@ -19,7 +19,7 @@ test: deps
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@./scripts/vm-test.sh
 
-# The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth stack in a QEMU guest.
+# The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps
 	@./scripts/vm-test.sh
 

@@ -113,6 +113,7 @@ let package = Package(
             ],
             swiftSettings: strictTests
         ),
+        .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "VitalsWire", logging], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire"], swiftSettings: strictTests),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make vm-test: the hub and firmware-sim against Linux's real Bluetooth stack, in a QEMU guest under software
+# make vm-test: the hub and firmware-sim against Linux's real Bluetooth and USB stacks (USB through USB/IP and vhci-hcd), in a QEMU guest under software
 # emulation (no KVM needed). The guest boots the Debian kernel with a tiny busybox initramfs and mounts this
 # machine's root read-only over 9p, so it runs the very binaries just built here.
 #
@@ -69,13 +69,20 @@ boot() {
 }
 boot
 # Emulation is slow and the virtual controllers occasionally miss their start: one more boot before failing.
-if ! grep -qs '^ok: ' "$WORK/run/ble.result"; then
-    echo "vm-test: first boot did not pass ($(head -c 300 "$WORK/run/ble.result" 2>/dev/null || echo "no result")); booting once more"
+if ! grep -qs '^ok: ' "$WORK/run/ble.result" || ! grep -qs '^ok: ' "$WORK/run/usb.result"; then
+    echo "vm-test: first boot did not pass ($(cat "$WORK/run/usb.result" "$WORK/run/ble.result" 2>/dev/null | head -c 400 || echo "no result")); booting once more"
     mkdir -p "$WORK/first-attempt" && cp -r "$WORK/run/." "$WORK/first-attempt/" 2>/dev/null && cp "$WORK/guest.log" "$WORK/first-attempt/"
     boot
 fi
 
 status=0
+if [ -f "$WORK/run/usb.result" ]; then
+    sed 's/^ok: //; s/^fail: /FAILED: /' "$WORK/run/usb.result"
+    grep -q '^ok: ' "$WORK/run/usb.result" || status=1
+else
+    echo "vm-test usb: FAILED: no result (qemu exit $QEMU_RC)"
+    status=1
+fi
 if [ -f "$WORK/run/ble.result" ]; then
     sed 's/^ok: //; s/^fail: /FAILED: /' "$WORK/run/ble.result"
     grep -q '^ok: ' "$WORK/run/ble.result" || status=1
@@ -85,7 +92,7 @@ else
 fi
 if [ $status -ne 0 ]; then
     echo "---- guest log (tail)"; tail -40 "$WORK/guest.log"
-    for f in hub.log hub.out sim-bp.log sim-glu.log btvirt.log; do
+    for f in usb-probe.out usb-probe.log usbip-sim.log usbip.txt usb-dmesg.log hub.log hub.out sim-bp.log sim-glu.log btvirt.log; do
         [ -f "$WORK/run/$f" ] && { echo "---- $f (tail)"; tail -30 "$WORK/run/$f"; }
     done
 fi

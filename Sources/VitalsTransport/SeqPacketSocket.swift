@@ -10,6 +10,12 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
     public var errno: Int32
     public var path: String?
 
+    public init(call: String, errno: Int32, path: String? = nil) {
+        self.call = call
+        self.errno = errno
+        self.path = path
+    }
+
     public var description: String {
         let text = String(cString: strerror(errno))
         return "\(call)\(path.map { " \($0)" } ?? ""): \(text) (errno \(errno))"

@@ -24,7 +24,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        try radioOptions.validate()
+        try radioOptions.check()
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
     }
 
@@ -133,7 +133,8 @@ struct RadioOptions: ParsableArguments {
     @Flag(help: "Use the host's Bluetooth adapter (raw HCI scanning, L2CAP ATT sockets).") var ble = false
     @Option(help: "Bluetooth adapter number, as in hciN (default: the first).") var adapter: Int32?
 
-    func validate() throws {
+    /// Called by the commands that need a radio (not by ArgumentParser: `scan --usb` needs none).
+    func check() throws {
         if sim == nil && !ble {
             throw ValidationError("no transport given: pass --sim SOCKET (firmware-sim) or --ble (the host's Bluetooth adapter)")
         }
@@ -150,13 +151,16 @@ struct RadioOptions: ParsableArguments {
 }
 
 struct Scan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List BLE devices in range, with the device profile each matches.")
+    static let configuration = CommandConfiguration(abstract: "List BLE devices in range, with the device profile each matches; with --usb, the USB devices attached.")
     @OptionGroup var radioOptions: RadioOptions
     @OptionGroup var profileOptions: ProfileOptions
     @Option(help: "How long to listen, in seconds.") var seconds: Double = 5
     @Flag(help: "JSON output.") var json = false
+    @Flag(help: "List USB devices (through libusb) instead of scanning BLE.") var usb = false
 
-    func validate() throws { try radioOptions.validate() }
+    func validate() throws {
+        if !usb { try radioOptions.check() }
+    }
 
     struct Seen: Encodable {
         var address: String
@@ -168,6 +172,7 @@ struct Scan: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if usb { return try USBScan.run(json: json) }
         let logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
         let radio = try await radioOptions.factory(logger: logger)()

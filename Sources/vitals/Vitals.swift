@@ -4,6 +4,7 @@ import Logging
 import VitalsCore
 import VitalsProfiles
 import VitalsStore
+import VitalsTransport
 import VitalsTransportLinux
 import VitalsWire
 
@@ -12,7 +13,7 @@ struct Vitals: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "OpenVitals hub: medical-device readings to standard data and alerts.",
-        subcommands: [Run.self, Scan.self, Readings.self, Alerts.self, Decode.self, Validate.self, Profiles.self, Doctor.self, Analyze.self])
+        subcommands: [Run.self, Scan.self, USBProbe.self, Readings.self, Alerts.self, Decode.self, Validate.self, Profiles.self, Doctor.self, Analyze.self])
 }
 
 /// Exit code for malformed input (bad bytes, a bad profile file).
@@ -128,7 +129,11 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Report the host libraries and adapters the hub can use.")
 
     func run() {
-        print("libusb: \(HostLibraries.libusbVersion())")
+        print("libusb: \(HostLibraries.libusbVersion()) (\(LinuxUSB.hasHotplug ? "hot-plug events" : "no hot-plug: polling"))")
+        if let devices = try? LinuxUSB.devices() {
+            let phdc = devices.filter { $0.interfaces.contains(where: \.isPHDC) }.count
+            print("usb: \(devices.count) device(s), \(phdc) with a PHDC interface (vitals scan --usb lists them)")
+        }
         if let id = HostLibraries.firstBluetoothAdapter() {
             print("bluetooth: adapter hci\(id) present")
         } else {

@@ -316,3 +316,18 @@ struct AnalyzeCommandTests {
         #expect((o["crises"] as? [Any])?.count == 1)
     }
 }
+
+struct USBCommandTests {
+    @Test func scanUSBNeedsNoRadioAndListsWhatLibusbSees() throws {
+        let r = try CLI.run("vitals", ["scan", "--usb"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines == ["no USB devices"] || lines.allSatisfy { $0.hasPrefix("usb ") && $0.contains("match: ") })
+    }
+
+    @Test func firmwareSimUSBIPRejectsAnUnknownDevice() throws {
+        let r = try CLI.run("firmware-sim", ["usbip", "--device", "toaster", "--port", "0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown USB device 'toaster'"))
+    }
+}

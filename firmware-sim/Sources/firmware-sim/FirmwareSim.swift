@@ -9,7 +9,7 @@ struct FirmwareSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firmware-sim",
         abstract: "Play simulated medical devices, byte for byte, to a hub over the simulator link or a real Bluetooth adapter.",
-        subcommands: [List.self, Run.self])
+        subcommands: [List.self, Run.self, USBIP.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List built-in scenarios and device types.")
@@ -26,6 +26,7 @@ struct FirmwareSim: ParsableCommand {
             print("  heart-rate: Heart Rate Service 0x180D, Measurement 0x2A37 with RR intervals, Battery 0x2A19")
             print("  pulse-oximeter: Pulse Oximeter Service 0x1822, spot-check 0x2A5E by indication, Features 0x2A60")
             print("  polar-ecg: Polar Measurement Data service, ECG at 130 Hz on start")
+            print("usb devices (firmware-sim usbip --device NAME): loopback: PHDC class 0x0F (11073-20601 data code), bulk OUT echoed on bulk IN")
             print("faults: disconnectAfterRecords, ignoreRequests, badCRCRecords, attErrorOnce, malformedFirst, malformedPDU, clockOffsetMinutes; scenario linkLatencyMs")
         }
     }
@@ -65,6 +66,46 @@ struct FirmwareSim: ParsableCommand {
             let server = SimulatorServer(scenario: s, path: socket, logger: Logger(label: "firmware-sim"))
             let summary = try server.run(maxHubs: hubs)
             print("firmware-sim: scenario '\(s.name)' \(summary.finished ? "finished" : "not finished") after \(summary.hubsServed) hub connection(s)")
+        }
+    }
+
+    struct USBIP: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "usbip",
+            abstract: "Export a simulated USB device over USB/IP, for `usbip attach` on a Linux host (see docs/usb-linux.md).")
+        @Option(help: "The simulated device: loopback.") var device: String = "loopback"
+        @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+        @Option(help: "TCP port (USB/IP's is 3240).") var port: UInt16 = USBIPServer.defaultPort
+        @Option(help: "Bus id the device is exported as.") var busid: String = "1-1"
+        @Option(help: "Fault: halt this endpoint (e.g. 0x81) once --stall-after bulk transfers have completed.") var stallEndpoint: String?
+        @Option(help: "Fault: bulk transfers before the stall.") var stallAfter: Int = 0
+        @Option(help: "Fault: drop the device after this many bulk transfers.") var disconnectAfter: Int?
+        @Option(help: "Exit after this many imports have ended.") var imports: Int = .max
+        @Option(help: "Log level on standard error.") var logLevel: String = "notice"
+
+        func run() throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .notice
+            LoggingSystem.bootstrap { label in
+                var h = StreamLogHandler.standardError(label: label)
+                h.logLevel = level
+                return h
+            }
+            guard device == "loopback" else {
+                FileHandle.standardError.write(Data("error: unknown USB device '\(device)' (known: loopback)\n".utf8))
+                throw ExitCode(2)
+            }
+            var stall: UInt8?
+            if let stallEndpoint {
+                let text = stallEndpoint.lowercased().hasPrefix("0x") ? String(stallEndpoint.dropFirst(2)) : stallEndpoint
+                guard let v = UInt8(text, radix: 16) else { throw ValidationError("--stall-endpoint: '\(stallEndpoint)' is not an endpoint address like 0x81") }
+                stall = v
+            }
+            let faults = USBIPFaults(stallEndpoint: stall, stallAfterTransfers: stallAfter, disconnectAfterTransfers: disconnectAfter)
+            let server = try USBIPServer(function: USBLoopbackFunction(), host: host, port: port, busID: busid, faults: faults, logger: Logger(label: "firmware-sim"))
+            // Unbuffered, so a script waiting for this line sees it at once.
+            FileHandle.standardOutput.write(Data("firmware-sim: usbip device '\(device)' listening on \(host):\(server.port) bus id \(busid)\n".utf8))
+            server.run(maxImports: imports)
+            print("firmware-sim: usbip served \(server.importsServed) import(s)")
         }
     }
 }
