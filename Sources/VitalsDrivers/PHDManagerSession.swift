@@ -156,6 +156,9 @@ public struct PHDManagerSession: Sendable {
     public mutating func release(now: Duration) -> [Action] {
         guard state == .operating || state == .waitingForConfig || state == .checkingConfig else { return [] }
         state = .disassociating
+        // A confirmed request still open no longer matters; only the release's answer is awaited.
+        outstanding = nil
+        configDeadline = nil
         releaseDeadline = now + timeouts.release
         return [.send(PHDAPDU.releaseRequest(.normal).bytes)]
     }

@@ -331,3 +331,35 @@ struct USBCommandTests {
         #expect(r.stderr.contains("unknown USB device 'toaster'"))
     }
 }
+
+struct DecodeAPDUCommandTests {
+    /// `vitals decode --apdu`: the 10417 annex's glucose report, nested content with MDC codes and values.
+    @Test func glucoseScanReportAsJSON() throws {
+        let hex = "E7 00 00 28 00 26 12 36 01 01 00 20 00 00 00 00 00 00 0D 1D 00 16 F0 00 00 00 00 01 00 0E 00 01 00 0A F3 52 20 07 12 06 12 10 00 00"
+        let r = try CLI.run("vitals", ["decode", "--apdu", hex, "--config", "0x06A4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try CLI.json(r.stdout) as? [String: Any])
+        #expect(o["apdu"] as? String == "PRST")
+        let data = try #require(o["data"] as? [String: Any])
+        #expect(data["invokeId"] as? Int == 0x1236 && data["message"] as? String == "roiv-cmip-confirmed-event-report")
+        let content = try #require(data["content"] as? [String: Any])
+        #expect(content["eventTypeName"] as? String == "MDC_NOTI_SCAN_REPORT_FIXED")
+        let scan = try #require(content["scanReport"] as? [String: Any])
+        let persons = try #require(scan["persons"] as? [[String: Any]])
+        let obs = try #require(persons.first?["observations"] as? [[String: Any]])
+        let type = try #require(obs.first?["type"] as? [String: Any])
+        #expect(type["name"] as? String == "MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD" && type["mdc"] as? Int == 160_184)
+        let attrs = try #require(obs.first?["attributes"] as? [[String: Any]])
+        #expect(attrs.first?["value"] as? Double == 85 && attrs.last?["value"] as? String == "2007-12-06T12:10:00.00")
+    }
+
+    @Test func associationRequestAndMalformedAPDUs() throws {
+        let r = try CLI.run("vitals", ["decode", "--apdu", "E2000032 80000000 0001002A 5079 0026 80000000 8000 80000000 00000000 00800000 0008 4C4E494147454E54 4000 0001 0100 00000000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"systemId\": \"4C4E494147454E54\"") && r.stdout.contains("\"devConfigKind\": \"extended\""))
+        let cut = try CLI.run("vitals", ["decode", "--apdu", "E2000032 80000000 0001002A 5079"])
+        #expect(cut.status == 2 && cut.stderr.contains("field 'APDU' at byte offset 4"), "\(cut.stderr)")
+        let unknown = try CLI.run("vitals", ["decode", "--apdu", "E9 00 00 00"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("APDU choice") && unknown.stderr.contains("offset 0"), "\(unknown.stderr)")
+    }
+}
