@@ -9,6 +9,8 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         var buffer: [Element] = []
         var head = 0
         var finished = false
+        /// Producers that have not said `finish()` yet; the channel ends when the last one does.
+        var openProducers = 1
         var consumer: CheckedContinuation<Element?, Never>?
         var producers: [(Element, CheckedContinuation<Void, Never>)] = []
         var count: Int { buffer.count - head }
@@ -31,9 +33,12 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     public let capacity: Int
     private let state = Mutex(State())
 
-    public init(capacity: Int) {
-        precondition(capacity > 0)
+    /// `producers`: how many stages send into this channel; each calls `finish()` once, and the consumer
+    /// sees the end only after the last of them.
+    public init(capacity: Int, producers: Int = 1) {
+        precondition(capacity > 0 && producers > 0)
         self.capacity = capacity
+        state.withLock { $0.openProducers = producers }
     }
 
     /// Sends one element, waiting for room. Sending after `finish` is a programming error and is ignored.
@@ -136,6 +141,8 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// No more elements will be sent; the consumer gets what is left, then nil. Waiting producers' elements are kept.
     public func finish() {
         let (consumer, producers): (CheckedContinuation<Element?, Never>?, [CheckedContinuation<Void, Never>]) = state.withLock { s in
+            s.openProducers -= 1
+            if s.openProducers > 0 { return (nil, []) }
             s.finished = true
             let ps = s.producers
             s.producers = []

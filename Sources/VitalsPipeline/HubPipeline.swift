@@ -16,9 +16,12 @@ public struct HubPipeline: Sendable {
     public struct Configuration: Sendable {
         public var central: BLECentralService.Configuration
         public var channelCapacity: Int
-        public init(central: BLECentralService.Configuration, channelCapacity: Int = 64) {
+        /// USB: end once every agent has released and nothing happened for this long (nil: run until stopped).
+        public var usbExitWhenIdle: Duration?
+        public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil) {
             self.central = central
             self.channelCapacity = channelCapacity
+            self.usbExitWhenIdle = usbExitWhenIdle
         }
     }
 
@@ -29,24 +32,35 @@ public struct HubPipeline: Sendable {
     let logger: Logger
 
     public init(
-        configuration: Configuration, radio: @escaping BLECentralService.RadioFactory, catalogue: ProfileCatalogue, store: VitalsStore, logger: Logger,
+        configuration: Configuration, radio: BLECentralService.RadioFactory?, usb: USBHostService.Source? = nil, catalogue: ProfileCatalogue,
+        store: VitalsStore, logger: Logger,
         metrics: any MetricsFactory = MetricsSystem.factory, now: @escaping @Sendable () -> Date = { Date() },
         sink: @escaping @Sendable (PipelineEvent) async -> Void
     ) {
         let cap = configuration.channelCapacity
-        let decoded = BoundedChannel<IngestItem>(capacity: cap)
+        precondition(radio != nil || usb != nil, "the hub needs a radio or a USB source")
+        // Each transport sends into the same channel; it ends when the last of them ends.
+        let decoded = BoundedChannel<IngestItem>(capacity: cap, producers: (radio == nil ? 0 : 1) + (usb == nil ? 0 : 1))
         let validated = BoundedChannel<IngestItem>(capacity: cap)
         let stored = BoundedChannel<Reading>(capacity: cap)
         let events = BoundedChannel<PipelineEvent>(capacity: cap)
         self.store = store
         self.logger = logger
-        let central = BLECentralService(config: configuration.central, radio: radio, catalogue: catalogue, store: store, output: decoded, logger: logger, metrics: metrics, now: now)
+        var transports: [any Service] = []
+        if let radio {
+            transports.append(BLECentralService(config: configuration.central, radio: radio, catalogue: catalogue, store: store, output: decoded, logger: logger, metrics: metrics, now: now))
+        }
+        if let usb {
+            transports.append(USBHostService(
+                config: .init(central: configuration.central, exitWhenIdle: configuration.usbExitWhenIdle), source: usb, catalogue: catalogue, store: store,
+                output: decoded, logger: logger, metrics: metrics, now: now))
+        }
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
         let analytics = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now)
         let reporter = ReporterService(input: events, totals: totals, sink: sink)
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
-        services = [reporter, analytics, record, validation, central]
+        services = [reporter, analytics, record, validation] + transports
     }
 
     /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 import VitalsCore
 import VitalsPipeline
 import VitalsProfiles
@@ -16,6 +17,8 @@ struct Run: AsyncParsableCommand {
         discussion: "The hub reaches devices through the simulator link (--sim SOCKET) or the host's Bluetooth adapter (--ble). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received.")
 
     @OptionGroup var radioOptions: RadioOptions
+    @Flag(help: "Run the IEEE 11073-20601 manager for USB Personal Healthcare devices (libusb), alone or beside a radio.") var usb = false
+    @Option(help: "With --usb: exit once every USB agent has released and nothing happened for this many seconds.") var exitWhenIdle: Double?
     @Option(help: "The person readings are filed under.") var subject: String = "default"
     @Flag(help: "Exit when the simulator says its scenario is over.") var exitWhenDone = false
     @Flag(help: "Print no per-reading lines, only the summary.") var quiet = false
@@ -24,7 +27,8 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        try radioOptions.check()
+        if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
+        if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
     }
 
@@ -37,9 +41,26 @@ struct Run: AsyncParsableCommand {
         }
         let store = try VitalsStore(path: database.db, logger: logger)
         let console = ConsoleReporter(quiet: quiet)
+        let usbSource: USBHostService.Source?
+        if usb {
+            let monitor = Mutex<LinuxUSBMonitor?>(nil)
+            usbSource = USBHostService.Source(
+                events: {
+                    let m = try LinuxUSBMonitor(logger: logger)
+                    monitor.withLock { $0 = m }
+                    return m.events
+                },
+                open: { d in try LinuxUSBBulkLink(device: d, logger: logger) },
+                stop: { monitor.withLock { $0?.stop() } })
+        } else {
+            usbSource = nil
+        }
+        let hasRadio = radioOptions.sim != nil || radioOptions.ble
         let pipeline = HubPipeline(
-            configuration: .init(central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)),
-            radio: radioOptions.factory(logger: logger),
+            configuration: .init(
+                central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone),
+                usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }),
+            radio: hasRadio ? radioOptions.factory(logger: logger) : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }
         try await pipeline.run()

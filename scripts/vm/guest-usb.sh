@@ -1,41 +1,87 @@
 #!/bin/bash
-# USB path of vm-test, inside the guest: firmware-sim exports its PHDC loopback device over USB/IP on the
-# guest's loopback; `usbip attach` plugs it into the real kernel through vhci-hcd; the hub's libusb transport
-# (vitals usb-probe) finds it, claims it and does N bulk round trips.
+# USB path of vm-test, inside the guest. firmware-sim exports simulated USB devices over USB/IP on the
+# guest's loopback; `usbip attach` plugs them into the real kernel through vhci-hcd; the hub reads them
+# through libusb. First a PHDC loopback device (vitals usb-probe: bulk round trips), then IEEE 11073-20601
+# agents (a BP monitor and a glucose meter) that the hub associates with, stores and releases.
 set -u
-W=$VMTEST_WORK BIN=$VMTEST_BIN
+W=$VMTEST_WORK BIN=$VMTEST_BIN ROOT=$VMTEST_ROOT
 N=20
+DB=/run/usb.sqlite
 say() { echo "vm-guest: $*"; }
 result() { echo "$1" > "$W/usb.result"; }
 fail() { say "usb: $1"; result "fail: vm-test usb: $1"; }
 
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 modprobe vhci-hcd || { fail "cannot load vhci-hcd"; exit 0; }
-"$BIN/firmware-sim" usbip --device loopback --host 127.0.0.1 --port 3240 --busid 1-1 --log-level info \
-    > "$W/usbip-sim.out" 2> "$W/usbip-sim.log" &
-SIM=$!
-for i in $(seq 1 100); do grep -qs listening "$W/usbip-sim.out" && break; sleep 0.2; done
-grep -qs listening "$W/usbip-sim.out" || { fail "firmware-sim usbip did not start"; kill $SIM 2>/dev/null; exit 0; }
-usbip list -r 127.0.0.1 > "$W/usbip.txt" 2>&1
-if ! usbip attach -r 127.0.0.1 -b 1-1 >> "$W/usbip.txt" 2>&1; then
-    fail "usbip attach failed: $(tail -1 "$W/usbip.txt")"
-    kill $SIM 2>/dev/null
-    exit 0
-fi
-say "usb: attached at $(cut -d' ' -f1 /proc/uptime) s"
+
+# serve NAME PORT ARGS…: one USB/IP server per device, waited for until it listens.
+serve() {
+    local name=$1 port=$2; shift 2
+    "$BIN/firmware-sim" usbip "$@" --host 127.0.0.1 --port "$port" --busid 1-1 --imports 1 --log-level info \
+        > "$W/usbip-$name.out" 2> "$W/usbip-$name.log" &
+    for i in $(seq 1 100); do grep -qs listening "$W/usbip-$name.out" && return 0; sleep 0.2; done
+    return 1
+}
+attach() {  # attach PORT
+    usbip --tcp-port "$1" attach -r 127.0.0.1 -b 1-1 >> "$W/usbip.txt" 2>&1
+}
+
+# 1. The transport alone: bulk round trips with the loopback device.
+serve loopback 3240 --device loopback || { fail "firmware-sim usbip did not start"; exit 0; }
+attach 3240 || { fail "usbip attach failed: $(tail -1 "$W/usbip.txt")"; exit 0; }
+say "usb: loopback attached at $(cut -d' ' -f1 /proc/uptime) s"
 "$BIN/vitals" usb-probe --count $N --wait 30 --log-level info > "$W/usb-probe.out" 2> "$W/usb-probe.log"
-RC=$?
-"$BIN/vitals" scan --usb > "$W/usb-scan.out" 2>&1
+PROBE_RC=$?
 usbip port >> "$W/usbip.txt" 2>&1
 usbip detach -p 0 >> "$W/usbip.txt" 2>&1
-sleep 0.5
-kill $SIM 2>/dev/null
-wait $SIM 2>/dev/null
-dmesg | grep -iE "usb|vhci" | tail -30 > "$W/usb-dmesg.log"
-line=$(sed -n 's/^usb-probe: \(loopback .*\)/\1/p' "$W/usb-probe.out")
-if [ $RC -eq 0 ] && grep -q "^loopback $N/$N " <<< "$line"; then
-    result "ok: vm-test usb: $line"
-else
-    fail "${line:-no round trips} (usb-probe exit $RC: $(grep FAILED "$W/usb-probe.out" | head -1))"
+probe=$(sed -n 's/^usb-probe: \(loopback .*\)/\1/p' "$W/usb-probe.out")
+if [ $PROBE_RC -ne 0 ] || ! grep -q "^loopback $N/$N " <<< "$probe"; then
+    fail "${probe:-no round trips} (usb-probe exit $PROBE_RC: $(grep FAILED "$W/usb-probe.out" | head -1))"
+    exit 0
 fi
+
+# 2. IEEE 11073-20601 agents: plugged in, then the hub runs until both have released.
+serve bp 3241 --device phd-bp || { fail "phd-bp did not start"; exit 0; }
+serve glucose 3242 --device phd-glucose || { fail "phd-glucose did not start"; exit 0; }
+attach 3241 && attach 3242 || { fail "usbip attach of the agents failed: $(tail -1 "$W/usbip.txt")"; exit 0; }
+say "usb: agents attached at $(cut -d' ' -f1 /proc/uptime) s"
+"$BIN/vitals" run --usb --exit-when-idle 2 --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/usb-hub.out" 2> "$W/usb-hub.log" &
+HUB=$!
+deadline=$(( $(cut -d. -f1 /proc/uptime) + 120 ))
+while kill -0 $HUB 2>/dev/null; do
+    [ "$(cut -d. -f1 /proc/uptime)" -lt $deadline ] || { say "usb hub did not finish in time"; kill -TERM $HUB; break; }
+    sleep 0.5
+done
+wait $HUB; HUBRC=$?
+usbip port >> "$W/usbip.txt" 2>&1
+usbip detach -p 0 >> "$W/usbip.txt" 2>&1
+usbip detach -p 1 >> "$W/usbip.txt" 2>&1
+sleep 0.5
+kill %1 %2 %3 2>/dev/null
+wait 2>/dev/null
+dmesg | grep -iE "usb|vhci" | tail -30 > "$W/usb-dmesg.log"
+
+"$BIN/vitals" readings --db "$DB" --json > "$W/usb-readings.json" 2>>"$W/usb-hub.log"
+"$BIN/vitals" alerts --db "$DB" --json > "$W/usb-alerts.json" 2>>"$W/usb-hub.log"
+python3 - "$W" "$HUBRC" "$probe" <<'PY'
+import json, sys
+w, hubrc, probe = sys.argv[1], sys.argv[2], sys.argv[3]
+readings = json.load(open(f"{w}/usb-readings.json"))
+alerts = json.load(open(f"{w}/usb-alerts.json"))
+sent = {"blood-pressure": 2, "glucose": 3}   # usb-agents: the BP monitor's and the glucose meter's measurements
+keys = [(r["deviceID"], r["kind"], r["naturalKey"]) for r in readings]
+once = len(keys) == len(set(keys))
+by_kind = {k: sum(1 for r in readings if r["kind"] == k) for k in sent}
+acks = [open(f"{w}/usbip-{n}.out").read() for n in ("bp", "glucose")]
+released = all("released" in a for a in acks)
+rules = sorted(f'{a["ruleID"]}:{a["severity"]}' for a in alerts)
+clean = hubrc == "0"
+# Over a real bus the simulated agents are unprofiled PHDC devices: graded unverified, so advisories only.
+ok = clean and once and by_kind == sent and released and rules == ["bp.hypertensive-crisis:advisory", "glucose.hypoglycaemia-level-2:advisory"]
+line = (f"vm-test usb: sent {sum(sent.values())} readings from 2 IEEE 11073 agents ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose), "
+        f"stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); agents {'released' if released else 'NOT released'}; "
+        f"alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + hubrc}; {probe}")
+print(line)
+open(f"{w}/usb.result", "w").write(("ok: " if ok else "fail: ") + line + "\n")
+PY
 say "usb: done at $(cut -d' ' -f1 /proc/uptime) s"

@@ -73,7 +73,8 @@ struct FirmwareSim: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "usbip",
             abstract: "Export a simulated USB device over USB/IP, for `usbip attach` on a Linux host (see docs/usb-linux.md).")
-        @Option(help: "The simulated device: loopback.") var device: String = "loopback"
+        @Option(help: "The simulated device: loopback, or an IEEE 11073 agent phd-bp, phd-glucose, phd-scale, phd-thermometer, phd-pulse-oximeter, phd-ecg (its measurements from --scenario).") var device: String = "loopback"
+        @Option(help: "For phd-* devices: the scenario whose first device of that type is played.") var scenario: String = "usb-agents"
         @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
         @Option(help: "TCP port (USB/IP's is 3240).") var port: UInt16 = USBIPServer.defaultPort
         @Option(help: "Bus id the device is exported as.") var busid: String = "1-1"
@@ -90,8 +91,22 @@ struct FirmwareSim: ParsableCommand {
                 h.logLevel = level
                 return h
             }
-            guard device == "loopback" else {
-                FileHandle.standardError.write(Data("error: unknown USB device '\(device)' (known: loopback)\n".utf8))
+            let function: any SimulatedUSBFunction
+            if device == "loopback" {
+                function = USBLoopbackFunction()
+            } else if Scenario.phdTypes[device] != nil {
+                let s: Scenario
+                do { s = try Scenario.load(scenario) } catch {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    throw ExitCode(2)
+                }
+                guard let f = PHDAgentUSBFunction.fromScenario(s, type: device) else {
+                    FileHandle.standardError.write(Data("error: scenario '\(s.name)' has no '\(device)' device\n".utf8))
+                    throw ExitCode(2)
+                }
+                function = f
+            } else {
+                FileHandle.standardError.write(Data("error: unknown USB device '\(device)' (known: loopback, \(Scenario.phdTypes.keys.sorted().joined(separator: ", ")))\n".utf8))
                 throw ExitCode(2)
             }
             var stall: UInt8?
@@ -101,11 +116,14 @@ struct FirmwareSim: ParsableCommand {
                 stall = v
             }
             let faults = USBIPFaults(stallEndpoint: stall, stallAfterTransfers: stallAfter, disconnectAfterTransfers: disconnectAfter)
-            let server = try USBIPServer(function: USBLoopbackFunction(), host: host, port: port, busID: busid, faults: faults, logger: Logger(label: "firmware-sim"))
+            let server = try USBIPServer(function: function, host: host, port: port, busID: busid, faults: faults, logger: Logger(label: "firmware-sim"))
             // Unbuffered, so a script waiting for this line sees it at once.
             FileHandle.standardOutput.write(Data("firmware-sim: usbip device '\(device)' listening on \(host):\(server.port) bus id \(busid)\n".utf8))
             server.run(maxImports: imports)
             print("firmware-sim: usbip served \(server.importsServed) import(s)")
+            if let agent = function as? PHDAgentUSBFunction {
+                print("firmware-sim: agent '\(device)' had \(agent.acknowledged) measurement(s) acknowledged\(agent.isFinished ? ", released" : ", not finished")")
+            }
         }
     }
 }

@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+import VitalsCore
+import VitalsDrivers
+import VitalsProfiles
+import VitalsStore
+import VitalsTransport
+import VitalsWire
+
+/// The hub's USB side: watches devices arrive and leave, and runs an IEEE 11073-20601 manager for every
+/// Personal Healthcare (PHDC) device, reading bulk IN, writing bulk OUT in order, acknowledging what the
+/// agent sent only once it is durable. The transport (libusb on Linux) is injected, so this service does
+/// no device I/O of its own.
+public final class USBHostService: Service, Sendable {
+    public struct Source: Sendable {
+        /// Devices arriving and leaving (present ones arrive first).
+        public var events: @Sendable () throws -> any AsyncSequence<USBHotplugEvent, Never> & Sendable
+        /// Opens a bulk link on a device's PHDC interface.
+        public var open: @Sendable (USBDeviceSummary) throws -> any USBBulkLink
+        /// Stops the event stream (shutdown).
+        public var stop: @Sendable () -> Void
+        public init(
+            events: @escaping @Sendable () throws -> any AsyncSequence<USBHotplugEvent, Never> & Sendable,
+            open: @escaping @Sendable (USBDeviceSummary) throws -> any USBBulkLink, stop: @escaping @Sendable () -> Void
+        ) {
+            self.events = events
+            self.open = open
+            self.stop = stop
+        }
+    }
+
+    public struct Configuration: Sendable {
+        public var central: BLECentralService.Configuration
+        /// End the service once every agent that associated has released and nothing happened for this long
+        /// (tests and the real-kernel tier); nil: run until shutdown.
+        public var exitWhenIdle: Duration?
+        public init(central: BLECentralService.Configuration, exitWhenIdle: Duration? = nil) {
+            self.central = central
+            self.exitWhenIdle = exitWhenIdle
+        }
+    }
+
+    let config: Configuration
+    let source: Source
+    let catalogue: ProfileCatalogue
+    let store: VitalsStore
+    let output: BoundedChannel<IngestItem>
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let received: Counter
+    let malformed: Counter
+    /// Devices with a manager running, by bus and address, and whether each has associated and is done.
+    let active = Mutex<[String: (associated: Bool, finished: Bool)]>([:])
+    let lastActivity = Mutex(ContinuousClock.now)
+
+    public init(
+        config: Configuration, source: Source, catalogue: ProfileCatalogue, store: VitalsStore, output: BoundedChannel<IngestItem>,
+        logger: Logger, metrics: any MetricsFactory, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.config = config
+        self.source = source
+        self.catalogue = catalogue
+        self.store = store
+        self.output = output
+        self.logger = logger
+        self.now = now
+        self.received = Counter(label: "vitals_usb_transfers_received_total", factory: metrics)
+        self.malformed = Counter(label: "vitals_usb_malformed_total", factory: metrics)
+    }
+
+    public func run() async throws {
+        defer { output.finish() }
+        let events = try source.events()
+        await withGracefulShutdownHandler {
+            await withThrowingTaskGroup(of: Void.self) { group in
+                if let idle = config.exitWhenIdle {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .milliseconds(200))
+                            let done = self.active.withLock { a in !a.isEmpty && a.values.allSatisfy { $0.finished || !$0.associated } && a.values.contains { $0.associated } }
+                            if done, ContinuousClock.now - self.lastActivity.withLock({ $0 }) >= idle {
+                                self.logger.info("every USB agent has released; USB service ending")
+                                self.source.stop()
+                                return
+                            }
+                        }
+                    }
+                }
+                for await event in events {
+                    switch event {
+                    case .arrived(let d):
+                        let key = "\(d.bus)-\(d.address)"
+                        guard self.active.withLock({ $0[key] == nil }) else { continue }
+                        guard d.phdc11073Interface != nil else {
+                            self.logger.debug("USB device is not an IEEE 11073 PHDC agent; not handled here", metadata: ["usb.id": "\(d.vidPid)"])
+                            continue
+                        }
+                        self.active.withLock { $0[key] = (false, false) }
+                        group.addTask { await self.serve(d, key: key) }
+                    case .left(let bus, let address):
+                        self.logger.info("USB device left", metadata: ["usb.location": "\(bus)-\(address)"])
+                    }
+                }
+                // The event stream ended (idle, or shutdown): the agents' loops stop.
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.source.stop()
+        }
+    }
+
+    /// One agent: a manager session over the device's bulk endpoints until it leaves or the hub stops.
+    func serve(_ d: USBDeviceSummary, key: String) async {
+        let link: any USBBulkLink
+        do { link = try source.open(d) } catch {
+            logger.warning("cannot open USB device", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
+            active.withLock { $0[key]?.finished = true }
+            return
+        }
+        defer { link.close() }
+        // Writes go out in order through one queue: acknowledgements are sent from the store's side.
+        let (writes, writer) = AsyncStream<[UInt8]>.makeStream()
+        let host = await PHDHost(
+            config: config.central, catalogue: catalogue, store: store, output: output, logger: logger, now: now, transport: .usb,
+            send: { _, bytes in writer.yield(bytes) }, onMalformed: { [malformed] in malformed.increment() })
+        await host.attached(link: 1, vendorID: d.vendorID, productID: d.productID, interfaceClass: 0x0F, product: d.product ?? "")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await bytes in writes {
+                    do { try await link.write(bytes) } catch {
+                        self.logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
+                    }
+                }
+            }
+            defer { writer.finish() }
+            while !Task.isCancelled {
+                do {
+                    if let bytes = try await link.read(timeout: .milliseconds(250)) {
+                        received.increment()
+                        lastActivity.withLock { $0 = .now }
+                        await host.data(link: 1, bytes: bytes)
+                    }
+                    await host.tick()
+                    let state = host.links[1]?.session.state
+                    active.withLock {
+                        if state == .operating { $0[key]?.associated = true }
+                        if $0[key]?.associated == true && state == .unassociated { $0[key]?.finished = true }
+                    }
+                } catch {
+                    logger.info("USB agent gone", metadata: ["usb.id": "\(d.vidPid)", "reason": "\(error)"])
+                    await host.detached(link: 1)
+                    break
+                }
+            }
+            active.withLock { $0[key]?.finished = true }
+        }
+    }
+}
+
+extension USBHostService: CustomStringConvertible { public var description: String { "USBHostService" } }

@@ -1,0 +1,84 @@
+import FirmwareSimKit
+import Foundation
+import Metrics
+import Synchronization
+import Testing
+import VitalsCore
+@testable import VitalsPipeline
+import VitalsProfiles
+import VitalsStore
+import VitalsTransport
+import VitalsWire
+
+/// A bulk link wired straight to a simulated USB function: what the host writes goes to the function's
+/// bulk OUT; what it queues comes back on reads. The descriptors the host sees are the function's own.
+final class InProcessUSBLink: USBBulkLink {
+    let function: any SimulatedUSBFunction
+    let device: USBDeviceSummary
+    let queue = Mutex<[[UInt8]]>([])
+
+    init(_ function: any SimulatedUSBFunction, bus: UInt8, address: UInt8) {
+        self.function = function
+        let d = function.usbDescriptor
+        device = USBDeviceSummary(
+            bus: bus, address: address, vendorID: d.vendorID, productID: d.productID, manufacturer: d.manufacturer, product: d.product,
+            serialNumber: d.serialNumber, interfaces: d.configurationDescriptor.interfaces.map(USBInterfaceSummary.init))
+        let first = function.configured()
+        queue.withLock { $0 = first }
+    }
+
+    func write(_ bytes: [UInt8]) async throws {
+        let out = function.bulkOut(bytes)
+        queue.withLock { $0 += out }
+    }
+
+    func read(timeout: Duration) async throws -> [UInt8]? {
+        if let next = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return next }
+        try await Task.sleep(for: min(timeout, .milliseconds(20)))
+        return nil
+    }
+
+    func readInterrupt(timeout: Duration) async throws -> [UInt8]? { nil }
+    func close() {}
+}
+
+struct USBHostTests {
+    /// The USB side of the hub with its transport replaced by in-process links: two PHDC agents (BP and
+    /// glucose) are found by their descriptors, associate, measure, release; the service ends when idle.
+    @Test func phdcAgentsThroughTheUSBHostService() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let scenario = try Scenario.load("usb-agents")
+        let bp = try #require(PHDAgentUSBFunction.fromScenario(scenario, type: "phd-bp"))
+        let glucose = try #require(PHDAgentUSBFunction.fromScenario(scenario, type: "phd-glucose"))
+        let links = [InProcessUSBLink(bp, bus: 1, address: 2), InProcessUSBLink(glucose, bus: 1, address: 3)]
+        let (events, cont) = AsyncStream<USBHotplugEvent>.makeStream()
+        for l in links { cont.yield(.arrived(l.device)) }
+        // A device that is not PHDC is left alone.
+        cont.yield(.arrived(USBDeviceSummary(bus: 1, address: 4, vendorID: 0x046D, productID: 0xC52B, interfaces: [
+            USBInterfaceSummary(number: 0, interfaceClass: 3, endpoints: []),
+        ])))
+        let source = USBHostService.Source(
+            events: { events },
+            open: { d in
+                guard let l = links.first(where: { $0.device.address == d.address }) else { throw USBLinkError.disconnected }
+                return l
+            },
+            stop: { cont.finish() })
+        let store = try VitalsStore(path: ":memory:", logger: quiet)
+        let pipeline = HubPipeline(
+            configuration: .init(central: .init(subject: SubjectID("kiosk")), usbExitWhenIdle: .milliseconds(300)), radio: nil, usb: source,
+            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
+        ) { _ in }
+        try await pipeline.run(signals: [])
+
+        #expect(bp.isFinished && glucose.isFinished)
+        #expect(bp.acknowledged == 2 && glucose.acknowledged == 3, "every measurement acknowledged once durable")
+        let readings = try await store.readings()
+        #expect(readings.filter { $0.kind == "blood-pressure" }.count == 2)
+        #expect(readings.filter { $0.kind == "glucose" }.compactMap { $0.observations.first?.value }.sorted() == [52, 88, 104])
+        // Over a real USB bus the simulated agents are just USB devices: the generic PHDC profile, unverified.
+        #expect(readings.allSatisfy { $0.deviceID.hasPrefix("usb:") && $0.grade == "unverified" })
+        let alerts = try await store.alerts()
+        #expect(!alerts.isEmpty && alerts.allSatisfy { $0.severity == .advisory }, "an unverified device raises advisories only")
+    }
+}
