@@ -193,7 +193,7 @@ struct Scan: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if usb { return try USBScan.run(json: json) }
+        if usb { return try USBScan.run(json: json, catalogue: try? ProfileCatalogue.load(directory: try profileOptions.directory())) }
         let logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
         let radio = try await radioOptions.factory(logger: logger)()

@@ -1,16 +1,26 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VitalsCore
+import VitalsProfiles
 import VitalsTransport
 import VitalsTransportLinux
 import VitalsWire
 
 /// `vitals scan --usb`: the USB devices libusb sees.
 enum USBScan {
-    /// Names what a USB device is to the hub. Profiles for USB devices do not exist yet: for now a PHDC
-    /// interface (class 0x0F) is "phdc (unprofiled)" and anything else is not matched.
-    static let match: @Sendable (USBDeviceSummary) -> String? = { device in
-        device.interfaces.contains { $0.isPHDC } ? "phdc (unprofiled)" : nil
+    /// Names what a USB device is to the hub: the device profile it matches (by VID:PID, interface class,
+    /// product string) with its grade, or "phdc (unprofiled)" for a PHDC interface without a profile.
+    static func match(_ device: USBDeviceSummary, catalogue: ProfileCatalogue?) -> String? {
+        let phdc = device.interfaces.first { $0.isPHDC }
+        if let catalogue,
+            let p = catalogue.match(
+                usbVendorID: device.vendorID, productID: device.productID, interfaceClass: phdc?.interfaceClass ?? device.interfaces.first?.interfaceClass ?? device.deviceClass,
+                product: device.product ?? "", transport: .usb)
+        {
+            return "\(p.id) [\(p.protocol), grade: \(p.grade.rawValue)]"
+        }
+        return phdc != nil ? "phdc (unprofiled)" : nil
     }
 
     struct Listed: Encodable {
@@ -18,24 +28,24 @@ enum USBScan {
         var match: String?
     }
 
-    static func run(json: Bool) throws {
+    static func run(json: Bool, catalogue: ProfileCatalogue?) throws {
         let devices: [USBDeviceSummary]
         do { devices = try LinuxUSB.devices() } catch {
             throw ValidationError("cannot enumerate USB devices: \(error)")
         }
-        if json { return try printJSON(devices.map { Listed(device: $0, match: match($0)) }) }
+        if json { return try printJSON(devices.map { Listed(device: $0, match: match($0, catalogue: catalogue)) }) }
         if devices.isEmpty { print("no USB devices") }
-        for d in devices { print(line(d)) }
+        for d in devices { print(line(d, catalogue: catalogue)) }
     }
 
-    static func line(_ d: USBDeviceSummary) -> String {
+    static func line(_ d: USBDeviceSummary, catalogue: ProfileCatalogue? = nil) -> String {
         let strings = [d.manufacturer, d.product, d.serialNumber.map { "serial \($0)" }].compactMap { $0 }
         let interfaces = d.interfaces.map { i in
             "if\(i.number) class 0x\(hex2(i.interfaceClass))/\(hex2(i.interfaceSubClass))/\(hex2(i.interfaceProtocol))"
                 + (i.phdcSummary.map { " \($0)" } ?? "") + (i.phdcError.map { " (bad PHDC descriptors: \($0))" } ?? "")
         }
         return "usb \(d.location)  \(d.vidPid)  class 0x\(hex2(d.deviceClass))  \(strings.isEmpty ? "(no strings readable)" : strings.joined(separator: " / "))  "
-            + "\(interfaces.joined(separator: ", "))  match: \(match(d) ?? "none")"
+            + "\(interfaces.joined(separator: ", "))  match: \(match(d, catalogue: catalogue) ?? "none")"
     }
 
     static func hex2(_ v: UInt8) -> String { v < 16 ? "0" + String(v, radix: 16) : String(v, radix: 16) }

@@ -45,6 +45,7 @@ serve bp 3241 --device phd-bp || { fail "phd-bp did not start"; exit 0; }
 serve glucose 3242 --device phd-glucose || { fail "phd-glucose did not start"; exit 0; }
 attach 3241 && attach 3242 || { fail "usbip attach of the agents failed: $(tail -1 "$W/usbip.txt")"; exit 0; }
 say "usb: agents attached at $(cut -d' ' -f1 /proc/uptime) s"
+"$BIN/vitals" scan --usb --profiles "$ROOT/device-profiles" > "$W/usb-scan.out" 2>&1
 "$BIN/vitals" run --usb --exit-when-idle 2 --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/usb-hub.out" 2> "$W/usb-hub.log" &
 HUB=$!
 deadline=$(( $(cut -d. -f1 /proc/uptime) + 120 ))
@@ -74,12 +75,14 @@ once = len(keys) == len(set(keys))
 by_kind = {k: sum(1 for r in readings if r["kind"] == k) for k in sent}
 acks = [open(f"{w}/usbip-{n}.out").read() for n in ("bp", "glucose")]
 released = all("released" in a for a in acks)
+scan = open(f"{w}/usb-scan.out").read()
+matched = sum(1 for l in scan.splitlines() if "PHDC 11073-20601" in l and "match: generic-phd" in l)
 rules = sorted(f'{a["ruleID"]}:{a["severity"]}' for a in alerts)
 clean = hubrc == "0"
 # Over a real bus the simulated agents are unprofiled PHDC devices: graded unverified, so advisories only.
-ok = clean and once and by_kind == sent and released and rules == ["bp.hypertensive-crisis:advisory", "glucose.hypoglycaemia-level-2:advisory"]
+ok = clean and once and by_kind == sent and released and matched == 2 and rules == ["bp.hypertensive-crisis:advisory", "glucose.hypoglycaemia-level-2:advisory"]
 line = (f"vm-test usb: sent {sum(sent.values())} readings from 2 IEEE 11073 agents ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose), "
-        f"stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); agents {'released' if released else 'NOT released'}; "
+        f"stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); scan --usb matched {matched}/2 to generic-phd; agents {'released' if released else 'NOT released'}; "
         f"alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + hubrc}; {probe}")
 print(line)
 open(f"{w}/usb.result", "w").write(("ok: " if ok else "fail: ") + line + "\n")
