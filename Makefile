@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test vm-test clean
+.PHONY: deps build demo test vm-test vm-test-mutant clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -23,5 +23,9 @@ test: deps
 vm-test: deps
 	@./scripts/vm-test.sh
 
+# Shows the tier catches a broken driver: builds a copy with one bug (MUTANT=cccd or phd-ack) and expects vm-test to fail.
+vm-test-mutant: deps
+	@./scripts/vm-test-mutant.sh
+
 clean:
-	rm -rf .build .build-vm $(DEMO_DIR)
+	rm -rf .build .build-vm .build-mutant $(DEMO_DIR)

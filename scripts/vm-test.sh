@@ -37,8 +37,13 @@ KV="${KERNEL#/boot/vmlinuz-}"
 [ -d "/lib/modules/$KV" ] || skip "no modules for $KV"
 
 cd "$ROOT"
-swift build
-BIN="$(swift build --show-bin-path)"
+if [ -n "${VM_TEST_BIN:-}" ]; then
+    # Another build of the binaries (scripts/vm-test-mutant.sh runs a deliberately broken one).
+    BIN=$VM_TEST_BIN
+else
+    swift build
+    BIN="$(swift build --show-bin-path)"
+fi
 
 # A busybox initramfs that can reach the host root over virtio-9p.
 rm -rf "$WORK/initrd" "$WORK/run" "$WORK/first-attempt"
