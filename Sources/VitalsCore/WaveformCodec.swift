@@ -97,7 +97,7 @@ public enum WaveformCodec {
         }
         u.withUnsafeBufferPointer { u in
             for part in 0..<(1 << p) {
-                let lo = part * m >> p, hi = (part + 1) * m >> p
+                let lo = (part * m) >> p, hi = ((part + 1) * m) >> p
                 let r = params[part]
                 w.write(UInt64(r), bits: parameterBits)
                 for i in lo..<hi { w.writeRice(u[i], r) }
@@ -136,7 +136,7 @@ public enum WaveformCodec {
         var sums = [UInt64](repeating: 0, count: 1 << pmax)
         u.withUnsafeBufferPointer { u in
             for part in 0..<(1 << pmax) {
-                let lo = part * m >> pmax, hi = (part + 1) * m >> pmax
+                let lo = (part * m) >> pmax, hi = ((part + 1) * m) >> pmax
                 var s: UInt64 = 0
                 for i in lo..<hi { s &+= u[i] }
                 sums[part] = s
@@ -150,7 +150,7 @@ public enum WaveformCodec {
             var params: [Int] = []
             params.reserveCapacity(level.count)
             for part in 0..<level.count {
-                let cnt = ((part + 1) * m >> p) - (part * m >> p)
+                let cnt = (((part + 1) * m) >> p) - ((part * m) >> p)
                 let (r, c) = bestParameter(sum: level[part], count: cnt)
                 params.append(r)
                 total += c + UInt64(parameterBits)
@@ -198,7 +198,7 @@ public enum WaveformCodec {
             try out.withUnsafeMutableBufferPointer { (o) throws(WaveformCodecError) in
                 var i = order
                 for part in 0..<(1 << p) {
-                    let lo = part * m >> p, hi = (part + 1) * m >> p
+                    let lo = (part * m) >> p, hi = ((part + 1) * m) >> p
                     let paramAt = r.byteOffset
                     guard let k = r.read(parameterBits) else {
                         throw WaveformCodecError(field: "Rice parameter of partition \(part)", offset: paramAt, message: "the bit stream ends")

@@ -125,6 +125,7 @@ public struct QRSDetector: Sendable {
     // Template (band-passed QRS ± 50 ms) for the quality index.
     private var template: [Double]
     private var templateBeats = 0
+    private var lowCorrelationRun = 0
     private let templateHalf: Int
 
     // Flat-line detection on 1-s chunks of the raw input.
@@ -348,7 +349,11 @@ public struct QRSDetector: Sendable {
         var peak = 0.0
         for k in 0..<template.count { peak = max(peak, abs(Double(ry[(yAt - templateHalf + k) & my]))) }
         guard peak > 0 else { return }
-        let w = templateBeats < 8 ? 1.0 / Double(templateBeats + 1) : 0.05
+        let w = templateBeats == 0 ? 1.0 : templateBeats < 8 ? 1.0 / Double(templateBeats + 1) : 0.05
+        // A template that no longer matches (it was learnt on an odd first beat, or the lead changed) is
+        // started again from the current beat.
+        if c.correlation <= 0.5 { lowCorrelationRun += 1 } else { lowCorrelationRun = 0 }
+        if lowCorrelationRun >= 4 { templateBeats = 0; lowCorrelationRun = 0 }
         if templateBeats == 0 || c.correlation > 0.5 {
             for k in 0..<template.count {
                 template[k] = (1 - w) * template[k] + w * Double(ry[(yAt - templateHalf + k) & my]) / peak

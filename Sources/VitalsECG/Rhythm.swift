@@ -23,15 +23,16 @@ public struct RhythmEvent: Sendable, Equatable {
 ///   notes, table "ECG"). Heart rate is the mean over the last 8 RR intervals.
 /// - Pause: an RR interval of 3.0 s or more, the usual Holter pause report (ACC/AHA/HRS 2018).
 /// - Atrial fibrillation: irregularly irregular RR intervals. Per beat, over a window of 32 RR intervals
-///   after removing ectopic short–long pairs, the median |ΔRR| divided by the median RR (a robust
-///   variant of the RR-irregularity statistics of Dash et al. 2009 and the ΔRR median of Petrėnas et al.
-///   2015). Episodes of at least 30 s are reported (the usual minimum for an AF episode, HRS/EHRA 2017).
+///   after removing ectopic short–long pairs, the median |RRᵢ − RRᵢ₋ₗ| divided by the median RR, taking
+///   the smallest over lags l = 1, 2, 3 so that bigeminy and trigeminy (regular at lag 2 or 3) do not
+///   count (a robust variant of the RR-irregularity statistics of Dash et al. 2009 and the ΔRR median of
+///   Petrėnas et al. 2015). Episodes of at least 30 s are reported (the usual minimum for an AF episode, HRS/EHRA 2017).
 public struct RhythmRules: Sendable {
     public var bradycardiaBelow: Double = 50
     public var tachycardiaAbove: Double = 120
     public var sustained: Double = 30
     public var pauseAtLeast: Double = 3.0
-    public var afIrregularity: Double = 0.075
+    public var afIrregularity: Double = 0.1
     public var afWindow: Int = 32
     public var afMinimumDuration: Double = 30
 
@@ -111,9 +112,14 @@ public struct RhythmRules: Sendable {
             var kept: [Double] = []
             for k in 0..<w.count where keep[k] { kept.append(w[k]) }
             guard kept.count >= 8 else { out[i] = 0; continue }
-            var d: [Double] = []
-            for k in 1..<kept.count { d.append(abs(kept[k] - kept[k - 1])) }
-            out[i] = median(d) / median(kept)
+            // Patterned rhythms (bigeminy, trigeminy) repeat at lag 2 or 3; AF repeats at no lag.
+            var least = Double.infinity
+            for lag in 1...3 where kept.count > lag + 4 {
+                var d: [Double] = []
+                for k in lag..<kept.count { d.append(abs(kept[k] - kept[k - lag])) }
+                least = min(least, median(d))
+            }
+            out[i] = least / median(kept)
         }
         return out
     }

@@ -64,22 +64,7 @@ struct ECG: ParsableCommand {
         }
 
         func configuration(_ c: Int) -> QRSDetector.Configuration {
-            var cfg = QRSDetector.Configuration(sampleRate: header.sampleRate, adcGain: header.signals[c].gain)
-            // TUNING HOOK (temporary)
-            for kv in (ProcessInfo.processInfo.environment["ECG_TUNE"] ?? "").split(separator: ",") {
-                let p = kv.split(separator: "="); guard p.count == 2, let v = Double(p[1]) else { continue }
-                switch p[0] {
-                case "tw": cfg.tWaveWindow = v
-                case "ts": cfg.tWaveSlopeRatio = v
-                case "decay": cfg.signalDecay = v
-                case "thr": cfg.thresholdFraction = v
-                case "sb": cfg.searchBackFactor = v
-                case "lat": cfg.maxLatency = v
-                case "drr": cfg.deadlineRR = v
-                default: break
-                }
-            }
-            return cfg
+            QRSDetector.Configuration(sampleRate: header.sampleRate, adcGain: header.signals[c].gain)
         }
     }
 
