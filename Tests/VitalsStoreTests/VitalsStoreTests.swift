@@ -175,8 +175,8 @@ struct MigrationHistoryTests {
         #expect(codecs == [0, 1])
         let sizes = try await store.unsafeQueryInts("SELECT length(data) FROM waveform_blocks WHERE codec = 1")
         #expect(sizes.count == 1 && sizes[0] * 8 < fresh.count * 12, "compressed to under 12 bits per sample")
-        // Flip one byte of the compressed block: the read fails and says which field and where.
-        try await store.unsafeExecute("UPDATE waveform_blocks SET data = substr(data, 1, 10) || X'FF' || substr(data, 12) WHERE codec = 1")
+        // Change one byte of the compressed block (a warm-up byte, 0xFF for −3): the read fails and says which field and where.
+        try await store.unsafeExecute("UPDATE waveform_blocks SET data = CAST(substr(data, 1, 10) || X'00' || substr(data, 12) AS BLOB) WHERE codec = 1")
         await #expect(throws: StoreError.self) { try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) }
         do {
             _ = try await store.waveformSamples(device: device.id, lead: .ecgUnspecified)
