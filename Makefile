@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test vm-test vm-test-mutant clean
+.PHONY: deps build demo test vm-test vm-test-mutant eval-ecg bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -23,9 +23,18 @@ test: deps
 vm-test: deps
 	@./scripts/vm-test.sh
 
+# ECG: EC57 scoring of our detector beside sleepecg and wfdb XQRS, AF on 201/203, codec vs flac -8
+# (needs ../shared/data/mitdb; installs the peers into .build-eval/venv and flac with apt-get if missing).
+eval-ecg:
+	@./scripts/eval-ecg.sh
+
+# Throughput figures from a release build (ECG section: detector and waveform codec on a 30-minute record).
+bench:
+	@./scripts/bench.sh
+
 # Shows the tier catches a broken driver: builds a copy with one bug (MUTANT=cccd or phd-ack) and expects vm-test to fail.
 vm-test-mutant: deps
 	@./scripts/vm-test-mutant.sh
 
 clean:
-	rm -rf .build .build-vm .build-mutant $(DEMO_DIR)
+	rm -rf .build .build-vm .build-eval .build-mutant $(DEMO_DIR)

@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "VitalsStore", dependencies: ["VitalsCore", "CSQLite", logging], swiftSettings: strict),
         // Analytics and alert rules. No I/O.
         .target(name: "VitalsAnalytics", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // ECG analytics: streaming R-peak detection, rhythm rules, WFDB parsing (pure functions over bytes).
+        .target(name: "VitalsECG", dependencies: ["VitalsCore"], swiftSettings: strict),
         // Pipeline: each stage a Service, joined by bounded channels.
         .target(
             name: "VitalsPipeline",
@@ -72,7 +74,7 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG",
                 logging, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +116,7 @@ let package = Package(
             swiftSettings: strictTests
         ),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "VitalsWire", logging], swiftSettings: strictTests),
+        .testTarget(name: "VitalsECGTests", dependencies: ["VitalsECG", "VitalsCore"], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire"], swiftSettings: strictTests),
     ]
 )

@@ -167,5 +167,28 @@ enum Migrations {
                 PRIMARY KEY (system_id, config_id)
             ) STRICT;
             """, rebuildsTables: true),
+        // SQLite cannot change a CHECK constraint in place, so the table is rebuilt with the same columns;
+        // existing rows (codec 0) are copied unchanged and stay readable.
+        Migration(version: 4, name: "v4: waveform codec 1 (lossless fixed-predictor Rice blocks with CRC-32)", sql: """
+            CREATE TABLE waveform_blocks_v4 (
+                id INTEGER PRIMARY KEY,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                lead_mdc INTEGER NOT NULL,
+                start_us INTEGER NOT NULL,
+                sample_rate REAL NOT NULL CHECK (sample_rate > 0),
+                gain REAL NOT NULL CHECK (gain > 0),
+                baseline INTEGER NOT NULL,
+                unit TEXT NOT NULL,
+                sample_count INTEGER NOT NULL CHECK (sample_count > 0),
+                codec INTEGER NOT NULL CHECK (codec IN (0, 1)),
+                data BLOB NOT NULL,
+                UNIQUE (device_id, lead_mdc, start_us)
+            ) STRICT;
+            INSERT INTO waveform_blocks_v4 (id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data)
+                SELECT id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data FROM waveform_blocks;
+            DROP TABLE waveform_blocks;
+            ALTER TABLE waveform_blocks_v4 RENAME TO waveform_blocks;
+            """),
     ]
 }

@@ -263,21 +263,41 @@ public actor VitalsStore {
         }
     }
 
-    /// Stores a waveform block (codec 0: int32 little-endian samples) in a stream batch (NORMAL durability).
+    /// Waveform codecs of the `waveform_blocks.codec` column.
+    public enum WaveformCodecID: Int64, Sendable {
+        /// int32 little-endian samples.
+        case raw = 0
+        /// `WaveformCodec` (VitalsCore): fixed predictor, partitioned Rice coding, CRC-32.
+        case lossless = 1
+    }
+
+    /// The codec a block is stored with: ECG leads use the lossless codec; other waveforms stay raw.
+    public static func codec(for lead: Metric) -> WaveformCodecID {
+        lead.key == "ecg" || lead.key.hasPrefix("ecg.") ? .lossless : .raw
+    }
+
+    /// Stores a waveform block in a stream batch (NORMAL durability): ECG blocks compressed (codec 1),
+    /// others as int32 little-endian samples (codec 0).
     public func record(block b: SampleBlock) throws(StoreError) -> Bool {
         try transaction(.normal) { () throws(StoreError) -> Bool in
             try ensureSubject(b.subject, at: b.startTime)
             try upsertDevice(b.device, grade: nil, seen: b.startTime)
+            let codec = b.samples.isEmpty ? .raw : Self.codec(for: b.lead)
             var data: [UInt8] = []
-            data.reserveCapacity(b.samples.count * 4)
-            for s in b.samples { withUnsafeBytes(of: s.littleEndian) { data += $0 } }
+            switch codec {
+            case .lossless:
+                data = WaveformCodec.encode(b.samples)
+            case .raw:
+                data.reserveCapacity(b.samples.count * 4)
+                for s in b.samples { withUnsafeBytes(of: s.littleEndian) { data += $0 } }
+            }
             let startUs = Int64((b.startTime.timeIntervalSince1970 * 1_000_000).rounded())
             try statement("""
                 INSERT INTO waveform_blocks (device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (device_id, lead_mdc, start_us) DO NOTHING
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, lead_mdc, start_us) DO NOTHING
                 """).run([
                     .text(b.device.id.rawValue), .text(b.subject.rawValue), .int(Int64(b.lead.mdc)), .int(startUs), .real(b.sampleRate),
-                    .real(b.gain), .int(Int64(b.baseline)), .text(b.unit.code), .int(Int64(b.samples.count)), .blob(data),
+                    .real(b.gain), .int(Int64(b.baseline)), .text(b.unit.code), .int(Int64(b.samples.count)), .int(codec.rawValue), .blob(data),
                 ])
             let inserted = db.changes > 0
             if inserted {
@@ -289,9 +309,21 @@ public actor VitalsStore {
 
     /// Waveform samples for a device and lead, in time order.
     public func waveformSamples(device: DeviceID, lead: Metric) throws(StoreError) -> [Int32] {
-        let blobs = try statement("SELECT data FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us").query([.text(device.rawValue), .int(Int64(lead.mdc))]) { $0.blob(0) }
+        let rows = try statement("SELECT id, codec, sample_count, data FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")
+            .query([.text(device.rawValue), .int(Int64(lead.mdc))]) { ($0.int(0), $0.int(1), $0.int(2), $0.blob(3)) }
         var out: [Int32] = []
-        for b in blobs {
+        for (id, codec, count, b) in rows {
+            if codec == WaveformCodecID.lossless.rawValue {
+                let samples: [Int32]
+                do { samples = try WaveformCodec.decode(b) } catch {
+                    throw StoreError(code: 0, message: error.description, context: "waveform block \(id)")
+                }
+                guard samples.count == count else {
+                    throw StoreError(code: 0, message: "decoded \(samples.count) samples, the row says \(count)", context: "waveform block \(id)")
+                }
+                out += samples
+                continue
+            }
             var i = 0
             while i + 4 <= b.count {
                 out.append(Int32(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24))
@@ -406,6 +438,9 @@ public actor VitalsStore {
 
     /// Runs raw SQL (tests use it to prove constraints hold).
     public func unsafeExecute(_ sql: String) throws(StoreError) { try db.execute(sql) }
+
+    /// The first column of a query's rows as integers (for tests and diagnostics).
+    public func unsafeQueryInts(_ sql: String) throws(StoreError) -> [Int] { try statement(sql).query([]) { Int($0.int(0)) } }
 }
 
 extension Alert {

@@ -363,3 +363,47 @@ struct DecodeAPDUCommandTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("APDU choice") && unknown.stderr.contains("offset 0"), "\(unknown.stderr)")
     }
 }
+
+struct ECGCommandTests {
+    /// A format-16 record with triangular QRS complexes every 0.8 s at 250 Hz.
+    func writeRecord(samples: Int = 250 * 30, truncate: Bool = false) throws -> (String, [Int]) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var x = [Int16](repeating: 0, count: samples)
+        var beats: [Int] = []
+        var t = 100
+        while t + 10 < samples {
+            beats.append(t)
+            for k in -5...5 { x[t + k] = Int16(200 * (5 - abs(k)) / 5) }
+            t += 200
+        }
+        for i in 0..<samples { x[i] &+= Int16(truncatingIfNeeded: (i * 7919) % 5 - 2) + 100 }
+        var bytes: [UInt8] = []
+        for v in x { let u = UInt16(bitPattern: v); bytes += [UInt8(u & 0xFF), UInt8(u >> 8)] }
+        if truncate { bytes.removeLast(101) }
+        try Data(bytes).write(to: dir.appendingPathComponent("t.dat"))
+        let checksum = Int16(truncatingIfNeeded: x.reduce(0) { $0 + Int($1) })
+        try "t 1 250 \(samples)\nt.dat 16 200 16 0 \(x[0]) \(checksum) 0 I\n".write(to: dir.appendingPathComponent("t.hea"), atomically: true, encoding: .utf8)
+        return (dir.appendingPathComponent("t").path, beats)
+    }
+
+    @Test func detectPrintsOneRPeakPerLine() throws {
+        let (path, beats) = try writeRecord()
+        let r = try CLI.run("vitals", ["ecg", "detect", "--record", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let found = r.stdout.split(separator: "\n").compactMap { Int($0) }
+        // Every true beat after the 1-s start-up is found within 20 ms, and nothing else.
+        let expected = beats.filter { $0 > 250 }
+        #expect(expected.allSatisfy { b in found.contains { abs($0 - b) <= 5 } }, "\(found)")
+        #expect(found.filter { $0 > 250 }.count == expected.count, "\(found)")
+        let rhythm = try CLI.run("vitals", ["ecg", "rhythm", "--record", path])
+        #expect(rhythm.status == 0 && rhythm.stdout.isEmpty, "a regular rhythm has no AF: \(rhythm.stdout)")
+    }
+
+    @Test func truncatedSignalFileExitsTwoNamingTheOffset() throws {
+        let (path, _) = try writeRecord(truncate: true)
+        let r = try CLI.run("vitals", ["ecg", "detect", "--record", path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("t.dat") && r.stderr.contains("byte offset 14898"), "\(r.stderr)")
+    }
+}

@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 3)
+        #expect(try await store.schemaVersion() == 4)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 3)
+        #expect(try await reopened.schemaVersion() == 4)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -141,7 +141,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 3)
+        #expect(try await store.schemaVersion() == 4)
         let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
         #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
@@ -162,5 +162,53 @@ struct MigrationHistoryTests {
         try await store.record(phdConfiguration: [0x40, 0x00, 0, 0, 0, 1], systemID: "4F56000000000001", configID: 0x4000, at: Date())
         let cached = try await store.phdConfigurations()
         #expect(cached.count == 1 && cached[0].report.last == 1, "learning a configuration again replaces it")
+    }
+
+    /// A v2 database holding a raw (codec 0) ECG block is brought to v4: the old block reads back as it
+    /// was, a new ECG block is stored compressed (codec 1) and reads back exactly, and a corrupted
+    /// compressed block is refused with the codec's field and byte offset.
+    @Test func v2WaveformsStayReadableAndNewECGBlocksAreCompressed() async throws {
+        let path = tempDB()
+        let old: [Int32] = [5, -6, 7, 1000, -1000]
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
+            try db.execute(Migrations.all[0].sql)
+            try db.execute(Migrations.all[1].sql)
+            try db.execute("INSERT INTO schema_migrations VALUES (1, 'v1', 'then'), (2, 'v2', 'then')")
+            try db.execute("INSERT INTO subjects VALUES ('alice', 1)")
+            try db.execute("INSERT INTO devices (id, transport, address, grade, first_seen, last_seen) VALUES ('sim-ble:AA', 'sim-ble', 'AA', 'medical', 1, 1)")
+            let hex = old.map { v in
+                let u = UInt32(bitPattern: v)
+                return [u & 0xFF, u >> 8 & 0xFF, u >> 16 & 0xFF, u >> 24].map { String(format: "%02X", $0) }.joined()
+            }.joined()
+            try db.execute("""
+                INSERT INTO waveform_blocks (device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data)
+                VALUES ('sim-ble:AA', 'alice', \(Metric.ecgUnspecified.mdc), 1000000, 130, 1000, 0, 'uV', \(old.count), 0, X'\(hex)')
+                """)
+        }
+        let store = try VitalsStore(path: path, logger: quiet)
+        #expect(try await store.schemaVersion() == 4)
+        let device = DeviceIdentity(transport: .simBLE, address: "AA", profileID: nil)
+        #expect(device.id.rawValue == "sim-ble:AA")
+        #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old)
+        // A new ECG block: a slow ramp with noise, compressed well below 32 bits per sample.
+        let fresh: [Int32] = (0..<1300).map { i in Int32(200 * sin(Double(i) / 20)) + Int32(i % 7) - 3 }
+        let block = SampleBlock(subject: SubjectID("alice"), device: device, lead: .ecgUnspecified, startTime: Date(timeIntervalSince1970: 2),
+                                sampleRate: 130, gain: 1000, baseline: 0, unit: .microvolt, samples: fresh)
+        #expect(try await store.record(block: block))
+        #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old + fresh)
+        let codecs = try await store.unsafeQueryInts("SELECT codec FROM waveform_blocks ORDER BY start_us")
+        #expect(codecs == [0, 1])
+        let sizes = try await store.unsafeQueryInts("SELECT length(data) FROM waveform_blocks WHERE codec = 1")
+        #expect(sizes.count == 1 && sizes[0] * 8 < fresh.count * 12, "compressed to under 12 bits per sample")
+        // Change one byte of the compressed block (a warm-up byte, 0xFF for −3): the read fails and says which field and where.
+        try await store.unsafeExecute("UPDATE waveform_blocks SET data = CAST(substr(data, 1, 10) || X'00' || substr(data, 12) AS BLOB) WHERE codec = 1")
+        await #expect(throws: StoreError.self) { try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) }
+        do {
+            _ = try await store.waveformSamples(device: device.id, lead: .ecgUnspecified)
+        } catch {
+            #expect(error.description.contains("CRC-32") && error.description.contains("byte offset"), "\(error)")
+        }
     }
 }
