@@ -68,7 +68,9 @@ final class PHDHost {
     var elapsed: Duration { clock.now - started }
 
     func attached(link: UInt16, vendorID: UInt16, productID: UInt16, interfaceClass: UInt8, product: String) async {
+        // Only a profile for an 11073 agent applies here (an ASTM meter's profile names another protocol).
         let profile = catalogue.match(usbVendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product, transport: usbTransport)
+            .flatMap { $0.protocol == "phd-20601" ? $0 : nil }
         guard profile != nil || interfaceClass == 0x0F else {
             logger.info("USB device is neither profiled nor a Personal Healthcare device; ignored", metadata: ["usb.id": "\(hex(vendorID)):\(hex(productID))"])
             return

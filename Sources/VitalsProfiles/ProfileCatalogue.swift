@@ -15,7 +15,7 @@ public struct ProfileCatalogue: Sendable {
     private static let recogniseKeys: Set<String> = [
         "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
     ]
-    public static let knownProtocols: Set<String> = ["bls", "gls", "cgm", "polar-pmd", "hrs", "plxs", "phd-20601"]
+    public static let knownProtocols: Set<String> = ["bls", "gls", "cgm", "polar-pmd", "hrs", "plxs", "phd-20601", "astm-e1394"]
 
     /// Loads every `*.json` file in `directory`; the first bad file stops the load with its error.
     public static func load(directory: URL) throws(ProfileError) -> ProfileCatalogue {

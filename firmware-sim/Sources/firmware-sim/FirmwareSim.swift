@@ -27,6 +27,7 @@ struct FirmwareSim: ParsableCommand {
             print("  pulse-oximeter: Pulse Oximeter Service 0x1822, spot-check 0x2A5E by indication, Features 0x2A60")
             print("  polar-ecg: Polar Measurement Data service, ECG at 130 Hz on start")
             print("usb devices (firmware-sim usbip --device NAME): loopback: PHDC class 0x0F (11073-20601 data code), bulk OUT echoed on bulk IN")
+            print("  astm-meter: CDC Data class 0x0A, bulk OUT 0x01 / IN 0x82, a Contour-style glucose meter speaking ASTM E1381/E1394 (write any byte to start; --astm-bad-checksum-frame K, --astm-garbage)")
             print("faults: disconnectAfterRecords, ignoreRequests, badCRCRecords, attErrorOnce, malformedFirst, malformedPDU, clockOffsetMinutes; scenario linkLatencyMs")
         }
     }
@@ -73,8 +74,10 @@ struct FirmwareSim: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "usbip",
             abstract: "Export a simulated USB device over USB/IP, for `usbip attach` on a Linux host (see docs/usb-linux.md).")
-        @Option(help: "The simulated device: loopback, or an IEEE 11073 agent phd-bp, phd-glucose, phd-scale, phd-thermometer, phd-pulse-oximeter, phd-ecg (its measurements from --scenario).") var device: String = "loopback"
+        @Option(help: "The simulated device: loopback, astm-meter, or an IEEE 11073 agent phd-bp, phd-glucose, phd-scale, phd-thermometer, phd-pulse-oximeter, phd-ecg (its measurements from --scenario).") var device: String = "loopback"
         @Option(help: "For phd-* devices: the scenario whose first device of that type is played.") var scenario: String = "usb-agents"
+        @Option(help: "astm-meter fault: send frame K (from 1) with a bad checksum once.") var astmBadChecksumFrame: Int?
+        @Flag(help: "astm-meter fault: send line noise before every frame.") var astmGarbage = false
         @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
         @Option(help: "TCP port (USB/IP's is 3240).") var port: UInt16 = USBIPServer.defaultPort
         @Option(help: "Bus id the device is exported as.") var busid: String = "1-1"
@@ -94,6 +97,9 @@ struct FirmwareSim: ParsableCommand {
             let function: any SimulatedUSBFunction
             if device == "loopback" {
                 function = USBLoopbackFunction()
+            } else if device == "astm-meter" {
+                let faults = ASTMMeter.Faults(badChecksumOnFrame: astmBadChecksumFrame, garbageBetweenFrames: astmGarbage ? [0x00, 0xFF, 0x7E] : [])
+                function = ASTMMeterUSBFunction(meter: ASTMMeterUSBFunction.demoMeter(faults: faults))
             } else if Scenario.phdTypes[device] != nil {
                 let s: Scenario
                 do { s = try Scenario.load(scenario) } catch {
@@ -106,7 +112,7 @@ struct FirmwareSim: ParsableCommand {
                 }
                 function = f
             } else {
-                FileHandle.standardError.write(Data("error: unknown USB device '\(device)' (known: loopback, \(Scenario.phdTypes.keys.sorted().joined(separator: ", ")))\n".utf8))
+                FileHandle.standardError.write(Data("error: unknown USB device '\(device)' (known: loopback, astm-meter, \(Scenario.phdTypes.keys.sorted().joined(separator: ", ")))\n".utf8))
                 throw ExitCode(2)
             }
             var stall: UInt8?
