@@ -18,10 +18,13 @@ public struct HubPipeline: Sendable {
         public var channelCapacity: Int
         /// USB: end once every agent has released and nothing happened for this long (nil: run until stopped).
         public var usbExitWhenIdle: Duration?
-        public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil) {
+        /// USB devices may match simulated profiles (a device lab's USB/IP rig).
+        public var usbAcceptSimulatedProfiles: Bool
+        public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil, usbAcceptSimulatedProfiles: Bool = false) {
             self.central = central
             self.channelCapacity = channelCapacity
             self.usbExitWhenIdle = usbExitWhenIdle
+            self.usbAcceptSimulatedProfiles = usbAcceptSimulatedProfiles
         }
     }
 
@@ -52,7 +55,7 @@ public struct HubPipeline: Sendable {
         }
         if let usb {
             transports.append(USBHostService(
-                config: .init(central: configuration.central, exitWhenIdle: configuration.usbExitWhenIdle), source: usb, catalogue: catalogue, store: store,
+                config: .init(central: configuration.central, exitWhenIdle: configuration.usbExitWhenIdle, acceptSimulatedProfiles: configuration.usbAcceptSimulatedProfiles), source: usb, catalogue: catalogue, store: store,
                 output: decoded, logger: logger, metrics: metrics, now: now))
         }
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)

@@ -37,9 +37,13 @@ public final class USBHostService: Service, Sendable {
         /// End the service once every agent that associated has released and nothing happened for this long
         /// (tests and the real-kernel tier); nil: run until shutdown.
         public var exitWhenIdle: Duration?
-        public init(central: BLECentralService.Configuration, exitWhenIdle: Duration? = nil) {
+        /// A device lab's rig: devices on the bus may match simulated profiles (firmware-sim over USB/IP).
+        /// Off by default: a real bus never matches a simulated profile.
+        public var acceptSimulatedProfiles: Bool
+        public init(central: BLECentralService.Configuration, exitWhenIdle: Duration? = nil, acceptSimulatedProfiles: Bool = false) {
             self.central = central
             self.exitWhenIdle = exitWhenIdle
+            self.acceptSimulatedProfiles = acceptSimulatedProfiles
         }
     }
 
@@ -94,12 +98,19 @@ public final class USBHostService: Service, Sendable {
                     case .arrived(let d):
                         let key = "\(d.bus)-\(d.address)"
                         guard self.active.withLock({ $0[key] == nil }) else { continue }
-                        guard d.phdc11073Interface != nil else {
-                            self.logger.debug("USB device is not an IEEE 11073 PHDC agent; not handled here", metadata: ["usb.id": "\(d.vidPid)"])
-                            continue
+                        let profile = self.catalogue.match(
+                            usbVendorID: d.vendorID, productID: d.productID,
+                            interfaceClass: d.phdc11073Interface?.interfaceClass ?? d.interfaces.first?.interfaceClass ?? d.deviceClass,
+                            product: d.product ?? "", transport: self.config.acceptSimulatedProfiles ? .simUSB : .usb)
+                        if d.phdc11073Interface != nil {
+                            self.active.withLock { $0[key] = (false, false) }
+                            group.addTask { await self.serve(d, key: key) }
+                        } else if let profile, profile.protocol == "astm-e1394" {
+                            self.active.withLock { $0[key] = (false, false) }
+                            group.addTask { await self.serveASTM(d, profile: profile, key: key) }
+                        } else {
+                            self.logger.debug("USB device is neither an IEEE 11073 agent nor a profiled meter; not handled here", metadata: ["usb.id": "\(d.vidPid)"])
                         }
-                        self.active.withLock { $0[key] = (false, false) }
-                        group.addTask { await self.serve(d, key: key) }
                     case .left(let bus, let address):
                         self.logger.info("USB device left", metadata: ["usb.location": "\(bus)-\(address)"])
                     }
@@ -124,7 +135,8 @@ public final class USBHostService: Service, Sendable {
         // Writes go out in order through one queue: acknowledgements are sent from the store's side.
         let (writes, writer) = AsyncStream<[UInt8]>.makeStream()
         let host = await PHDHost(
-            config: config.central, catalogue: catalogue, store: store, output: output, logger: logger, now: now, transport: .usb,
+            config: config.central, catalogue: catalogue, store: store, output: output, logger: logger, now: now,
+            transport: config.acceptSimulatedProfiles ? .simBLE : .usb,
             send: { _, bytes in writer.yield(bytes) }, onMalformed: { [malformed] in malformed.increment() })
         await host.attached(link: 1, vendorID: d.vendorID, productID: d.productID, interfaceClass: 0x0F, product: d.product ?? "")
         await withTaskGroup(of: Void.self) { group in
@@ -157,6 +169,74 @@ public final class USBHostService: Service, Sendable {
             }
             active.withLock { $0[key]?.finished = true }
         }
+    }
+}
+
+extension USBHostService {
+    /// An ASTM E1381/E1394 meter (Contour-style): the hub is the receiver, wakes the meter, ACKs each good
+    /// frame, and stores the results of each message. The meter keeps its memory, so a re-download is
+    /// recognised by the records' sequence numbers.
+    func serveASTM(_ d: USBDeviceSummary, profile: DeviceProfile, key: String) async {
+        let link: any USBBulkLink
+        do { link = try source.open(d) } catch {
+            logger.warning("cannot open USB meter", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
+            active.withLock { $0[key]?.finished = true }
+            return
+        }
+        defer { link.close() }
+        let transport: TransportKind = config.acceptSimulatedProfiles && profile.transport == .simUSB ? .simUSB : .usb
+        let device = DeviceIdentity(
+            transport: transport, address: "\(d.vidPid):\(d.serialNumber ?? "\(d.bus)-\(d.address)")", profileID: profile.id,
+            manufacturer: profile.manufacturer, model: profile.model, serial: d.serialNumber)
+        await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
+        active.withLock { $0[key]?.associated = true }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var session = ASTMReceiverSession(options: .init(hostInitiates: true))
+        var receipts: UInt64 = 0
+        func perform(_ actions: [ASTMReceiverSession.Action]) async -> Bool {
+            var ended = false
+            for a in actions {
+                switch a {
+                case .send(let bytes):
+                    do { try await link.write(bytes) } catch {
+                        logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
+                    }
+                case .message(let m):
+                    let context = ObservationMapper.Context(subject: config.central.subject, device: device, received: now(), deviceTimeZone: config.central.deviceTimeZone)
+                    let out = ASTMObservationMapper.map(m, context: context)
+                    for why in out.unmapped { logger.warning("ASTM result not coded", metadata: ["device.id": "\(device.id)", "reason": "\(why)"]) }
+                    for var r in out.readings {
+                        receipts += 1
+                        r.receiptIndex = receipts
+                        await output.send(.reading(r, ack: nil))
+                    }
+                    await output.send(.event(.transferComplete(device, detail: "\(out.readings.count) result(s) received")))
+                case .protocolError(let why):
+                    malformed.increment()
+                    logger.warning("ASTM link error", metadata: ["device.id": "\(device.id)", "error": "\(why)"])
+                case .ended:
+                    ended = true
+                }
+            }
+            return ended
+        }
+        var done = await perform(session.start(now: .zero))
+        while !done, !Task.isCancelled {
+            do {
+                if let bytes = try await link.read(timeout: .milliseconds(250)) {
+                    received.increment()
+                    lastActivity.withLock { $0 = .now }
+                    done = await perform(session.received(bytes, now: clock.now - started))
+                }
+                if !done { done = await perform(session.tick(now: clock.now - started)) }
+            } catch {
+                logger.info("USB meter gone", metadata: ["usb.id": "\(d.vidPid)", "reason": "\(error)"])
+                break
+            }
+        }
+        await output.send(.event(.deviceDisconnected(device, reason: "transfer over")))
+        active.withLock { $0[key]?.finished = true }
     }
 }
 

@@ -81,4 +81,38 @@ struct USBHostTests {
         let alerts = try await store.alerts()
         #expect(!alerts.isEmpty && alerts.allSatisfy { $0.severity == .advisory }, "an unverified device raises advisories only")
     }
+
+    /// A device lab's rig (simulated devices on the bus accepted): an ASTM meter (Contour-style, woken by
+    /// the host, frames ACKed, one bad checksum NAKed and resent) and an 11073 agent, both coded and stored.
+    @Test func astmMeterAndAgentOnALabRig() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let meter = ASTMMeterUSBFunction(meter: ASTMMeterUSBFunction.demoMeter(faults: .init(badChecksumOnFrame: 3)))
+        let agent = try #require(PHDAgentUSBFunction.fromScenario(try Scenario.load("usb-agents"), type: "phd-thermometer"))
+        let links = [InProcessUSBLink(meter, bus: 2, address: 5), InProcessUSBLink(agent, bus: 2, address: 6)]
+        let (events, cont) = AsyncStream<USBHotplugEvent>.makeStream()
+        for l in links { cont.yield(.arrived(l.device)) }
+        let source = USBHostService.Source(
+            events: { events },
+            open: { d in
+                guard let l = links.first(where: { $0.device.address == d.address }) else { throw USBLinkError.disconnected }
+                return l
+            },
+            stop: { cont.finish() })
+        let store = try VitalsStore(path: ":memory:", logger: quiet)
+        let pipeline = HubPipeline(
+            configuration: .init(central: .init(subject: SubjectID("lab")), usbExitWhenIdle: .milliseconds(300), usbAcceptSimulatedProfiles: true),
+            radio: nil, usb: source, catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
+        ) { _ in }
+        try await pipeline.run(signals: [])
+
+        let readings = try await store.readings()
+        let glucose = readings.filter { $0.kind == "glucose" }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
+        #expect(glucose.count == 7, "every result once, the NAKed frame resent")
+        #expect(glucose.allSatisfy { $0.grade == "medical" && $0.deviceID.hasPrefix("sim-usb:1209:7100") })
+        #expect(glucose.map(\.sequence) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(glucose[3].flags.contains("glucose.control-solution"))
+        #expect(glucose[4].observations.first?.value == nil && glucose[4].flags.contains("glucose.result-above-device-range"))
+        #expect(abs((glucose[6].observations.first?.value ?? 0) - 100.9) < 0.05, "5.6 mmol/L stored as mg/dL")
+        #expect(readings.filter { $0.kind == "temperature" }.map { $0.observations.first?.value } == [37.4])
+    }
 }

@@ -2,7 +2,8 @@
 # USB path of vm-test, inside the guest. firmware-sim exports simulated USB devices over USB/IP on the
 # guest's loopback; `usbip attach` plugs them into the real kernel through vhci-hcd; the hub reads them
 # through libusb. First a PHDC loopback device (vitals usb-probe: bulk round trips), then IEEE 11073-20601
-# agents (a BP monitor and a glucose meter) that the hub associates with, stores and releases.
+# agents (a BP monitor and a glucose meter) that the hub associates with, stores and releases, beside an
+# ASTM E1381/E1394 glucose meter (Contour-style) that the hub wakes and reads.
 set -u
 W=$VMTEST_WORK BIN=$VMTEST_BIN ROOT=$VMTEST_ROOT
 N=20
@@ -45,13 +46,15 @@ if [ $PROBE_RC -ne 0 ] || ! grep -q "^loopback $N/$N " <<< "$probe"; then
     exit 0
 fi
 
-# 2. IEEE 11073-20601 agents: plugged in, then the hub runs until both have released.
+# 2. IEEE 11073-20601 agents and an ASTM meter: plugged in, then the hub runs until all are done. The hub
+# runs as a device lab's rig (--accept-simulated-devices), so firmware-sim's devices get their own profiles.
 serve bp 3241 --device phd-bp || { fail "phd-bp did not start"; exit 0; }
 serve glucose 3242 --device phd-glucose || { fail "phd-glucose did not start"; exit 0; }
-attach 3241 && attach 3242 || { fail "usbip attach of the agents failed: $(tail -1 "$W/usbip.txt")"; exit 0; }
+serve astm 3243 --device astm-meter --astm-bad-checksum-frame 3 || { fail "astm-meter did not start"; exit 0; }
+attach 3241 && attach 3242 && attach 3243 || { fail "usbip attach of the devices failed: $(tail -1 "$W/usbip.txt")"; exit 0; }
 say "usb: agents attached at $(cut -d' ' -f1 /proc/uptime) s"
 "$BIN/vitals" scan --usb --profiles "$ROOT/device-profiles" > "$W/usb-scan.out" 2>&1
-"$BIN/vitals" run --usb --exit-when-idle 2 --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/usb-hub.out" 2> "$W/usb-hub.log" &
+"$BIN/vitals" run --usb --exit-when-idle 2 --accept-simulated-devices --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/usb-hub.out" 2> "$W/usb-hub.log" &
 HUB=$!
 deadline=$(( $(cut -d. -f1 /proc/uptime) + 120 ))
 while kill -0 $HUB 2>/dev/null; do
@@ -62,8 +65,9 @@ wait $HUB; HUBRC=$?
 usbip port >> "$W/usbip.txt" 2>&1
 usbip detach -p 0 >> "$W/usbip.txt" 2>&1
 usbip detach -p 1 >> "$W/usbip.txt" 2>&1
+usbip detach -p 2 >> "$W/usbip.txt" 2>&1
 sleep 0.5
-kill %1 %2 %3 2>/dev/null
+kill %1 %2 %3 %4 2>/dev/null
 wait 2>/dev/null
 dmesg | grep -iE "usb|vhci" | tail -30 > "$W/usb-dmesg.log"
 
@@ -74,7 +78,9 @@ import json, sys
 w, hubrc, probe = sys.argv[1], sys.argv[2], sys.argv[3]
 readings = json.load(open(f"{w}/usb-readings.json"))
 alerts = json.load(open(f"{w}/usb-alerts.json"))
-sent = {"blood-pressure": 2, "glucose": 3}   # usb-agents: the BP monitor's and the glucose meter's measurements
+# usb-agents: the BP monitor's 2 and the glucose agent's 3 measurements; the ASTM demo meter's 7 results.
+sent = {"blood-pressure": 2, "glucose": 3 + 7}
+astm = sum(1 for r in readings if r["deviceID"].startswith("sim-usb:1209:7100"))
 keys = [(r["deviceID"], r["kind"], r["naturalKey"]) for r in readings]
 once = len(keys) == len(set(keys))
 by_kind = {k: sum(1 for r in readings if r["kind"] == k) for k in sent}
@@ -84,9 +90,10 @@ scan = open(f"{w}/usb-scan.out").read()
 matched = sum(1 for l in scan.splitlines() if "PHDC 11073-20601" in l and "match: generic-phd" in l)
 rules = sorted(f'{a["ruleID"]}:{a["severity"]}' for a in alerts)
 clean = hubrc == "0"
-# Over a real bus the simulated agents are unprofiled PHDC devices: graded unverified, so advisories only.
-ok = clean and once and by_kind == sent and released and matched == 2 and rules == ["bp.hypertensive-crisis:advisory", "glucose.hypoglycaemia-level-2:advisory"]
-line = (f"vm-test usb: sent {sum(sent.values())} readings from 2 IEEE 11073 agents ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose), "
+# On the lab rig the simulated devices match their (medical) sim profiles: critical alerts. (scan --usb, without
+# the rig flag, shows the agents as unprofiled PHDC devices: generic-phd.)
+ok = clean and once and by_kind == sent and astm == 7 and released and matched == 2 and rules == ["bp.hypertensive-crisis:critical", "glucose.hypoglycaemia-level-2:critical"]
+line = (f"vm-test usb: sent {sum(sent.values())} readings from 2 IEEE 11073 agents and an ASTM meter ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose, {astm} of them ASTM), "
         f"stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); scan --usb matched {matched}/2 to generic-phd; agents {'released' if released else 'NOT released'}; "
         f"alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + hubrc}; {probe}")
 print(line)
