@@ -82,6 +82,12 @@ public struct PHDManagerSession: Sendable {
     /// Measurements that arrived while the MDS attributes (and so the device clock) were being read:
     /// handed on, and acknowledged, once the clock is known.
     private var held: [Action] = []
+    /// PM-store transfer: segment maps by instance, and the segments still to fetch.
+    private var segmentMaps: [UInt16: PMStore.EntryMap] = [:]
+    private var pendingSegments: [UInt16] = []
+    private var storedDataRequested = false
+    /// The PM-store object's handle in the current configuration, if it has one.
+    public var pmStoreHandle: UInt16? { objects.first { $0.objClass == MDC.mocPMStore }?.handle }
 
     public init(managerSystemID: [UInt8], knownConfigurations: [ConfigurationKey: ConfigReport] = [:]) {
         self.managerSystemID = managerSystemID
@@ -255,11 +261,33 @@ public struct PHDManagerSession: Sendable {
             outstanding = nil
             _ = o
             defer { held = [] }
-            return [.mdsAttributes(r)] + held
+            return [.mdsAttributes(r)] + held + requestStoredData(now: now)
         case .actionResult(let a):
             guard let o = outstanding, o.invokeID == d.invokeID else { return [.protocolError("action result with unexpected invoke-id \(d.invokeID)")] }
             outstanding = nil
-            return a.actionType == MDC.actSetTime ? [.clockSet] : []
+            switch a.actionType {
+            case MDC.actSetTime: return [.clockSet]
+            case MDC.actSegmentGetInfo:
+                do {
+                    let infos = try PMStore.segmentInfoList(a.info)
+                    for i in infos {
+                        guard let map = i.entryMap else { continue }
+                        segmentMaps[i.instance] = map
+                        if (i.usageCount ?? 1) > 0 { pendingSegments.append(i.instance) }
+                    }
+                } catch {
+                    return [.protocolError("segment info: \(error)")]
+                }
+                return triggerNextSegment(now: now)
+            case MDC.actSegmentTriggerTransfer:
+                var r = ByteReader(a.info, entity: "TrigSegmDataXferRsp")
+                guard let seg = try? r.u16be("seg-inst-no"), let rsp = try? r.u16be("trig-segm-xfer-rsp") else {
+                    return [.protocolError("malformed TrigSegmDataXferRsp")] + triggerNextSegment(now: now)
+                }
+                // 0 success; otherwise (1 no such segment, 2 segment busy/clear in progress, 3 empty) go on.
+                return rsp == 0 ? [] : [.protocolError("segment \(seg) transfer refused (\(rsp))")] + triggerNextSegment(now: now)
+            default: return []
+            }
         case .setResult:
             guard let o = outstanding, o.invokeID == d.invokeID else { return [.protocolError("SET result with unexpected invoke-id \(d.invokeID)")] }
             outstanding = nil
@@ -315,6 +343,9 @@ public struct PHDManagerSession: Sendable {
             // Data before the configuration is agreed: the standard has the manager abort.
             return [.protocolError("measurement report while \(state)")] + abort(.undefined, reason: "data before configuration")
         }
+        if e.eventType == MDC.notiSegmentData {
+            return segmentData(e, invokeID: invokeID, confirmed: confirmed, reply: reply, now: now)
+        }
         guard let scan = e.scanReport else {
             // MDS dynamic data updates and other events: acknowledge, nothing to store.
             return confirmed ? [.send(reply([]))] : []
@@ -350,6 +381,58 @@ public struct PHDManagerSession: Sendable {
         return errors + [delivery]
     }
 
+    /// After the MDS is read: ask the PM-store (if the configuration has one) which segments it holds.
+    private mutating func requestStoredData(now: Duration) -> [Action] {
+        guard let pm = pmStoreHandle, !storedDataRequested, outstanding == nil else { return [] }
+        storedDataRequested = true
+        return [send(.action(VitalsWire.Action(handle: pm, actionType: MDC.actSegmentGetInfo, info: PMStore.allSegments), confirmed: true), kind: "PM-store segment info", now: now)]
+    }
+
+    private mutating func triggerNextSegment(now: Duration) -> [Action] {
+        guard let pm = pmStoreHandle, outstanding == nil, !pendingSegments.isEmpty else { return [] }
+        let seg = pendingSegments.removeFirst()
+        return [send(.action(VitalsWire.Action(handle: pm, actionType: MDC.actSegmentTriggerTransfer, info: [UInt8(seg >> 8), UInt8(seg & 0xFF)]), confirmed: true), kind: "PM-store segment \(seg) transfer", now: now)]
+    }
+
+    /// Stored entries: each element laid out by the segment's map becomes a measurement, stamped with the
+    /// entry's time; the reply confirms the event once the entries are durable.
+    private mutating func segmentData(_ e: EventReport, invokeID: UInt16, confirmed: Bool, reply: ([UInt8]) -> [UInt8], now: Duration) -> [Action] {
+        let event: PMStore.SegmentDataEvent
+        do { event = try PMStore.SegmentDataEvent(bytes: e.info) } catch {
+            return [.malformed(currentFrame, error: "\(error)")]
+        }
+        guard let map = segmentMaps[event.description.instance] else {
+            return [.protocolError("segment data for segment \(event.description.instance), which segment info did not describe")]
+        }
+        var measurements: [PHDMeasurement] = []
+        do {
+            for entry in try event.split(with: map) {
+                for (element, attrs) in entry.elements {
+                    var values = attrs
+                    if let t = entry.time { values.append(AttributeValueAssertion(MDC.attrTimeStampAbsolute, .absoluteTime(t))) }
+                    let object = objects.first { $0.handle == element.handle }
+                        ?? ConfigReport.ConfigObject(objClass: element.classID, handle: element.handle, attributes: [
+                            AttributeValueAssertion(MDC.attrIDType, .type(partition: element.metricPartition, term: element.metricTerm)),
+                        ])
+                    if let m = PHDMeasurement(object: object, values: values, personID: nil) { measurements.append(m) }
+                }
+            }
+        } catch {
+            return [.malformed(currentFrame, error: "\(error)")]
+        }
+        var descr = event.description
+        descr.status |= PMStore.statusManagerConfirm
+        var w = ByteWriter()
+        descr.encode(to: &w)
+        var actions: [Action] = [.measurements(
+            measurements, scanReportNo: UInt16(truncatingIfNeeded: event.description.entryIndex), apdu: currentFrame,
+            acknowledgement: confirmed ? reply(w.bytes) : nil)]
+        if event.description.status & PMStore.statusLastEntry != 0 {
+            actions += triggerNextSegment(now: now)
+        }
+        return actions
+    }
+
     /// Accept an extended configuration when every metric object says what it measures and how its
     /// fixed reports are laid out; otherwise answer unsupported so the agent can fall back.
     static func check(_ report: ConfigReport) -> ConfigReportResponse.Result {
@@ -374,6 +457,9 @@ public struct PHDManagerSession: Sendable {
         releaseDeadline = nil
         pendingReport = nil
         held = []
+        segmentMaps = [:]
+        pendingSegments = []
+        storedDataRequested = false
         objects = []
         configID = 0
     }

@@ -58,7 +58,8 @@ public enum PHDObservationMapper {
                 out.unmapped.append("object \(m.handle): term \(m.type) (\(MDC.name(partition: 2, term: m.type) ?? "unknown")) is not one this build codes")
                 continue
             }
-            if let i = groups.firstIndex(where: { $0.0 == k }) { groups[i].1.append(m) } else { groups.append((k, [m])) }
+            // One reading per kind and time: a BP compound with its pulse; stored entries each their own.
+            if let i = groups.firstIndex(where: { $0.0 == k && $0.1.first?.timeStamp == m.timeStamp }) { groups[i].1.append(m) } else { groups.append((k, [m])) }
         }
         for (kind, ms) in groups {
             var obs: [Observation] = []

@@ -88,4 +88,20 @@ struct PHDTests {
         #expect(ox.flags.contains("time.device-clock-drift"))
         #expect(abs(ox.effectiveAt.timeIntervalSince(Self.start.addingTimeInterval(-20 * 60))) < 5)
     }
+
+    /// Stored-data transfer: the meter's PM-store segment (25 entries in events of ten) arrives before
+    /// its live measurement, each entry its own reading at its own time; a second download is all duplicates.
+    @Test func storedDataComesFromThePMStore() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pm-\(UUID().uuidString.prefix(8)).sqlite").path
+        let store = try VitalsStore(path: path, logger: quiet)
+        _ = try await run("usb-stored", store: store)
+        let glucose = try await store.readings().filter { $0.kind == "glucose" }.sorted { $0.effectiveAt < $1.effectiveAt }
+        #expect(glucose.count == 26)
+        let storedTimes = glucose.prefix(25).map(\.effectiveAt)
+        #expect(zip(storedTimes, storedTimes.dropFirst()).allSatisfy { abs($1.timeIntervalSince($0) - 3 * 3600) < 1 }, "one entry every 3 hours")
+        #expect(glucose.prefix(25).enumerated().allSatisfy { i, r in r.observations.first?.value == Double(85 + (i * 37) % 90) })
+        #expect(glucose.last?.observations.first?.value == 131)
+        _ = try await run("usb-stored", store: store)
+        #expect(try await store.readings().count == 26, "the same segment again is recognised, not stored twice")
+    }
 }

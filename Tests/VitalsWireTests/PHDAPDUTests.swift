@@ -186,4 +186,32 @@ struct PHDAPDUTests {
         let raw = try PHDAPDU(bytes: Self.bpScan).json().serialized()
         #expect(raw.contains("\"obsValData\":\"000300060078005000642007120612100000\""))
     }
+
+    /// PM-store structures by hand: a segment map (absolute time, then one glucose SFLOAT), a segment-data
+    /// event of two entries, split back into times and values.
+    @Test func pmStoreSegmentMapAndEntries() throws {
+        let map = Self.bytes("8000 0001 0010 0006 0002 71B8 0001 0001 0004 0A4C 0002")
+        var r = ByteReader(map, entity: "PmSegmentEntryMap")
+        let m = try PMStore.EntryMap(mder: &r)
+        #expect(m.header == PMStore.entryHeaderAbsoluteTime && m.entryLength == 10)
+        #expect(m.elements == [PMStore.EntryElement(classID: 6, metricTerm: MDC.glucoseCapillaryWholeBlood, handle: 1, map: [.init(MDC.attrNuValueObservedBasic, 2)])])
+        #expect(m.mderBytes == map)
+        // Two entries: 2025-03-14 07:05 → 93 mg/dL (0x005D), 09:45 → 148 (0x0094).
+        let event = Self.bytes("0000 00000000 00000002 C000 0014 2025031407050000 005D 2025031409450000 0094")
+        let e = try PMStore.SegmentDataEvent(bytes: event)
+        #expect(e.description == .init(instance: 0, entryIndex: 0, entryCount: 2, status: 0xC000))
+        #expect(e.mderBytes == event)
+        let entries = try e.split(with: m)
+        #expect(entries.map { $0.time?.description } == ["2025-03-14T07:05:00.00", "2025-03-14T09:45:00.00"])
+        #expect(entries.map { $0.elements.first?.1.first?.typed } == [.basic(SFloat(bitPattern: 0x5D)), .basic(SFloat(bitPattern: 0x94))])
+        // An event that says three entries but carries two is refused, naming where it ran out.
+        var short = event
+        short[9] = 3
+        do {
+            _ = try PMStore.SegmentDataEvent(bytes: short).split(with: m)
+            Issue.record("a short segment decoded")
+        } catch {
+            #expect(error.field.contains("AbsoluteTime") && error.offset == 20, "\(error)")
+        }
+    }
 }

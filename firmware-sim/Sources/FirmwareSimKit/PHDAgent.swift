@@ -43,6 +43,13 @@ public struct PHDAgent: Sendable {
     public var clockOffset: TimeInterval
     public private(set) var phase: Phase = .idle
     public private(set) var measurements: [Measurement]
+    /// Measurements kept in the agent's PM-store (one segment), handed over when the manager asks.
+    public private(set) var stored: [Measurement]
+    /// Stored entries acknowledged by the manager.
+    public private(set) var storedAcknowledged = 0
+    public private(set) var storedTransferStarted = false
+    static let pmStoreHandle: UInt16 = 0x0100
+    static let entriesPerEvent = 10
     /// Measurements acknowledged by the manager (the next one sent is `measurements[acknowledged]`).
     public private(set) var acknowledged = 0
     public private(set) var configReportsSent = 0
@@ -55,15 +62,17 @@ public struct PHDAgent: Sendable {
 
     public init(
         specialization: StandardConfiguration.Specialization, systemID: [UInt8], manufacturer: String = "OpenVitals Sim",
-        model: String, measurements: [Measurement], extended: Bool = false, faults: Faults = Faults(), clockOffset: TimeInterval = 0,
-        now: @escaping @Sendable () -> Date = { Date() }
+        model: String, measurements: [Measurement], stored: [Measurement] = [], extended: Bool = false, faults: Faults = Faults(),
+        clockOffset: TimeInterval = 0, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.stored = stored
         self.specialization = specialization
         self.systemID = systemID
         self.manufacturer = manufacturer
         self.model = model
         self.measurements = measurements
-        self.useExtended = extended || faults.unknownConfig
+        // A PM-store is not part of the standard configurations: an agent with one announces an extended one.
+        self.useExtended = extended || faults.unknownConfig || !stored.isEmpty
         self.faults = faults
         self.clockOffset = clockOffset
         self.now = now
@@ -74,7 +83,23 @@ public struct PHDAgent: Sendable {
     public var standardConfigID: UInt16 { specialization.configIDs[0] }
     public var extendedConfigID: UInt16 { 0x4000 + UInt16(specialization.standard - 10400) }
     public var configID: UInt16 { useExtended ? extendedConfigID : standardConfigID }
-    var objects: [ConfigReport.ConfigObject] { StandardConfiguration.objects(configID: standardConfigID)! }
+    var objects: [ConfigReport.ConfigObject] {
+        let standard = StandardConfiguration.objects(configID: standardConfigID)!
+        guard !stored.isEmpty, useExtended else { return standard }
+        return standard + [ConfigReport.ConfigObject(objClass: MDC.mocPMStore, handle: Self.pmStoreHandle, attributes: [
+            AttributeValueAssertion(MDC.attrPMStoreCapability, .uint16(0x0800)),
+            AttributeValueAssertion(MDC.attrNumberOfSegments, .uint16(1)),
+        ])]
+    }
+
+    /// The PM-store's one segment: an absolute time per entry, then each metric object's values (its
+    /// attribute-value map without the time stamp).
+    var segmentMap: PMStore.EntryMap {
+        PMStore.EntryMap(header: PMStore.entryHeaderAbsoluteTime, elements: StandardConfiguration.objects(configID: standardConfigID)!.compactMap { o in
+            guard case .attributeValueMap(let map)? = o.attribute(MDC.attrAttributeValueMap), case .type(let p, let t)? = o.attribute(MDC.attrIDType) else { return nil }
+            return PMStore.EntryElement(classID: o.objClass, metricPartition: p, metricTerm: t, handle: o.handle, map: map.filter { $0.attributeID != MDC.attrTimeStampAbsolute })
+        })
+    }
 
     /// The names of each specialisation's measurement values, in order.
     public static func valueNames(_ standard: Int) -> [String] {
@@ -174,6 +199,26 @@ public struct PHDAgent: Sendable {
             // Unsupported: fall back to the standard configuration by re-associating with it.
             phase = .reassociating
             return [PHDAPDU.releaseRequest(.configurationChanged).bytes]
+        case .eventReportResult(let e) where e.eventType == MDC.notiSegmentData:
+            var r = ByteReader(e.info, entity: "SegmentDataResult")
+            guard phase == .operating, d.invokeID == awaiting, let ev = try? PMStore.EventDescription(mder: &r) else { return [] }
+            awaiting = nil
+            guard ev.status & PMStore.statusManagerConfirm != 0 else { return [] }
+            storedAcknowledged = Int(ev.entryIndex + ev.entryCount)
+            return continueWork()
+        case .action(let a, true) where a.handle == Self.pmStoreHandle && a.actionType == MDC.actSegmentGetInfo:
+            let info = PMStore.SegmentInfo(instance: 0, attributes: [
+                AttributeValueAssertion(id: MDC.attrPMSegmentMap, value: segmentMap.mderBytes),
+                AttributeValueAssertion(id: MDC.attrSegmentUsageCount, value: withUnsafeBytes(of: UInt32(stored.count - storedAcknowledged).bigEndian, Array.init)),
+            ])
+            return [PHDAPDU.data(DataAPDU(invokeID: d.invokeID, message: .actionResult(Action(handle: Self.pmStoreHandle, actionType: MDC.actSegmentGetInfo, info: PMStore.encode(segmentInfoList: [info]))))).bytes]
+        case .action(let a, true) where a.handle == Self.pmStoreHandle && a.actionType == MDC.actSegmentTriggerTransfer:
+            let ok = a.info == [0, 0] && storedAcknowledged < stored.count
+            let rsp = PHDAPDU.data(DataAPDU(invokeID: d.invokeID, message: .actionResult(Action(
+                handle: Self.pmStoreHandle, actionType: MDC.actSegmentTriggerTransfer, info: [0, 0, 0, ok ? 0 : 3])))).bytes
+            guard ok else { return [rsp] }
+            storedTransferStarted = true
+            return [rsp] + (awaiting == nil ? continueWork() : [])
         case .eventReportResult:
             guard phase == .operating, d.invokeID == awaiting else { return [] }
             awaiting = nil
@@ -183,7 +228,7 @@ public struct PHDAgent: Sendable {
                 phase = .done
                 return [PHDAPDU.abort(.undefined).bytes]
             }
-            return nextMeasurement()
+            return continueWork()
         case .get(let g) where g.handle == 0:
             let id = faults.wrongInvokeID ? d.invokeID &+ 7 : d.invokeID
             return [PHDAPDU.data(DataAPDU(invokeID: id, message: .getResult(AttributeResult(handle: 0, attributes: mdsAttributes(g.attributeIDs))))).bytes]
@@ -204,6 +249,41 @@ public struct PHDAgent: Sendable {
         }
     }
 
+    /// After an acknowledgement: a stored-data transfer the manager started goes first, then live measurements.
+    private mutating func continueWork() -> [[UInt8]] {
+        if storedTransferStarted && storedAcknowledged < stored.count { return nextSegmentEvent() }
+        return nextMeasurement()
+    }
+
+    /// The next segment-data event: up to ten stored entries, the first and last marked.
+    private mutating func nextSegmentEvent() -> [[UInt8]] {
+        let start = storedAcknowledged
+        let end = min(stored.count, start + Self.entriesPerEvent)
+        var w = ByteWriter()
+        for m in stored[start..<end] { entryBytes(m, into: &w) }
+        var status: UInt16 = 0
+        if start == 0 { status |= PMStore.statusFirstEntry }
+        if end == stored.count { status |= PMStore.statusLastEntry }
+        let event = PMStore.SegmentDataEvent(
+            description: .init(instance: 0, entryIndex: UInt32(start), entryCount: UInt32(end - start), status: status), entries: w.bytes)
+        return [invoke(.eventReport(EventReport(handle: Self.pmStoreHandle, eventType: MDC.notiSegmentData, info: event.mderBytes), confirmed: true))]
+    }
+
+    func entryBytes(_ m: Measurement, into w: inout ByteWriter) {
+        deviceTime(m.time).encode(to: &w)
+        for (i, obj) in StandardConfiguration.objects(configID: standardConfigID)!.enumerated() {
+            guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }
+            for e in map where e.attributeID != MDC.attrTimeStampAbsolute {
+                switch e.attributeID {
+                case MDC.attrNuValueObservedBasic: w.u16be((SFloat(valueFor(object: i, m), decimals: 1) ?? .nan).bitPattern)
+                case MDC.attrNuValueObservedSimple: w.u32be((MDERFloat(valueFor(object: i, m), decimals: 2) ?? .nan).bitPattern)
+                case MDC.attrNuCompoundValueObservedBasic: w.mderList(Array(m.values.prefix(3))) { w, v in w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern) }
+                default: w.append([UInt8](repeating: 0, count: Int(e.length)))
+                }
+            }
+        }
+    }
+
     private mutating func invoke(_ m: DataAPDU.Message) -> [UInt8] {
         invokeID &+= 1
         awaiting = invokeID
@@ -218,6 +298,8 @@ public struct PHDAgent: Sendable {
 
     private mutating func nextMeasurement() -> [[UInt8]] {
         guard acknowledged < measurements.count else {
+            // Stored data first: the manager asks for it; release only once it has all been acknowledged.
+            if storedAcknowledged < stored.count { return [] }
             phase = .releasing
             return [PHDAPDU.releaseRequest(.normal).bytes]
         }

@@ -34,6 +34,10 @@ public struct Scenario: Codable, Sendable, Hashable {
         /// specialisation's order (BP: systolic, diastolic, mean, pulse; oximeter: SpO2, pulse; ECG: heart
         /// rate; thermometer °C; scale kg; glucose mg/dL).
         public var measurements: [PHDReading]?
+        /// `phd-*`: measurements kept in the agent's PM-store (stored-data transfer; implies an extended configuration).
+        public var stored: [PHDReading]?
+        /// `phd-glucose`: this many more stored measurements, one every 3 hours ending 3 hours ago.
+        public var generatedStored: Int?
         /// `phd-*`: announce an extended configuration (sent in a configuration report) instead of the standard one.
         public var extendedConfig: Bool?
         /// `phd-*`: the agent's EUI-64 system id, 16 hex digits (default: derived from the address).
@@ -201,7 +205,7 @@ public struct Scenario: Codable, Sendable, Hashable {
 public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
-        "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults,
+        "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults, "usb-stored": usbStored,
     ]
 
     /// One IEEE 11073-20601 agent per specialisation over USB; the glucose meter and the scale announce
@@ -223,6 +227,19 @@ public enum BuiltinScenarios {
               "measurements": [ { "values": [97, 72], "minutesAgo": 3 }, { "values": [95, 75], "minutesAgo": 1 } ] },
             { "type": "phd-ecg", "name": "OV-SIM-PHD-ECG", "address": "C0:FF:EE:00:07:06",
               "measurements": [ { "values": [64], "minutesAgo": 1 }, { "values": [66] } ] }
+          ]
+        }
+        """
+
+    /// A glucose meter that keeps 25 measurements in its PM-store (handed over in segment-data events of
+    /// ten entries) and takes one more while connected.
+    public static let usbStored = """
+        {
+          "name": "usb-stored",
+          "description": "USB glucose meter (IEEE 11073-10417) with 25 stored measurements in its PM-store and one live measurement.",
+          "devices": [
+            { "type": "phd-glucose", "name": "OV-SIM-PHD-GLUCOSE", "address": "C0:FF:EE:00:09:01", "generatedStored": 25,
+              "measurements": [ { "values": [131], "minutesAgo": 0 } ] }
           ]
         }
         """

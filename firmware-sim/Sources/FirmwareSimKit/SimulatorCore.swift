@@ -41,8 +41,15 @@ public struct SimulatorCore: Sendable {
             let measurements = (spec.measurements ?? []).map { m in
                 PHDAgent.Measurement(values: m.values, time: now.addingTimeInterval(-(m.minutesAgo ?? 0) * 60))
             }
+            var stored = (spec.stored ?? []).map { m in
+                PHDAgent.Measurement(values: m.values, time: now.addingTimeInterval(-(m.minutesAgo ?? 0) * 60))
+            }
+            let n = spec.generatedStored ?? 0
+            stored += (0..<n).map { i in
+                PHDAgent.Measurement(values: [Double(85 + (i * 37) % 90)], time: now.addingTimeInterval(-Double(n - i) * 3 * 3600))
+            }
             return PHDAgent(
-                specialization: specialization, systemID: systemID, model: spec.name, measurements: measurements,
+                specialization: specialization, systemID: systemID, model: spec.name, measurements: measurements, stored: stored,
                 extended: spec.extendedConfig ?? false, faults: faults, clockOffset: offset)
         }
         self.init(devices: bleSpecs.map { spec in
