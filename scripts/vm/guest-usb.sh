@@ -23,9 +23,17 @@ serve() {
     for i in $(seq 1 100); do grep -qs listening "$W/usbip-$name.out" && return 0; sleep 0.2; done
     return 1
 }
-attach() {  # attach PORT: retried, since vhci can be briefly busy (e.g. just after a detach) under emulation
+attach() {  # attach PORT: retried, since vhci can be briefly busy (e.g. just after a detach) under emulation;
+    # then waits until the kernel lists the device, so the next attach does not find vhci mid-enumeration.
+    local before=$(usbip port 2>/dev/null | grep -c "Port in Use")
     for try in 1 2 3 4 5 6; do
-        usbip --tcp-port "$1" attach -r 127.0.0.1 -b 1-1 >> "$W/usbip.txt" 2>&1 && return 0
+        if usbip --tcp-port "$1" attach -r 127.0.0.1 -b 1-1 >> "$W/usbip.txt" 2>&1; then
+            for i in $(seq 1 50); do
+                [ "$(usbip port 2>/dev/null | grep -c "Port in Use")" -gt "$before" ] && return 0
+                sleep 0.2
+            done
+            return 0
+        fi
         echo "attach to port $1 failed (try $try), retrying" >> "$W/usbip.txt"
         sleep 1
     done

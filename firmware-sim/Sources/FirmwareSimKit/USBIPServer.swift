@@ -137,9 +137,12 @@ public final class USBIPServer: Sendable {
             }
             logger.info("usbip: device imported", metadata: ["usbip.busid": "\(wanted)"])
             defer {
+                // An import the host never used (its `usbip attach` failed after the import, e.g. vhci busy)
+                // does not count toward maxImports, so the client can try again.
+                let used = core.bulkTransfers > 0
                 state.withLock { s in
                     s.imported = false
-                    s.importsServed += 1
+                    if used { s.importsServed += 1 }
                 }
                 logger.info("usbip: import ended", metadata: ["usbip.bulk-transfers": "\(core.bulkTransfers)"])
             }
