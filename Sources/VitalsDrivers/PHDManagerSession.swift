@@ -352,6 +352,26 @@ public struct PHDManagerSession: Sendable {
         }
         var measurements: [PHDMeasurement] = []
         var errors: [Action] = []
+        if scan.form == .grouped {
+            // Each group is the scanner's objects' values in its handle-attribute-value-map order.
+            guard case .handleAttributeValueMap(let layout)? = objects.first(where: { $0.handle == e.handle })?.attribute(MDC.attrScanHandleAttrValMap) else {
+                errors.append(.protocolError("grouped report from object \(e.handle), which has no handle-attribute map"))
+                return errors + [.measurements([], scanReportNo: scan.scanReportNo, apdu: currentFrame, acknowledgement: confirmed ? reply([]) : nil)]
+            }
+            for group in scan.groups {
+                var r = ByteReader(group, entity: "grouped observation")
+                do {
+                    for h in layout {
+                        let data = try r.bytes(h.map.reduce(0) { $0 + Int($1.length) }, "object \(h.handle)")
+                        guard let obj = objects.first(where: { $0.handle == h.handle }) else { continue }
+                        if let m = PHDMeasurement(object: obj, values: try FixedValueLayout(entries: h.map).split(data), personID: nil) { measurements.append(m) }
+                    }
+                    try r.expectEnd(after: "grouped observation")
+                } catch {
+                    errors.append(.protocolError("grouped report: \(error)"))
+                }
+            }
+        }
         for person in scan.persons {
             for f in person.fixed {
                 guard let obj = objects.first(where: { $0.handle == f.handle }), let layout = try? FixedValueLayout(object: obj) else {

@@ -59,7 +59,13 @@ public enum PHDObservationMapper {
                 continue
             }
             // One reading per kind and time: a BP compound with its pulse; stored entries each their own.
-            if let i = groups.firstIndex(where: { $0.0 == k && $0.1.first?.timeStamp == m.timeStamp }) { groups[i].1.append(m) } else { groups.append((k, [m])) }
+            // A reading holds each object once: a second value from the same object (grouped or stored
+            // reports without their own time) starts a new reading.
+            if let i = groups.lastIndex(where: { $0.0 == k && $0.1.first?.timeStamp == m.timeStamp }), !groups[i].1.contains(where: { $0.handle == m.handle }) {
+                groups[i].1.append(m)
+            } else {
+                groups.append((k, [m]))
+            }
         }
         for (kind, ms) in groups {
             var obs: [Observation] = []

@@ -173,4 +173,35 @@ struct PHDManagerSessionTests {
         #expect(actions.contains { if case .malformed(let b, _) = $0 { return b == bad } else { return false } })
         #expect(Self.sends(actions).first == .abort(.undefined))
     }
+
+    /// A grouped report laid out by a periodic scanner's handle-attribute map: SpO2 (handle 1) and pulse
+    /// (handle 10) values in one octet string per group, two groups.
+    @Test func groupedReportsFollowTheScannersMap() throws {
+        var s = PHDManagerSession(managerSystemID: [9, 9, 9, 9, 9, 9, 9, 9])
+        s.transportConnected()
+        s.readMDSAttributes = false
+        _ = s.received(Self.aarqExtended, now: .zero)
+        let oximeter = StandardConfiguration.objects(configID: 0x0191)!
+        let scanner = ConfigReport.ConfigObject(objClass: MDC.mocScanConfigPeriodic, handle: 0x0050, attributes: [
+            AttributeValueAssertion(MDC.attrScanHandleAttrValMap, .handleAttributeValueMap([
+                .init(handle: 1, map: [.init(MDC.attrNuValueObservedBasic, 2)]), .init(handle: 10, map: [.init(MDC.attrNuValueObservedBasic, 2)]),
+            ])),
+        ])
+        let config = ConfigReport(configReportID: 0x4000, objects: oximeter + [scanner])
+        _ = s.received(PHDAPDU.data(DataAPDU(invokeID: 1, message: .eventReport(EventReport(eventType: MDC.notiConfig, info: config.mderBytes), confirmed: true))).bytes, now: .seconds(1))
+        #expect(s.state == .operating)
+        // Groups: {97 %, 72 bpm} and {96 %, 74 bpm}.
+        let grouped = ScanReport(form: .grouped, scanReportNo: 3, persons: [], groups: [[0x00, 0x61, 0x00, 0x48], [0x00, 0x60, 0x00, 0x4A]])
+        var w = ByteWriter()
+        grouped.encode(to: &w)
+        #expect(w.bytes == Self.bytes("F000 0003 0002 000C 0004 00610048 0004 0060004A"))
+        let apdu = PHDAPDU.data(DataAPDU(invokeID: 2, message: .eventReport(EventReport(handle: 0x0050, eventType: MDC.notiUnbufScanReportGrouped, info: w.bytes), confirmed: true))).bytes
+        let actions = s.received(apdu, now: .seconds(2))
+        guard case .measurements(let ms, 3, _, _?) = actions.last else { Issue.record("\(actions)"); return }
+        #expect(ms.map(\.type) == [MDC.pulseOximeterSaturationO2, MDC.pulseOximeterPulseRate, MDC.pulseOximeterSaturationO2, MDC.pulseOximeterPulseRate])
+        #expect(ms.compactMap { $0.values.first?.value.number } == [97, 72, 96, 74])
+        // Two readings, each an SpO2 with its pulse rate.
+        let out = PHDObservationMapper.map(ms, apdu: apdu, context: .init(subject: SubjectID("s"), device: DeviceIdentity(transport: .usb, address: "x", profileID: nil), received: Date()))
+        #expect(out.readings.map { [$0.observation(.spo2)?.value, $0.observation(.pulseOximeterRate)?.value] } == [[97, 72], [96, 74]])
+    }
 }

@@ -71,6 +71,8 @@ public enum AttributeValue: Hashable, Sendable {
     case model(manufacturer: String, model: String)
     /// AttrValMap: attribute id and value length, in the order fixed scan reports send them.
     case attributeValueMap([AttrValMapEntry])
+    /// HandleAttrValMap: a scanner's layout of grouped reports, object by object.
+    case handleAttributeValueMap([HandleMap])
     /// MetricIdList / OID lists (physio list of a compound metric).
     case idList([UInt16])
     /// TypeVerList: specialisation profiles and their versions.
@@ -90,6 +92,15 @@ public enum AttributeValue: Hashable, Sendable {
         public init(_ attributeID: UInt16, _ length: UInt16) {
             self.attributeID = attributeID
             self.length = length
+        }
+    }
+
+    public struct HandleMap: Hashable, Sendable {
+        public var handle: UInt16
+        public var map: [AttrValMapEntry]
+        public init(handle: UInt16, map: [AttrValMapEntry]) {
+            self.handle = handle
+            self.map = map
         }
     }
 
@@ -145,7 +156,7 @@ public enum AttributeValue: Hashable, Sendable {
                 MDC.attrNuCompoundValueObserved, MDC.attrTimeAbsolute, MDC.attrTimeStampAbsolute, MDC.attrSystemID,
                 MDC.attrSimpleSAObservedValue, MDC.attrIDModel, MDC.attrAttributeValueMap, MDC.attrIDPhysioList,
                 MDC.attrSystemTypeSpecList, MDC.attrRegCertDataList, MDC.attrMetricStructSmall,
-                MDC.attrSampleArraySpecification, MDC.attrScaleSpecificationI16,
+                MDC.attrSampleArraySpecification, MDC.attrScaleSpecificationI16, MDC.attrScanHandleAttrValMap,
             ].contains(id)
     }
 
@@ -173,6 +184,12 @@ public enum AttributeValue: Hashable, Sendable {
         case MDC.attrAttributeValueMap:
             self = .attributeValueMap(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in
                 AttrValMapEntry(try r.u16be("\(g).attribute-id"), try r.u16be("\(g).attribute-len"))
+            })
+        case MDC.attrScanHandleAttrValMap:
+            self = .handleAttributeValueMap(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in
+                HandleMap(handle: try r.u16be("\(g).obj-handle"), map: try r.mderList("\(g).attr-val-map") { (r: inout ByteReader, g2: String) throws(WireError) in
+                    AttrValMapEntry(try r.u16be("\(g2).attribute-id"), try r.u16be("\(g2).attribute-len"))
+                })
             })
         case MDC.attrIDPhysioList:
             self = .idList(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in try r.u16be(g) })
@@ -235,6 +252,14 @@ public enum AttributeValue: Hashable, Sendable {
                 w.u16be(e.attributeID)
                 w.u16be(e.length)
             }
+        case .handleAttributeValueMap(let l):
+            w.mderList(l) { w, h in
+                w.u16be(h.handle)
+                w.mderList(h.map) { w, e in
+                    w.u16be(e.attributeID)
+                    w.u16be(e.length)
+                }
+            }
         case .idList(let l): w.mderList(l) { w, v in w.u16be(v) }
         case .typeVersionList(let l):
             w.mderList(l) { w, e in
@@ -291,6 +316,10 @@ public enum AttributeValue: Hashable, Sendable {
                 if let n = MDC.objectName(e.attributeID) { pairs.append(("name", .string(n))) }
                 pairs.append(("length", .int(Int64(e.length))))
                 return .object(pairs)
+            })
+        case .handleAttributeValueMap(let l):
+            return .array(l.map { h in
+                .object([("handle", .int(Int64(h.handle))), ("map", .array(h.map.map { .object([("attributeId", .int(Int64($0.attributeID))), ("length", .int(Int64($0.length)))]) }))])
             })
         case .idList(let l): return .array(l.map { MDC.json(partition: 2, term: $0) })
         case .typeVersionList(let l):

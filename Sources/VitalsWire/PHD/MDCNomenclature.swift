@@ -47,6 +47,7 @@ public enum MDC {
     public static let attrSimpleSAObservedValue: UInt16 = 2632
     public static let attrRegCertDataList: UInt16 = 2635
     public static let attrNuValueObservedBasic: UInt16 = 2636
+    public static let attrScanHandleAttrValMap: UInt16 = 2643
     public static let attrAttributeValueMap: UInt16 = 2645
     public static let attrNuValueObservedSimple: UInt16 = 2646
     public static let attrSystemTypeSpecList: UInt16 = 2650
@@ -126,7 +127,7 @@ public enum MDC {
         2460: "MDC_ATTR_VAL_BATT_CHARGE", 2462: "MDC_ATTR_VAL_ENUM_OBS", 2628: "MDC_ATTR_DEV_CONFIG_ID",
         2629: "MDC_ATTR_MDS_TIME_INFO", 2630: "MDC_ATTR_METRIC_SPEC_SMALL", 2632: "MDC_ATTR_SIMP_SA_OBS_VAL",
         2635: "MDC_ATTR_REG_CERT_DATA_LIST", 2636: "MDC_ATTR_NU_VAL_OBS_BASIC",
-        2645: "MDC_ATTR_ATTRIBUTE_VAL_MAP", 2646: "MDC_ATTR_NU_VAL_OBS_SIMP",
+        2643: "MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP", 2645: "MDC_ATTR_ATTRIBUTE_VAL_MAP", 2646: "MDC_ATTR_NU_VAL_OBS_SIMP",
         2650: "MDC_ATTR_SYS_TYPE_SPEC_LIST", 2657: "MDC_ATTR_SUPPLEMENTAL_TYPES",
         2661: "MDC_ATTR_ENUM_OBS_VAL_SIMP_BIT_STR", 2675: "MDC_ATTR_METRIC_STRUCT_SMALL",
         2676: "MDC_ATTR_NU_CMPD_VAL_OBS_SIMP", 2677: "MDC_ATTR_NU_CMPD_VAL_OBS_BASIC",
