@@ -314,7 +314,9 @@ public final class BLECentralService: Service, Sendable {
             await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
         }
 
-        // USB agents (IEEE 11073-20601) that the link carries beside BLE devices.
+        // USB devices the link carries beside BLE ones: IEEE 11073-20601 agents, and ASTM meters.
+        var meters: [UInt16: ASTMHost] = [:]
+        let loopStart = clock.now
         let phd = await PHDHost(
             config: config, catalogue: catalogue, store: store, output: output, logger: logger, now: now, transport: transport,
             send: { link, bytes in
@@ -326,14 +328,30 @@ public final class BLECentralService: Service, Sendable {
             radio.consumed(event)
             switch event {
             case .usbAttached(let link, let vendorID, let productID, let interfaceClass, let product):
-                await phd.attached(link: link, vendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product)
+                let usbTransport: TransportKind = transport == .simBLE ? .simUSB : .usb
+                if interfaceClass != 0x0F,
+                    let profile = catalogue.match(usbVendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product, transport: usbTransport),
+                    profile.protocol == "astm-e1394"
+                {
+                    let device = DeviceIdentity(
+                        transport: usbTransport, address: "\(String(format: "%04x:%04x", vendorID, productID)):link-\(link)", profileID: profile.id,
+                        manufacturer: profile.manufacturer, model: profile.model)
+                    let host = ASTMHost(
+                        device: device, profile: profile, config: config, output: output, logger: logger, now: now,
+                        send: { bytes in try? radio.sendUSB(link: link, data: bytes) }, onMalformed: { [malformed] in malformed.increment() })
+                    meters[link] = host
+                    await host.start(now: clock.now - loopStart)
+                } else {
+                    await phd.attached(link: link, vendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product)
+                }
             case .usbData(let link, let data):
                 received.increment()
-                await phd.data(link: link, bytes: data)
+                if let m = meters[link] { await m.data(data, now: clock.now - loopStart) } else { await phd.data(link: link, bytes: data) }
             case .usbDetached(let link):
-                await phd.detached(link: link)
+                if meters.removeValue(forKey: link) == nil { await phd.detached(link: link) }
             case .tick:
                 await phd.tick()
+                for m in meters.values { await m.tick(now: clock.now - loopStart) }
                 for (address, d) in deferred where (backoff[address]?.notBefore).map({ clock.now >= $0 }) ?? true {
                     deferred[address] = nil
                     if pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) {

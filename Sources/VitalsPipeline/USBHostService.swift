@@ -188,54 +188,31 @@ extension USBHostService {
         let device = DeviceIdentity(
             transport: transport, address: "\(d.vidPid):\(d.serialNumber ?? "\(d.bus)-\(d.address)")", profileID: profile.id,
             manufacturer: profile.manufacturer, model: profile.model, serial: d.serialNumber)
-        await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
         active.withLock { $0[key]?.associated = true }
         let clock = ContinuousClock()
         let started = clock.now
-        var session = ASTMReceiverSession(options: .init(hostInitiates: true))
-        var receipts: UInt64 = 0
-        func perform(_ actions: [ASTMReceiverSession.Action]) async -> Bool {
-            var ended = false
-            for a in actions {
-                switch a {
-                case .send(let bytes):
-                    do { try await link.write(bytes) } catch {
-                        logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
-                    }
-                case .message(let m):
-                    let context = ObservationMapper.Context(subject: config.central.subject, device: device, received: now(), deviceTimeZone: config.central.deviceTimeZone)
-                    let out = ASTMObservationMapper.map(m, context: context)
-                    for why in out.unmapped { logger.warning("ASTM result not coded", metadata: ["device.id": "\(device.id)", "reason": "\(why)"]) }
-                    for var r in out.readings {
-                        receipts += 1
-                        r.receiptIndex = receipts
-                        await output.send(.reading(r, ack: nil))
-                    }
-                    await output.send(.event(.transferComplete(device, detail: "\(out.readings.count) result(s) received")))
-                case .protocolError(let why):
-                    malformed.increment()
-                    logger.warning("ASTM link error", metadata: ["device.id": "\(device.id)", "error": "\(why)"])
-                case .ended:
-                    ended = true
+        let host = ASTMHost(
+            device: device, profile: profile, config: config.central, output: output, logger: logger, now: now,
+            send: { bytes in
+                do { try await link.write(bytes) } catch {
+                    self.logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
                 }
-            }
-            return ended
-        }
-        var done = await perform(session.start(now: .zero))
-        while !done, !Task.isCancelled {
+            },
+            onMalformed: { [malformed] in malformed.increment() })
+        await host.start(now: .zero)
+        while !host.ended, !Task.isCancelled {
             do {
                 if let bytes = try await link.read(timeout: .milliseconds(250)) {
                     received.increment()
                     lastActivity.withLock { $0 = .now }
-                    done = await perform(session.received(bytes, now: clock.now - started))
+                    await host.data(bytes, now: clock.now - started)
                 }
-                if !done { done = await perform(session.tick(now: clock.now - started)) }
+                await host.tick(now: clock.now - started)
             } catch {
                 logger.info("USB meter gone", metadata: ["usb.id": "\(d.vidPid)", "reason": "\(error)"])
                 break
             }
         }
-        await output.send(.event(.deviceDisconnected(device, reason: "transfer over")))
         active.withLock { $0[key]?.finished = true }
     }
 }

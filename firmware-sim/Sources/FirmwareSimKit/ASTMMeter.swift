@@ -205,6 +205,9 @@ public final class ASTMMeterUSBFunction: SimulatedUSBFunction {
         return out.isEmpty ? [] : [out]
     }
 
+    /// The meter has sent its whole memory (or given up).
+    public var isFinished: Bool { meter.withLock { $0.isFinished } }
+
     /// A meter with a morning of results: plain, before and after meals, a control-solution test, a HI and
     /// a LO, and one in mmol/L.
     public static func demoMeter(faults: ASTMMeter.Faults = ASTMMeter.Faults()) -> ASTMMeter {

@@ -85,6 +85,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var abortAfter: Int?
         /// `phd-*`: offer an extended configuration the manager cannot use, then fall back to the standard one.
         public var unknownConfig: Bool?
+        /// `astm-meter`: send frame K (from 1) with a bad checksum once.
+        public var badChecksumFrame: Int?
     }
 
     public struct ATTErrorFault: Codable, Sendable, Hashable {
@@ -175,7 +177,7 @@ public struct Scenario: Codable, Sendable, Hashable {
         return s
     }
 
-    public static let deviceTypes = ["bp-cuff", "glucose-meter", "cgm", "polar-ecg", "heart-rate", "pulse-oximeter"] + phdTypes.keys.sorted()
+    public static let deviceTypes = ["bp-cuff", "glucose-meter", "cgm", "polar-ecg", "heart-rate", "pulse-oximeter", "astm-meter"] + phdTypes.keys.sorted()
 
     /// USB IEEE 11073-20601 agents by scenario type, with their specialisation.
     public static let phdTypes: [String: StandardConfiguration.Specialization] = [
@@ -213,7 +215,7 @@ public enum BuiltinScenarios {
     public static let usbAgents = """
         {
           "name": "usb-agents",
-          "description": "USB PHDC agents: BP (10407), glucose (10417, extended config), scale (10415, extended config), thermometer (10408), pulse oximeter (10404), basic ECG (10406).",
+          "description": "USB PHDC agents: BP (10407), glucose (10417, extended config), scale (10415, extended config), thermometer (10408), pulse oximeter (10404), basic ECG (10406); and an ASTM E1394 glucose meter (Contour-style, one bad checksum).",
           "devices": [
             { "type": "phd-bp", "name": "OV-SIM-PHD-BP", "address": "C0:FF:EE:00:07:01",
               "measurements": [ { "values": [128, 82, 97, 66], "minutesAgo": 30 }, { "values": [186, 124, 145, 88], "minutesAgo": 2 } ] },
@@ -226,7 +228,8 @@ public enum BuiltinScenarios {
             { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:07:05",
               "measurements": [ { "values": [97, 72], "minutesAgo": 3 }, { "values": [95, 75], "minutesAgo": 1 } ] },
             { "type": "phd-ecg", "name": "OV-SIM-PHD-ECG", "address": "C0:FF:EE:00:07:06",
-              "measurements": [ { "values": [64], "minutesAgo": 1 }, { "values": [66] } ] }
+              "measurements": [ { "values": [64], "minutesAgo": 1 }, { "values": [66] } ] },
+            { "type": "astm-meter", "name": "OV-SIM-ASTM", "address": "C0:FF:EE:00:07:07", "faults": { "badChecksumFrame": 3 } }
           ]
         }
         """

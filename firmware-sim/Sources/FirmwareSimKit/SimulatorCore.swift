@@ -18,8 +18,12 @@ public struct SimulatorCore: Sendable {
     /// USB IEEE 11073-20601 agents by link, with their USB identity.
     public private(set) var agents: [UInt16: (agent: PHDAgent, vendorID: UInt16, productID: UInt16, product: String)] = [:]
 
-    public init(devices: [any SimulatedDevice], agents: [PHDAgent] = []) {
+    /// USB devices other than 11073 agents (ASTM meters), by link.
+    public private(set) var usbFunctions: [UInt16: ASTMMeterUSBFunction] = [:]
+
+    public init(devices: [any SimulatedDevice], agents: [PHDAgent] = [], meters: [ASTMMeterUSBFunction] = []) {
         self.devices = devices
+        for (i, m) in meters.enumerated() { usbFunctions[0x0200 + UInt16(i)] = m }
         for (i, a) in agents.enumerated() {
             // The sim's own vendor id range: 0x1209 is pid.codes' open-source vendor id; products by specialisation.
             self.agents[0x0100 + UInt16(i)] = (a, 0x1209, UInt16(0x7000 + a.specialization.standard - 10400), a.model)
@@ -28,7 +32,12 @@ public struct SimulatorCore: Sendable {
 
     /// Builds the devices of a scenario, with device clocks read at `now`.
     public init(scenario: Scenario, now: Date) {
-        let bleSpecs = scenario.devices.filter { Scenario.phdTypes[$0.type] == nil }
+        let bleSpecs = scenario.devices.filter { Scenario.phdTypes[$0.type] == nil && $0.type != "astm-meter" }
+        let meters = scenario.devices.filter { $0.type == "astm-meter" }.enumerated().map { i, spec in
+            ASTMMeterUSBFunction(
+                meter: ASTMMeterUSBFunction.demoMeter(faults: .init(badChecksumOnFrame: spec.faults?.badChecksumFrame)),
+                serialNumber: "OV-ASTM-\(i + 1)")
+        }
         let agents = scenario.devices.compactMap { spec -> PHDAgent? in
             guard let specialization = Scenario.phdTypes[spec.type] else { return nil }
             var faults = PHDAgent.Faults()
@@ -55,14 +64,16 @@ public struct SimulatorCore: Sendable {
         self.init(devices: bleSpecs.map { spec in
             // A device whose clock is off stamps its readings with its own (wrong) time.
             Self.makeDevice(spec, now: now.addingTimeInterval((spec.faults?.clockOffsetMinutes ?? 0) * 60))
-        }, agents: agents)
+        }, agents: agents, meters: meters)
         for (i, spec) in bleSpecs.enumerated() {
             if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
             if spec.faults?.malformedPDU == true { malformedPDUFaults.insert(i) }
         }
     }
 
-    public var allFinished: Bool { devices.allSatisfy(\.isFinished) && agents.values.allSatisfy(\.agent.isFinished) }
+    public var allFinished: Bool {
+        devices.allSatisfy(\.isFinished) && agents.values.allSatisfy(\.agent.isFinished) && usbFunctions.values.allSatisfy(\.isFinished)
+    }
 
     static func makeDevice(_ spec: Scenario.DeviceSpec, now: Date) -> any SimulatedDevice {
         let address = BLEAddress(string: spec.address)!
@@ -181,11 +192,27 @@ public struct SimulatorCore: Sendable {
             out.append(.usbAttached(link: link, vendorID: a.vendorID, productID: a.productID, interfaceClass: 0x0F, product: a.product))
             out += agents[link]!.agent.start().map { .usbTransfer(link: link, endpoint: 0x81, data: $0) }
         }
+        for link in usbFunctions.keys.sorted() where !usbFunctions[link]!.isFinished {
+            let f = usbFunctions[link]!
+            let d = f.usbDescriptor
+            attachedAgents.insert(link)
+            out.append(.usbAttached(link: link, vendorID: d.vendorID, productID: d.productID, interfaceClass: d.interfaceClass, product: d.product ?? ""))
+            out += f.configured().map { .usbTransfer(link: link, endpoint: 0x82, data: $0) }
+        }
         return out
     }
 
     /// Bytes the hub wrote to a USB agent's bulk OUT endpoint.
     mutating func usbOut(link: UInt16, data: [UInt8]) -> [SimFrame] {
+        if attachedAgents.contains(link), let f = usbFunctions[link] {
+            var out = f.bulkOut(data).map { SimFrame.usbTransfer(link: link, endpoint: 0x82, data: $0) }
+            if f.isFinished {
+                attachedAgents.remove(link)
+                out.append(.usbDetached(link: link))
+                out += endIfDone()
+            }
+            return out
+        }
         guard attachedAgents.contains(link), agents[link] != nil else { return [] }
         var out = agents[link]!.agent.receive(data).map { SimFrame.usbTransfer(link: link, endpoint: 0x81, data: $0) }
         if agents[link]!.agent.isFinished {
