@@ -155,6 +155,12 @@ public final class USBHostService: Service, Sendable {
                         lastActivity.withLock { $0 = .now }
                         await host.data(link: 1, bytes: bytes)
                     }
+                    // PHDC sends low-latency APDUs on the optional interrupt IN endpoint.
+                    if let bytes = try await link.readInterrupt(timeout: .milliseconds(1)) {
+                        received.increment()
+                        lastActivity.withLock { $0 = .now }
+                        await host.data(link: 1, bytes: bytes)
+                    }
                     await host.tick()
                     let state = host.links[1]?.session.state
                     active.withLock {
