@@ -97,7 +97,7 @@ else
 fi
 if [ $status -ne 0 ]; then
     echo "---- guest log (tail)"; tail -40 "$WORK/guest.log"
-    for f in usb-probe.out usb-probe.log usbip-loopback.log usbip-bp.log usbip-bp.out usbip-glucose.log usbip-glucose.out usbip-astm.log usbip-astm.out usbip.txt usb-dmesg.log usb-hub.out usb-hub.log hub.log hub.out sim-bp.log sim-glu.log btvirt.log; do
+    for f in usb-probe.out usb-probe.log usbip-loopback.log usbip-bp.log usbip-bp.out usbip-glucose.log usbip-glucose.out usbip-astm.log usbip-astm.out usbip.txt usb-dmesg.log usb-hub.out usb-hub.log hub.log hub.out sim-bp.log sim-glu.log sim-hr.log sim-ecg.log btvirt.log; do
         [ -f "$WORK/run/$f" ] && { echo "---- $f (tail)"; tail -30 "$WORK/run/$f"; }
     done
 fi

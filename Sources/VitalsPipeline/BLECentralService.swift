@@ -24,6 +24,9 @@ public final class BLECentralService: Service, Sendable {
         public var setDeviceClocksBeyond: Duration? = .seconds(60)
         /// First wait, in seconds, before reconnecting to a device whose connection failed; it doubles up to 60 s.
         public var reconnectBase: Double = 1
+        /// A device lab's rig: devices on a real radio may match simulated profiles (firmware-sim on an
+        /// adapter). Off by default: a real radio never matches a simulated profile.
+        public var acceptSimulatedProfiles = false
 
         public init(subject: SubjectID, exitWhenScenarioEnds: Bool = false, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
@@ -375,7 +378,7 @@ public final class BLECentralService: Service, Sendable {
                     logger.warning("malformed advertisement", metadata: ["address": "\(address)", "error": "\(error)"])
                     continue
                 }
-                guard let profile = catalogue.match(advertisement: ad, transport: transport) else {
+                guard let profile = catalogue.match(advertisement: ad, transport: config.acceptSimulatedProfiles ? .simBLE : transport) else {
                     logger.debug("no profile matches device", metadata: ["address": "\(address)"])
                     continue
                 }

@@ -19,7 +19,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var radioOptions: RadioOptions
     @Flag(help: "Run the IEEE 11073-20601 manager for USB Personal Healthcare devices (libusb), alone or beside a radio.") var usb = false
     @Option(help: "With --usb: exit once every USB agent has released and nothing happened for this many seconds.") var exitWhenIdle: Double?
-    @Flag(help: "With --usb: let devices on the bus match simulated profiles (a device lab running firmware-sim over USB/IP).") var acceptSimulatedDevices = false
+    @Flag(help: "Let devices on a real bus or radio match simulated profiles (a device lab running firmware-sim over USB/IP or on an adapter).") var acceptSimulatedDevices = false
     @Option(help: "The person readings are filed under.") var subject: String = "default"
     @Flag(help: "Exit when the simulator says its scenario is over.") var exitWhenDone = false
     @Flag(help: "Print no per-reading lines, only the summary.") var quiet = false
@@ -29,7 +29,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
-        if (exitWhenIdle != nil || acceptSimulatedDevices) && !usb { throw ValidationError("--exit-when-idle and --accept-simulated-devices apply to --usb") }
+        if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
     }
 
@@ -57,9 +57,11 @@ struct Run: AsyncParsableCommand {
             usbSource = nil
         }
         let hasRadio = radioOptions.sim != nil || radioOptions.ble
+        var central = BLECentralService.Configuration(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)
+        central.acceptSimulatedProfiles = acceptSimulatedDevices
         let pipeline = HubPipeline(
             configuration: .init(
-                central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone),
+                central: central,
                 usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices),
             radio: hasRadio ? radioOptions.factory(logger: logger) : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger

@@ -27,14 +27,14 @@ for i in 0 1; do
 done
 say "controllers up at $(cut -d' ' -f1 /proc/uptime) s: $(hciconfig | grep -c '^hci') adapters"
 
-"$BIN/vitals" run --ble --adapter 1 --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/hub.out" 2> "$W/hub.log" &
+"$BIN/vitals" run --ble --adapter 1 --accept-simulated-devices --db "$DB" --profiles "$ROOT/device-profiles" --log-level info > "$W/hub.out" 2> "$W/hub.log" &
 HUB=$!
 
 # Play one device at a time on hci0: btvirt mixes up connection handles when one central holds links to
 # two emulated peripherals at once (the second peripheral answers "Unknown Connection Identifier").
-play() {  # play DEVICE-NAME LOG
-    "$BIN/firmware-sim" run demo --hci 0 --device "$1" --hubs 3 --log-level info > "$W/$2" 2>&1 &
-    local sim=$! deadline=$(( $(cut -d. -f1 /proc/uptime) + 90 ))
+play() {  # play DEVICE-NAME LOG [SCENARIO]
+    "$BIN/firmware-sim" run "${3:-demo}" --hci 0 --device "$1" --hubs 3 --log-level info > "$W/$2" 2>&1 &
+    local sim=$! deadline=$(( $(cut -d. -f1 /proc/uptime) + 60 ))
     # Wait on the process, not a fixed sleep: it exits when the device has delivered everything.
     while kill -0 $sim 2>/dev/null; do
         [ "$(cut -d. -f1 /proc/uptime)" -lt $deadline ] || { say "$1 did not finish in time"; kill $sim; break; }
@@ -44,11 +44,18 @@ play() {  # play DEVICE-NAME LOG
 }
 play OV-SIM-BP-01 sim-bp.log; RC1=$?
 play OV-SIM-GLU-01 sim-glu.log; RC2=$?
+play OV-SIM-HR-01 sim-hr.log vm-wearables; RC3=$?
+play OV-SIM-ECG-02 sim-ecg.log vm-wearables; RC4=$?
 kill -TERM $HUB 2>/dev/null
+# Wait for a clean shutdown, but not forever: a hub that hangs is reported (exit 137), not left to the
+# QEMU timeout.
+deadline=$(( $(cut -d. -f1 /proc/uptime) + 30 ))
+while kill -0 $HUB 2>/dev/null && [ "$(cut -d. -f1 /proc/uptime)" -lt $deadline ]; do sleep 0.5; done
+kill -0 $HUB 2>/dev/null && { say "hub did not stop within 30 s of SIGTERM"; kill -KILL $HUB; }
 wait $HUB; HUBRC=$?
 kill $BTVIRT $BTMON 2>/dev/null
 dmesg | tail -60 > "$W/dmesg.log"
-say "firmware-sim exits $RC1 $RC2, hub exit $HUBRC"
+say "firmware-sim exits $RC1 $RC2 $RC3 $RC4, hub exit $HUBRC"
 
 "$BIN/vitals" readings --db "$DB" --json > "$W/readings.json" 2>>"$W/hub.log"
 "$BIN/vitals" alerts --db "$DB" --json > "$W/alerts.json" 2>>"$W/hub.log"
@@ -57,14 +64,20 @@ import json, sys
 w = sys.argv[1]
 readings = json.load(open(f"{w}/readings.json"))
 alerts = json.load(open(f"{w}/alerts.json"))
-sent = {"blood-pressure": 2, "glucose": 5}   # the demo scenario's cuff and meter
+# The demo scenario's cuff and meter (glucose records from its RACP store), then vm-wearables' strap.
+sent = {"blood-pressure": 2, "glucose": 5, "heart-rate": 10}
+import re
+m = re.search(r"(\d+) waveform samples stored", open(f"{w}/hub.out").read())
+ecg = int(m.group(1)) if m else 0   # vm-wearables' ECG strap: 60 s at 130 Hz
 keys = [(r["deviceID"], r["kind"], r["naturalKey"]) for r in readings]
 once = len(keys) == len(set(keys))
 by_kind = {k: sum(1 for r in readings if r["kind"] == k) for k in sent}
 rules = sorted(a["ruleID"] for a in alerts)
 clean = sys.argv[2] == "0"
-ok = clean and once and by_kind == sent and rules == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"]
-line = f"vm-test ble: sent {sum(sent.values())} readings ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose), stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + sys.argv[2]}"
+ok = clean and once and by_kind == sent and ecg == 7800 and rules == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"]
+line = (f"vm-test ble: sent {sum(sent.values())} readings ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose, {sent['heart-rate']} heart rate) "
+        f"and 7800 ECG samples, stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}) and {ecg} ECG samples; "
+        f"alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + sys.argv[2]}")
 print(line)
 open(f"{w}/ble.result", "w").write(("ok: " if ok else "fail: ") + line + "\n")
 PY

@@ -207,7 +207,7 @@ public struct Scenario: Codable, Sendable, Hashable {
 public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
-        "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults, "usb-stored": usbStored,
+        "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults, "usb-stored": usbStored, "vm-wearables": vmWearables,
     ]
 
     /// One IEEE 11073-20601 agent per specialisation over USB; the glucose meter and the scale announce
@@ -296,6 +296,18 @@ public enum BuiltinScenarios {
                 { "spo2": 88, "pulse": 101, "minutesAgo": 10, "status": ["questionableMeasurementDetected"] },
                 { "spo2": 96, "pulse": 72, "minutesAgo": 1 }
               ] }
+          ]
+        }
+        """
+
+    /// For the real-kernel tier: a heart-rate strap and a Polar-style ECG strap with one minute of ECG.
+    public static let vmWearables = """
+        {
+          "name": "vm-wearables",
+          "description": "Heart-rate strap (ten readings) and a Polar-style ECG strap streaming 60 s of 130 Hz ECG (7,800 samples).",
+          "devices": [
+            { "type": "heart-rate", "name": "OV-SIM-HR-01", "address": "C0:FF:EE:00:05:01", "heartRates": [62, 64, 63, 66, 70, 74, 71, 68, 65, 64] },
+            { "type": "polar-ecg", "name": "OV-SIM-ECG-02", "address": "C0:FF:EE:00:04:02", "durationSeconds": 60 }
           ]
         }
         """
