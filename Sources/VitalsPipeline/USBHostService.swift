@@ -184,7 +184,9 @@ extension USBHostService {
     /// recognised by the records' sequence numbers.
     func serveASTM(_ d: USBDeviceSummary, profile: DeviceProfile, key: String) async {
         let link: any USBBulkLink
-        do { link = try source.open(d) } catch {
+        // A HID meter (the Contour family) wraps the same bytes in 64-byte reports.
+        let hid = d.interfaces.first?.interfaceClass == 3
+        do { link = hid ? ContourHIDLink(try source.open(d)) : try source.open(d) } catch {
             logger.warning("cannot open USB meter", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
             active.withLock { $0[key]?.finished = true }
             return

@@ -19,6 +19,8 @@ public final class LinuxUSBBulkLink: USBBulkLink {
     public let bulkIn: UInt8
     public let bulkOut: UInt8
     public let interruptIn: UInt8?
+    /// The data pipe is an interrupt IN/OUT pair (a HID interface, as the Contour meters have) rather than bulk.
+    public let dataIsInterrupt: Bool
     let context: LinuxUSB.Pointer
     let handle: LinuxUSB.Pointer
     let logger: Logger
@@ -47,11 +49,22 @@ public final class LinuxUSBBulkLink: USBBulkLink {
                 i.endpoints.contains { $0.isIn && $0.transferType == "bulk" } && i.endpoints.contains { !$0.isIn && $0.transferType == "bulk" }
             }
         }
-        guard let chosen,
-              let inEP = chosen.endpoints.first(where: { $0.isIn && $0.transferType == "bulk" }),
-              let outEP = chosen.endpoints.first(where: { !$0.isIn && $0.transferType == "bulk" })
-        else {
-            throw .failed(call: "open", code: Int32(LIBUSB_ERROR_NOT_FOUND.rawValue), message: "\(device.vidPid) has no interface with bulk IN and bulk OUT endpoints")
+        // A HID interface (no bulk pair) carries its data on an interrupt IN/OUT pair.
+        let hid = device.interfaces.first { i in
+            i.endpoints.contains { $0.isIn && $0.transferType == "interrupt" } && i.endpoints.contains { !$0.isIn && $0.transferType == "interrupt" }
+        }
+        let pick = chosen ?? (interface == nil ? hid : nil)
+        let pipe = pick.flatMap { c -> (USBInterfaceSummary, USBEndpointSummary, USBEndpointSummary, Bool)? in
+            if let i = c.endpoints.first(where: { $0.isIn && $0.transferType == "bulk" }), let o = c.endpoints.first(where: { !$0.isIn && $0.transferType == "bulk" }) {
+                return (c, i, o, false)
+            }
+            if let i = c.endpoints.first(where: { $0.isIn && $0.transferType == "interrupt" }), let o = c.endpoints.first(where: { !$0.isIn && $0.transferType == "interrupt" }) {
+                return (c, i, o, true)
+            }
+            return nil
+        }
+        guard let (chosen, inEP, outEP, interruptPipe) = pipe else {
+            throw .failed(call: "open", code: Int32(LIBUSB_ERROR_NOT_FOUND.rawValue), message: "\(device.vidPid) has no interface with bulk (or interrupt) IN and OUT endpoints")
         }
         let ctx = try LinuxUSB.makeContext()
         var list: UnsafeMutablePointer<OpaquePointer?>?
@@ -91,7 +104,8 @@ public final class LinuxUSBBulkLink: USBBulkLink {
         self.interfaceNumber = chosen.number
         self.bulkIn = inEP.address
         self.bulkOut = outEP.address
-        self.interruptIn = chosen.endpoints.first { $0.isIn && $0.transferType == "interrupt" }?.address
+        self.dataIsInterrupt = interruptPipe
+        self.interruptIn = interruptPipe ? nil : chosen.endpoints.first { $0.isIn && $0.transferType == "interrupt" }?.address
         self.context = ctx
         self.handle = LinuxUSB.Pointer(raw: opened)
         self.logger = logger
@@ -104,7 +118,9 @@ public final class LinuxUSBBulkLink: USBBulkLink {
         try await run(on: writeQueue) { () throws(USBLinkError) -> Void in
             var data = bytes
             var sent: Int32 = 0
-            let rc = libusb_bulk_transfer(self.handle.raw, self.bulkOut, &data, Int32(data.count), &sent, 5000)
+            let rc = self.dataIsInterrupt
+                ? libusb_interrupt_transfer(self.handle.raw, self.bulkOut, &data, Int32(data.count), &sent, 5000)
+                : libusb_bulk_transfer(self.handle.raw, self.bulkOut, &data, Int32(data.count), &sent, 5000)
             guard rc == 0 else { throw self.failure("bulk OUT", rc, endpoint: self.bulkOut) }
             guard Int(sent) == bytes.count else {
                 throw USBLinkError.failed(call: "bulk OUT", code: 0, message: "sent \(sent) of \(bytes.count) bytes")
@@ -129,7 +145,7 @@ public final class LinuxUSBBulkLink: USBBulkLink {
                 let slice = min(left, Self.slice)
                 var buf = [UInt8](repeating: 0, count: Self.inBufferSize)
                 var got: Int32 = 0
-                let rc = endpoint == self.interruptIn
+                let rc = endpoint == self.interruptIn || (self.dataIsInterrupt && endpoint == self.bulkIn)
                     ? libusb_interrupt_transfer(self.handle.raw, endpoint, &buf, Int32(buf.count), &got, LinuxUSB.milliseconds(slice))
                     : libusb_bulk_transfer(self.handle.raw, endpoint, &buf, Int32(buf.count), &got, LinuxUSB.milliseconds(slice))
                 if rc == 0 || got > 0 { return Array(buf.prefix(Int(got))) }

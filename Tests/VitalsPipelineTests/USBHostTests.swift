@@ -88,7 +88,9 @@ struct USBHostTests {
         let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
         let meter = ASTMMeterUSBFunction(meter: ASTMMeterUSBFunction.demoMeter(faults: .init(badChecksumOnFrame: 3)))
         let agent = try #require(PHDAgentUSBFunction.fromScenario(try Scenario.load("usb-agents"), type: "phd-thermometer"))
-        let links = [InProcessUSBLink(meter, bus: 2, address: 5), InProcessUSBLink(agent, bus: 2, address: 6)]
+        // The same meter as the Contour family ships it: a HID interface, bytes in 64-byte reports.
+        let hidMeter = ASTMMeterUSBFunction(meter: ASTMMeterUSBFunction.demoMeter(), serialNumber: "OV-HID-1", hid: true)
+        let links = [InProcessUSBLink(meter, bus: 2, address: 5), InProcessUSBLink(agent, bus: 2, address: 6), InProcessUSBLink(hidMeter, bus: 2, address: 7)]
         let (events, cont) = AsyncStream<USBHotplugEvent>.makeStream()
         for l in links { cont.yield(.arrived(l.device)) }
         let source = USBHostService.Source(
@@ -106,7 +108,7 @@ struct USBHostTests {
         try await pipeline.run(signals: [])
 
         let readings = try await store.readings()
-        let glucose = readings.filter { $0.kind == "glucose" }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
+        let glucose = readings.filter { $0.kind == "glucose" && $0.deviceID.hasPrefix("sim-usb:1209:7100") }.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
         #expect(glucose.count == 7, "every result once, the NAKed frame resent")
         #expect(glucose.allSatisfy { $0.grade == "medical" && $0.deviceID.hasPrefix("sim-usb:1209:7100") })
         #expect(glucose.map(\.sequence) == [1, 2, 3, 4, 5, 6, 7])
@@ -114,5 +116,7 @@ struct USBHostTests {
         #expect(glucose[4].observations.first?.value == nil && glucose[4].flags.contains("glucose.result-above-device-range"))
         #expect(abs((glucose[6].observations.first?.value ?? 0) - 100.9) < 0.05, "5.6 mmol/L stored as mg/dL")
         #expect(readings.filter { $0.kind == "temperature" }.map { $0.observations.first?.value } == [37.4])
+        let hid = readings.filter { $0.deviceID.hasPrefix("sim-usb:1209:7101") }
+        #expect(hid.count == 7 && Set(hid.compactMap(\.sequence)) == Set(1...7), "the HID meter's results, unwrapped from their reports")
     }
 }

@@ -196,4 +196,29 @@ struct ASTMTests {
         #expect(ASTMDateTime("201913221304") == nil)
         #expect(ASTMDateTime("F") == nil)
     }
+
+    /// Contour HID reports: "ABC", a length, the data, zero padding to 64 bytes (the layout public Contour
+    /// drivers write); the host's wake-up EOT as one report, and a 130-byte frame as three.
+    @Test func contourHIDReports() throws {
+        let eot = ContourHIDReport(data: [0x04]).encoded
+        #expect(eot.count == 64 && Array(eot.prefix(5)) == [0x41, 0x42, 0x43, 0x01, 0x04] && eot.dropFirst(5).allSatisfy { $0 == 0 })
+        #expect(try ContourHIDReport(bytes: eot).data == [0x04])
+        let frame = (0..<130).map { UInt8(0x20 + $0 % 90) }
+        let reports = ContourHIDReport.reports(for: frame)
+        #expect(reports.map(\.data.count) == [60, 60, 10] && reports.flatMap(\.data) == frame)
+        var bad = eot
+        bad[3] = 61
+        do {
+            _ = try ContourHIDReport(bytes: bad)
+            Issue.record("a length over 60 decoded")
+        } catch {
+            #expect(error.field == "length" && error.offset == 3)
+        }
+        do {
+            _ = try ContourHIDReport(bytes: [0x41, 0x42, 0x43, 0x05, 0x31])
+            Issue.record("a short report decoded")
+        } catch {
+            #expect(error.field == "data" && error.offset == 4)
+        }
+    }
 }

@@ -182,14 +182,28 @@ public final class ASTMMeterUSBFunction: SimulatedUSBFunction {
     private let initial: ASTMMeter
     private let meter: Mutex<ASTMMeter>
 
-    public init(meter: ASTMMeter, serialNumber: String = "OV-ASTM-0001") {
-        usbDescriptor = SimulatedUSBDescriptor(
-            vendorID: Self.vendorID, productID: Self.productID, manufacturer: "OpenVitals", product: "Simulated ASTM glucose meter",
-            serialNumber: serialNumber, interfaceClass: Self.cdcDataClass,
-            endpoints: [
-                USBEndpointDescriptor(address: 0x01, type: .bulk, maxPacketSize: 64),
-                USBEndpointDescriptor(address: 0x82, type: .bulk, maxPacketSize: 64),
-            ])
+    /// The HID variant (the real Contour meters' transport): PID 0x7101, interface class 3, interrupt
+    /// IN 0x81 and OUT 0x02, bytes wrapped in 64-byte `ContourHIDReport`s.
+    public static let hidProductID: UInt16 = 0x7101
+    public let hid: Bool
+
+    public init(meter: ASTMMeter, serialNumber: String = "OV-ASTM-0001", hid: Bool = false) {
+        self.hid = hid
+        usbDescriptor = hid
+            ? SimulatedUSBDescriptor(
+                vendorID: Self.vendorID, productID: Self.hidProductID, manufacturer: "OpenVitals", product: "Simulated Contour-style HID glucose meter",
+                serialNumber: serialNumber, interfaceClass: 3,
+                endpoints: [
+                    USBEndpointDescriptor(address: 0x81, type: .interrupt, maxPacketSize: 64, interval: 1),
+                    USBEndpointDescriptor(address: 0x02, type: .interrupt, maxPacketSize: 64, interval: 1),
+                ])
+            : SimulatedUSBDescriptor(
+                vendorID: Self.vendorID, productID: Self.productID, manufacturer: "OpenVitals", product: "Simulated ASTM glucose meter",
+                serialNumber: serialNumber, interfaceClass: Self.cdcDataClass,
+                endpoints: [
+                    USBEndpointDescriptor(address: 0x01, type: .bulk, maxPacketSize: 64),
+                    USBEndpointDescriptor(address: 0x82, type: .bulk, maxPacketSize: 64),
+                ])
         initial = meter
         self.meter = Mutex(meter)
     }
@@ -201,8 +215,18 @@ public final class ASTMMeterUSBFunction: SimulatedUSBFunction {
     }
 
     public func bulkOut(_ data: [UInt8]) -> [[UInt8]] {
-        let out = meter.withLock { $0.received(data) }
-        return out.isEmpty ? [] : [out]
+        guard hid else {
+            let out = meter.withLock { $0.received(data) }
+            return out.isEmpty ? [] : [out]
+        }
+        // One or more 64-byte reports in; the reply split into reports.
+        var payload: [UInt8] = []
+        for start in stride(from: 0, to: data.count, by: ContourHIDReport.size) {
+            guard let r = try? ContourHIDReport(bytes: Array(data[start..<min(start + ContourHIDReport.size, data.count)])) else { return [] }
+            payload += r.data
+        }
+        let out = meter.withLock { $0.received(payload) }
+        return ContourHIDReport.reports(for: out).map(\.encoded)
     }
 
     /// The meter has sent its whole memory (or given up).
