@@ -33,6 +33,10 @@ public struct AlertRules: Sendable {
         citation: "ADA Standards of Care §6: level 2 hypoglycaemia, glucose < 54 mg/dL (3.0 mmol/L)",
         kind: .glucose
     ) { r in
+        // A LOW reading (below what the sensor or meter can measure, stored censored as −INF) is below 54 too.
+        if r.flags.contains(.resultBelowDeviceRange), r.observations.contains(where: { $0.state == .negativeInfinity }) {
+            return (.critical, "Glucose is LOW, below what the device can measure: level-2 hypoglycaemia (below 54 mg/dL). Treat with fast-acting carbohydrate now and re-check in 15 minutes.")
+        }
         guard let v = r.observations.first(where: { $0.unit == .milligramPerDecilitre })?.value, v < 54 else { return nil }
         return (.critical, "Glucose \(fmt(v)) mg/dL is level-2 hypoglycaemia (below 54 mg/dL). Treat with fast-acting carbohydrate now and re-check in 15 minutes.")
     }

@@ -214,7 +214,13 @@ extension ObservationMapper {
         if s.isSet(11) { flags.insert(QualityFlag("cgm.calibration-required")) }
         if s.isSet(22) { flags.insert(.resultBelowDeviceRange) }
         if s.isSet(23) { flags.insert(.resultAboveDeviceRange) }
-        let obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")
+        var obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")
+        // LOW / HIGH: the sensor cannot measure the value, so the number it sends (often its limit) is not
+        // stored. The value is censored the way IEEE 11073 SFLOAT says it: −INF below, +INF above the range.
+        if s.isSet(22) || s.isSet(23) {
+            obs.value = nil
+            obs.state = s.isSet(22) ? .negativeInfinity : .positiveInfinity
+        }
         var effective = c.received
         var deviceTime: DeviceTime?
         if let start = session.sessionStart {

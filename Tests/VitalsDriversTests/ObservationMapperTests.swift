@@ -96,3 +96,25 @@ struct BloodPressureFeatureTests {
         #expect(all.flags == [.deviceTimeMissing], "every condition detected and clear: checked, fine")
     }
 }
+
+struct CGMCensoringTests {
+    var context: ObservationMapper.Context {
+        .init(subject: SubjectID("s1"), device: DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:02:01", profileID: "sim-cgm"), received: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    /// CGM LOW and HIGH (warning bits 22 and 23): the value is censored, −INF / +INF, never the number the
+    /// sensor put in the field; a record without the bits keeps its number.
+    @Test func cgmLowAndHighAreCensoredNotNumbers() throws {
+        let session = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: Date(timeIntervalSince1970: 1_699_990_000))
+        func reading(_ warning: UInt8?) -> Reading {
+            let m = CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 40), timeOffsetMinutes: 5, sensorStatus: .init(warning: warning))
+            return ObservationMapper.cgmReading(m, raw: [], session: session, context: context)
+        }
+        let low = reading(0x40)
+        #expect(low.observations.first?.value == nil && low.observations.first?.state == .negativeInfinity)
+        #expect(low.flags.contains(.resultBelowDeviceRange) && low.isAnalysable)
+        let high = reading(0x80)
+        #expect(high.observations.first?.value == nil && high.observations.first?.state == .positiveInfinity && high.flags.contains(.resultAboveDeviceRange))
+        #expect(reading(nil).observations.first?.value == 40)
+    }
+}

@@ -81,3 +81,20 @@ struct ValidationAndRulesTests {
         #expect(rules.evaluate(r, now: now).map(\.id) == rules.evaluate(r, now: now.addingTimeInterval(60)).map(\.id))
     }
 }
+
+struct CensoredGlucoseRuleTests {
+    /// A LOW glucose (censored −INF with the below-range flag) raises the level-2 alert; a HIGH one does not.
+    @Test func lowIsLevelTwoHypoglycaemia() {
+        var low = glucose(40, flags: [.resultBelowDeviceRange])
+        low.observations[0].value = nil
+        low.observations[0].state = .negativeInfinity
+        low.grade = .medical
+        let alerts = AlertRules().evaluate(low, now: Date(timeIntervalSince1970: 200))
+        #expect(alerts.map(\.ruleID) == ["glucose.hypoglycaemia-level-2"] && alerts.first?.message.contains("LOW") == true)
+        var high = glucose(400, flags: [.resultAboveDeviceRange])
+        high.observations[0].value = nil
+        high.observations[0].state = .positiveInfinity
+        high.grade = .medical
+        #expect(AlertRules().evaluate(high, now: Date(timeIntervalSince1970: 200)).isEmpty)
+    }
+}
