@@ -96,10 +96,29 @@ public struct RecordService: Service {
 
     func flush(_ readings: inout [(Reading, Acknowledge?)]) async throws {
         guard !readings.isEmpty else { return }
-        let outcomes = try await store.record(readings.map(\.0), durability: .full)
-        // Durable now: acknowledge to the devices, then tell analytics and surfaces.
+        var outcomes: [RecordOutcome?]
+        do {
+            outcomes = try await store.record(readings.map(\.0), durability: .full)
+        } catch {
+            // One reading the store refuses (a constraint it breaks) must not take the batch, or the hub,
+            // down: store the others one by one and keep a refused one raw, with the reason. If even that
+            // fails the store itself is failing: stop without acknowledging, so the devices keep their data.
+            logger.error("store refused a batch; recording its readings one by one", metadata: ["error": "\(error)"])
+            outcomes = []
+            for (r, _) in readings {
+                do { outcomes.append(try await store.record([r], durability: .full).first) } catch {
+                    let why = "the store refused the reading: \(error)"
+                    try await store.record(rejectedFrame: r.raw.bytes, source: r.raw.source, device: r.device, received: r.receivedTime, error: why)
+                    rejected.increment()
+                    await events.send(.rejected(r.device, source: r.raw.source, error: why))
+                    outcomes.append(nil)
+                }
+            }
+        }
+        // Durable now (stored, or kept raw): acknowledge to the devices, then tell analytics and surfaces.
         for (_, ack) in readings { ack?() }
         for ((r, _), outcome) in zip(readings, outcomes) {
+            guard let outcome else { continue }
             switch outcome {
             case .inserted:
                 stored.increment()
