@@ -18,6 +18,10 @@ public struct HubPipeline: Sendable {
         public var channelCapacity: Int
         /// USB: end once every agent has released and nothing happened for this long (nil: run until stopped).
         public var usbExitWhenIdle: Duration?
+        /// The streaming analytics (live horizon, lateness, escalation).
+        public var analytics = StreamingConfiguration()
+        /// Live view of alert transitions.
+        public var alertFeed: AlertFeed?
         public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil) {
             self.central = central
             self.channelCapacity = channelCapacity
@@ -57,7 +61,9 @@ public struct HubPipeline: Sendable {
         }
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
-        let analytics = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now)
+        let analytics = AnalyticsService(
+            rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
+            feed: configuration.alertFeed, logger: logger)
         let reporter = ReporterService(input: events, totals: totals, sink: sink)
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
         services = [reporter, analytics, record, validation] + transports

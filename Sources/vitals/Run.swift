@@ -135,8 +135,13 @@ struct ConsoleReporter: Sendable {
             if !quiet { print("duplicate   \(Self.describe(r)) already stored; ignored") }
         case .rejected(let d, let source, let error):
             print("rejected    \(d.address) \(source): \(error) (raw bytes kept)")
+        case .alert(let a) where a.historical:
+            print("EVENT       \(a.severity.rawValue.uppercased()) (historical, measured \(Self.time(a.effectiveTime))): \(a.message)")
         case .alert(let a):
-            print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)")
+            print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)  [\(a.id)]")
+        case .alertUpdate(let t):
+            if t.alert.historical { return }
+            print("ALERT \(t.kind.rawValue.uppercased().padding(toLength: 11, withPad: " ", startingAt: 0))\(t.alert.severity.rawValue.uppercased()): \(t.alert.ruleID)\(t.detail.isEmpty ? "" : " (" + t.detail + ")")  [\(t.alert.id)]")
         case .waveformStored: break
         case .deviceClock(let d, let offset, let set):
             if !quiet, abs(offset) > 60 {
