@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test vm-test clean
+.PHONY: deps build demo test vm-test clean bench eval-analytics
 
 deps:
 	@./scripts/install-deps.sh
@@ -22,6 +22,14 @@ test: deps
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps
 	@./scripts/vm-test.sh
+
+# Performance figures (release build), one section per area: `make bench` or scripts/bench.sh SECTION.
+bench: deps
+	@./scripts/bench.sh
+
+# Analytics on the reference data in ../shared/data: one table.
+eval-analytics: deps
+	@./scripts/eval-analytics.sh
 
 clean:
 	rm -rf .build .build-vm $(DEMO_DIR)
