@@ -25,7 +25,8 @@ public enum LifecycleEvent: Hashable, Sendable {
 /// `extend` changes the alert without a transition; `—` is refused (returns nil, the alert is unchanged).
 public enum AlertLifecycle {
     public static func apply(_ event: LifecycleEvent, to a: inout Alert, at now: Date) -> AlertTransition? {
-        guard a.state != .resolved else { return nil }
+        // A backfill event is stored resolved but its episode can still grow and deepen while its lane replays.
+        guard a.state != .resolved || a.historical else { return nil }
         switch event {
         case .deepen(let severity, let ruleID, let message, let citation, let to):
             a.evidenceTo = max(a.evidenceTo ?? to, to)

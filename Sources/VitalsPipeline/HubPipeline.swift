@@ -22,6 +22,8 @@ public struct HubPipeline: Sendable {
         public var analytics = StreamingConfiguration()
         /// Live view of alert transitions.
         public var alertFeed: AlertFeed?
+        /// Deliver every stored alert step to this webhook (channel "webhook"), at least once.
+        public var webhook: WebhookDelivery?
         public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil) {
             self.central = central
             self.channelCapacity = channelCapacity
@@ -65,8 +67,12 @@ public struct HubPipeline: Sendable {
             rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
             feed: configuration.alertFeed, logger: logger)
         let reporter = ReporterService(input: events, totals: totals, sink: sink)
+        var delivery: [any Service] = []
+        if let hook = configuration.webhook {
+            delivery.append(AlertDeliveryService(store: store, channel: "webhook", logger: logger) { try await hook.send($0) })
+        }
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
-        services = [reporter, analytics, record, validation] + transports
+        services = delivery + [reporter, analytics, record, validation] + transports
     }
 
     /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.

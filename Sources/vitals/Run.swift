@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Synchronization
+import VitalsAnalytics
 import VitalsCore
 import VitalsPipeline
 import VitalsProfiles
@@ -25,8 +26,16 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var logging: LoggingOptions
+    @Option(help: "Readings measured longer ago than this many minutes are recorded as historical events, not live alerts.") var liveHorizon: Double = 60
+    @Option(help: "Escalate an alert nobody acknowledged after this many minutes.") var escalateAfter: Double = 15
+    @Option(help: "POST every alert step to this URL (signed with HMAC-SHA256; the secret is read from $VITALS_WEBHOOK_SECRET).") var webhook: String?
 
     func validate() throws {
+        if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
+        if webhook != nil, (ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").isEmpty {
+            throw ValidationError("--webhook needs the shared secret in $VITALS_WEBHOOK_SECRET")
+        }
+        if liveHorizon <= 0 || escalateAfter <= 0 { throw ValidationError("--live-horizon and --escalate-after must be positive") }
         if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
         if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
@@ -56,10 +65,16 @@ struct Run: AsyncParsableCommand {
             usbSource = nil
         }
         let hasRadio = radioOptions.sim != nil || radioOptions.ble
+        var configuration = HubPipeline.Configuration(
+            central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone),
+            usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) })
+        configuration.analytics.liveHorizon = liveHorizon * 60
+        configuration.analytics.escalateAfter = escalateAfter * 60
+        if let webhook, let url = URL(string: webhook) {
+            configuration.webhook = WebhookDelivery(url: url, secret: Array((ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").utf8))
+        }
         let pipeline = HubPipeline(
-            configuration: .init(
-                central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone),
-                usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }),
+            configuration: configuration,
             radio: hasRadio ? radioOptions.factory(logger: logger) : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }

@@ -234,6 +234,12 @@ struct StreamingAnalyticsTests {
         let liveAlerts = out.transitions.filter { $0.kind == .raised }
         #expect(liveAlerts.count == 1 && liveAlerts[0].alert.severity == .critical && !liveAlerts[0].alert.historical)
         #expect(e.openLiveAlerts.count == 1)
+        // A backfill event's span ends at the reading that ended it; a deeper reading deepens it (still recorded).
+        var g = StreamingAnalytics()
+        let h = g.process([spot(glucose(65), at: 0, seq: 1), spot(glucose(50), at: 5, seq: 2), spot(glucose(90), at: 20, seq: 3)], now: now).transitions
+        #expect(h.map(\.kind) == [.recorded, .recorded, .recorded])
+        #expect(h.map(\.alert.severity) == [.urgent, .critical, .critical])
+        #expect(h.last?.alert.evidenceTo == Date(timeIntervalSince1970: t0 + 20 * 60) && h.allSatisfy { $0.alert.state == .resolved && $0.alert.historical })
     }
 
     @Test func fallingFastAndPredictedLowAreAdvisories() {
@@ -297,5 +303,60 @@ struct StreamingOnReferenceDataTests {
         #expect(out.transitions.filter { $0.isNewAlert && $0.alert.id.hasPrefix(StreamingRules.hypoEpisodeID) }.count == level1)
         #expect(!out.transitions.contains { $0.kind == .raised })
         #expect(later.openLiveAlerts.isEmpty)
+    }
+}
+
+struct StreamingBPOnReferenceDataTests {
+    static var haveData: Bool { FileManager.default.fileExists(atPath: sharedData.appendingPathComponent("bp/bp_hypnos.csv").path) }
+
+    /// bp_hypnos (24-h ambulatory BP of 5 patients) has hypertensive-crisis readings: streamed per patient, each run of
+    /// consecutive crisis readings is one alert, resolved by the next reading below the thresholds.
+    @Test(.enabled(if: haveData, "needs ../shared/data")) func crisisAlertsFromAmbulatoryBP() throws {
+        let table = try CSVTable.parse(try String(contentsOf: sharedData.appendingPathComponent("bp/bp_hypnos.csv"), encoding: .utf8))
+        let (iT, iS, iD, iID) = (table.columnIndex("DATE.TIME")!, table.columnIndex("SYST")!, table.columnIndex("DIAST")!, table.columnIndex("ID")!)
+        var rows: [(id: String, t: Double, s: Double, d: Double)] = []
+        for r in table.rows {
+            guard let t = CivilTime.parse(r.fields[iT]), let s = Double(r.fields[iS]), let d = Double(r.fields[iD]) else { continue }
+            rows.append((r.fields[iID], t, s, d))
+        }
+        rows.sort { ($0.id, $0.t) < ($1.id, $1.t) }
+        // Expected, by hand: a crisis reading whose previous reading (same patient) was not a crisis starts a run.
+        var runs = 0
+        var crises = 0
+        for (i, r) in rows.enumerated() where r.s > 180 || r.d > 120 {
+            crises += 1
+            if i == 0 || rows[i - 1].id != r.id || !(rows[i - 1].s > 180 || rows[i - 1].d > 120) { runs += 1 }
+        }
+        #expect(crises == 3)
+        var e = StreamingAnalytics(configuration: liveForever)
+        var trs: [AlertTransition] = []
+        for (i, r) in rows.enumerated() {
+            var reading = bp(r.s, r.d, profile: nil)
+            reading.subject = SubjectID(r.id)
+            reading.effectiveTime = Date(timeIntervalSince1970: r.t)
+            reading.sequence = UInt32(i)
+            reading.grade = .medical
+            let x = StreamInput.from(reading, now: reading.effectiveTime)!
+            trs += e.process([x], now: x.time).transitions
+        }
+        #expect(trs.filter { $0.kind == .raised }.count == runs)
+        #expect(trs.filter { $0.kind == .raised }.allSatisfy { $0.alert.severity == .critical && $0.alert.ruleID == "bp.hypertensive-crisis" })
+        #expect(trs.filter { $0.kind == .resolved }.count == runs - e.openLiveAlerts.count)
+    }
+
+    @Test func kioskProtocolAveragesTheLastTwoOfThree() {
+        let k = BPProtocols.kiosk([(0, 150, 95), (60, 140, 90), (120, 136, 88), (3600, 130, 80), (3660, 128, 82)])
+        #expect(k.count == 2)
+        #expect(k[0].readings == 3 && k[0].systolic == 138 && k[0].diastolic == 89)
+        #expect(k[1].readings == 2 && !k[1].complete)
+    }
+
+    @Test func agpPercentilesByHour() {
+        // Hour 0: values 1…100 → p50 50.5 (type 7), p5 5.95; hour 1: one value.
+        let r = (1...100).map { GlucoseReading(time: 1_700_006_400 + Double($0), mgdl: Double($0)) } + [GlucoseReading(time: 1_700_006_400 + 3600, mgdl: 80)]
+        let agp = AGP.profile(r)
+        #expect(agp.count == 2)
+        #expect(agp[0].minuteOfDay == 0 && agp[0].count == 100 && agp[0].p50 == 50.5 && abs(agp[0].p5 - 5.95) < 1e-9 && abs(agp[0].p95 - 95.05) < 1e-9)
+        #expect(agp[1].minuteOfDay == 60 && agp[1].p5 == 80 && agp[1].p95 == 80)
     }
 }
