@@ -12,7 +12,8 @@ bench_analytics() {
     bin="$("$SWIFT" build -c release --show-bin-path)/vitals"
     # 100 simulated devices (50 CGMs, 50 BP cuffs) through the pure streaming core, then 100 cuffs through the
     # store (synchronous=FULL) and the analytics service: notification -> alert persisted latency.
-    "$bin" bench-analytics --devices 100 --readings 2000 --path-readings 40
+    # The cuffs send about one reading a second each (100 readings/s in all), every other one a crisis.
+    "$bin" bench-analytics --devices 100 --readings 2000 --path-readings 20 --interval-ms 1000
 }
 
 sections=("${@:-analytics}")

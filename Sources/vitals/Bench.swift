@@ -17,7 +17,8 @@ struct BenchAnalytics: AsyncParsableCommand {
 
     @Option(help: "Simulated devices (half CGMs, half BP cuffs).") var devices = 100
     @Option(help: "Readings per device through the core.") var readings = 2000
-    @Option(help: "Readings per device through the hub's store and analytics path.") var pathReadings = 40
+    @Option(help: "Readings per device through the hub's store and analytics path.") var pathReadings = 20
+    @Option(help: "Mean interval between one device's readings on the hub path, in milliseconds (jittered ±50 %).") var intervalMs = 1000
 
     func run() async throws {
         // 1. The pure core: events per second.
@@ -93,7 +94,7 @@ struct BenchAnalytics: AsyncParsableCommand {
                     if crisis { arrivals.put(Alert.evidenceKey(for: r), t0) }
                     _ = try await store.record([r], durability: .full)
                     await stored.send(r)
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 5...20)))
+                    try await Task.sleep(for: .milliseconds(Int.random(in: (intervalMs / 2)...(intervalMs * 3 / 2))))
                 }
             }
         }
@@ -103,8 +104,8 @@ struct BenchAnalytics: AsyncParsableCommand {
         let lat = await collector.value.sorted()
         running.cancel()
         func pct(_ p: Double) -> Double { lat.isEmpty ? .nan : lat[min(lat.count - 1, Int((Double(lat.count - 1) * p).rounded()))] }
-        print(String(format: "alert path: %d devices, %d crisis readings -> %d alerts persisted; notification -> alert persisted p50 %.2f ms, p99 %.2f ms (store at synchronous=FULL)",
-                     cuffs, cuffs * ((pathReadings + 1) / 2), lat.count, pct(0.5), pct(0.99)))
+        print(String(format: "alert path: %d devices, one reading each per ~%d ms, %d crisis readings -> %d alerts persisted; notification -> alert persisted p50 %.2f ms, p99 %.2f ms (store at synchronous=FULL)",
+                     cuffs, intervalMs, cuffs * ((pathReadings + 1) / 2), lat.count, pct(0.5), pct(0.99)))
     }
 
     static func bpReading(device d: Int, seq: Int, sys: Double, at t: Date) -> Reading {
