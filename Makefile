@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test vm-test vm-test-mutant eval-ecg bench clean
+.PHONY: deps build demo test vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -28,8 +28,12 @@ vm-test: deps
 eval-ecg:
 	@./scripts/eval-ecg.sh
 
-# Throughput figures from a release build (ECG section: detector and waveform codec on a 30-minute record).
-bench:
+# Analytics on the reference data in ../shared/data: one table.
+eval-analytics: deps
+	@./scripts/eval-analytics.sh
+
+# Performance figures (release build), one section per area: `make bench` or scripts/bench.sh SECTION (ecg, analytics).
+bench: deps
 	@./scripts/bench.sh
 
 # Shows the tier catches a broken driver: builds a copy with one bug (MUTANT=cccd or phd-ack) and expects vm-test to fail.

@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -67,6 +68,7 @@ let package = Package(
                 "VitalsValidation", "VitalsStore", "VitalsAnalytics", logging, metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -110,8 +112,9 @@ let package = Package(
         .testTarget(
             name: "VitalsPipelineTests",
             dependencies: [
-                "VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", logging, metrics,
+                "VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", "VitalsAnalytics", logging, metrics,
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictTests
         ),

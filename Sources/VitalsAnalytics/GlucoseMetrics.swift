@@ -42,6 +42,8 @@ public struct GlucoseSummary: Sendable, Equatable {
     public var hypoLevel2: Int
     /// The median gap between consecutive readings, in seconds (nil with fewer than two distinct times).
     public var samplingIntervalSeconds: Double?
+    /// The ambulatory glucose profile: percentiles by hour of day.
+    public var agp: [AGPBin] = []
 }
 
 /// CGM summary metrics, per the international consensus on time in range:
@@ -112,6 +114,7 @@ public enum GlucoseMetrics {
             hypoLevel1: hypoEpisodes(r, below: level1Threshold), hypoLevel2: hypoEpisodes(r, below: level2Threshold))
         s.samplingIntervalSeconds = samplingInterval(r)
         s.sufficient = isSufficient(r)
+        s.agp = AGP.profile(r)
         guard n > 0 else { return s }
         let values = r.map(\.mgdl)
         let mean = values.reduce(0, +) / Double(n)

@@ -42,11 +42,21 @@ public struct Alert: Hashable, Sendable, Codable {
     public var effectiveTime: Date
     /// Natural key of the reading that raised it (device + kind + key).
     public var evidenceKey: String
+    /// A record of the past (a backfill older than the live horizon): stored resolved, never notified as live.
+    public var historical: Bool = false
+    /// The event-time span of the evidence (first and last reading the alert rests on).
+    public var evidenceFrom: Date?
+    public var evidenceTo: Date?
+    /// How many times it was escalated because nobody acknowledged it.
+    public var escalations: Int = 0
+    /// When its state last changed.
+    public var updatedAt: Date?
 
     public init(
         id: String, ruleID: String, subject: SubjectID, device: DeviceID, severity: AlertSeverity,
         state: AlertState = .raised, message: String, citation: String, raisedAt: Date, effectiveTime: Date,
-        evidenceKey: String
+        evidenceKey: String, historical: Bool = false, evidenceFrom: Date? = nil, evidenceTo: Date? = nil, escalations: Int = 0,
+        updatedAt: Date? = nil
     ) {
         self.id = id
         self.ruleID = ruleID
@@ -59,5 +69,10 @@ public struct Alert: Hashable, Sendable, Codable {
         self.raisedAt = raisedAt
         self.effectiveTime = effectiveTime
         self.evidenceKey = evidenceKey
+        self.historical = historical
+        self.evidenceFrom = evidenceFrom
+        self.evidenceTo = evidenceTo
+        self.escalations = escalations
+        self.updatedAt = updatedAt
     }
 }

@@ -20,6 +20,12 @@ public struct HubPipeline: Sendable {
         public var usbExitWhenIdle: Duration?
         /// USB devices may match simulated profiles (a device lab's USB/IP rig).
         public var usbAcceptSimulatedProfiles: Bool
+        /// The streaming analytics (live horizon, lateness, escalation).
+        public var analytics = StreamingConfiguration()
+        /// Live view of alert transitions.
+        public var alertFeed: AlertFeed?
+        /// Deliver every stored alert step to this webhook (channel "webhook"), at least once.
+        public var webhook: WebhookDelivery?
         public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil, usbAcceptSimulatedProfiles: Bool = false) {
             self.central = central
             self.channelCapacity = channelCapacity
@@ -60,10 +66,16 @@ public struct HubPipeline: Sendable {
         }
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
-        let analytics = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now)
+        let analytics = AnalyticsService(
+            rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
+            feed: configuration.alertFeed, logger: logger)
         let reporter = ReporterService(input: events, totals: totals, sink: sink)
+        var delivery: [any Service] = []
+        if let hook = configuration.webhook {
+            delivery.append(AlertDeliveryService(store: store, channel: "webhook", logger: logger) { try await hook.send($0) })
+        }
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
-        services = [reporter, analytics, record, validation] + transports
+        services = delivery + [reporter, analytics, record, validation] + transports
     }
 
     /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.

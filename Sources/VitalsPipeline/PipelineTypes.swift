@@ -31,7 +31,10 @@ public enum PipelineEvent: Sendable {
     case stored(Reading)
     case duplicate(Reading)
     case rejected(DeviceIdentity, source: String, error: String)
+    /// A new alert (live), or a new backfill event (historical).
     case alert(Alert)
+    /// A later step of an alert: updated, escalated, acknowledged, resolved, or a backfill event's final span.
+    case alertUpdate(AlertTransition)
     /// The device's clock was read at connection: how far ahead of the hub it is, and whether the hub set it.
     case deviceClock(DeviceIdentity, offsetSeconds: Double, set: Bool)
     /// A waveform block is stored.

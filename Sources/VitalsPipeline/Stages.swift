@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import VitalsAnalytics
 import VitalsCore
 import VitalsStore
@@ -134,7 +135,10 @@ public struct RecordService: Service {
     }
 }
 
-/// Runs the alert rules on each newly stored reading and stores the alerts (idempotently).
+/// Runs the streaming analytics core on each newly stored reading: per-reading rules for meters and cuffs,
+/// episodes for CGM streams, the alert lifecycle (raise, update, escalate, resolve) and backfill as historical
+/// events. Every transition is stored (`alert_events`) before it is passed on; the core's state is saved after
+/// each batch, so a restarted hub continues where it was. A ticker escalates alerts nobody acknowledged.
 public struct AnalyticsService: Service {
     let rules: AlertRules
     let store: VitalsStore
@@ -142,29 +146,136 @@ public struct AnalyticsService: Service {
     let events: BoundedChannel<PipelineEvent>
     let now: @Sendable () -> Date
     let raised: Counter
+    let configuration: StreamingConfiguration
+    let tickInterval: Duration
+    let feed: AlertFeed?
+    let logger: Logger
+    public static let stateName = "analytics.streaming"
 
-    public init(rules: AlertRules, store: VitalsStore, input: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, metrics: any MetricsFactory, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(rules: AlertRules, store: VitalsStore, input: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, metrics: any MetricsFactory,
+                now: @escaping @Sendable () -> Date = { Date() }, configuration: StreamingConfiguration = StreamingConfiguration(),
+                tickInterval: Duration = .seconds(30), feed: AlertFeed? = nil, logger: Logger = Logger(label: "vitals.analytics")) {
         self.rules = rules
         self.store = store
         self.input = input
         self.events = events
         self.now = now
+        self.configuration = configuration
+        self.tickInterval = tickInterval
+        self.feed = feed
+        self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
+    }
+
+    enum Work: Sendable {
+        case readings([Reading], CheckedContinuation<Void, Never>)
+        case tick
     }
 
     public func run() async throws {
         defer { events.finish() }
-        while let r = await input.next() {
-            let alerts = rules.evaluate(r, now: now())
-            guard !alerts.isEmpty else { continue }
-            let fresh = try await store.record(alerts: alerts)
-            for (a, isNew) in zip(alerts, fresh) where isNew {
-                raised.increment()
-                await events.send(.alert(a))
+        var engine = try await Self.loadEngine(store: store, configuration: configuration, logger: logger)
+        let (work, continuation) = AsyncStream<Work>.makeStream()
+        let input = self.input
+        let interval = tickInterval
+        // One consumer orders everything: a batch of readings is handed over and waited for (one in flight),
+        // ticks come from a timer. Nothing queues without bound.
+        let reader = Task {
+            while let first = await input.next() {
+                let batch = [first] + input.drainAvailable(max: 255)
+                await withCheckedContinuation { c in continuation.yield(.readings(batch, c)) }
+            }
+            continuation.finish()
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
+                continuation.yield(.tick)
             }
         }
+        defer {
+            ticker.cancel()
+            reader.cancel()
+        }
+        for await item in work {
+            let t = now()
+            switch item {
+            case .readings(let batch, let done):
+                let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
+                let out = engine.process(inputs, now: t)
+                try await publish(out.transitions)
+                if !inputs.isEmpty { try await save(engine, at: t) }
+                done.resume()
+            case .tick:
+                // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
+                let openIDs = engine.openLiveAlerts.map(\.id)
+                if !openIDs.isEmpty {
+                    for id in try await store.settledAlertIDs(among: openIDs) { _ = engine.acknowledge(id, at: t) }
+                }
+                let out = engine.tick(now: t)
+                try await publish(out.transitions)
+                if !out.transitions.isEmpty { try await save(engine, at: t) }
+            }
+        }
+        ticker.cancel()
         events.finish()
         await waitForGroupShutdown()
+    }
+
+    static func loadEngine(store: VitalsStore, configuration: StreamingConfiguration, logger: Logger) async throws -> StreamingAnalytics {
+        if let bytes = try await store.streamState(name: stateName) {
+            do {
+                var e = try StreamingAnalytics(serialized: Data(bytes))
+                e.configuration = configuration
+                return e
+            } catch {
+                logger.warning("streaming state could not be read; starting afresh", metadata: ["error": "\(error)"])
+            }
+        }
+        return StreamingAnalytics(configuration: configuration)
+    }
+
+    func save(_ engine: StreamingAnalytics, at t: Date) async throws {
+        let data = try engine.serialized()
+        try await store.saveStreamState(Array(data), name: Self.stateName, at: t)
+    }
+
+    func publish(_ transitions: [AlertTransition]) async throws {
+        guard !transitions.isEmpty else { return }
+        let seqs = try await store.apply(transitions)
+        for (tr, seq) in zip(transitions, seqs) where seq != nil {
+            feed?.publish(tr)
+            if tr.isNewAlert {
+                raised.increment()
+                await events.send(.alert(tr.alert))
+            } else {
+                await events.send(.alertUpdate(tr))
+            }
+        }
+    }
+}
+
+/// Live views: every stored alert transition, to each subscriber's AsyncStream (the newest 256 are kept for a
+/// slow subscriber; the store keeps everything).
+public final class AlertFeed: Sendable {
+    private let subscribers = Mutex<[UUID: AsyncStream<AlertTransition>.Continuation]>([:])
+    public init() {}
+
+    public func subscribe() -> AsyncStream<AlertTransition> {
+        let (stream, c) = AsyncStream<AlertTransition>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = UUID()
+        subscribers.withLock { $0[id] = c }
+        c.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
+        return stream
+    }
+
+    public func publish(_ t: AlertTransition) {
+        for c in subscribers.withLock({ Array($0.values) }) { c.yield(t) }
+    }
+
+    public func finish() {
+        for c in subscribers.withLock({ Array($0.values) }) { c.finish() }
     }
 }
 

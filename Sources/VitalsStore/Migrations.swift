@@ -190,5 +190,40 @@ enum Migrations {
             DROP TABLE waveform_blocks;
             ALTER TABLE waveform_blocks_v4 RENAME TO waveform_blocks;
             """),
+        Migration(version: 5, name: "v5: alert lifecycle (history, backfill events, evidence span, escalation), deliveries, stream state", sql: """
+            ALTER TABLE alerts ADD COLUMN historical INTEGER NOT NULL DEFAULT 0 CHECK (historical IN (0, 1));
+            ALTER TABLE alerts ADD COLUMN evidence_from INTEGER;
+            ALTER TABLE alerts ADD COLUMN evidence_to INTEGER;
+            ALTER TABLE alerts ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0 CHECK (escalations >= 0);
+            ALTER TABLE alerts ADD COLUMN updated_at INTEGER;
+            CREATE INDEX alerts_open ON alerts (state) WHERE state <> 'resolved';
+
+            CREATE TABLE alert_events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                alert_id TEXT NOT NULL REFERENCES alerts (id),
+                transition TEXT NOT NULL CHECK (transition IN ('raised', 'updated', 'escalated', 'acknowledged', 'resolved', 'recorded')),
+                state TEXT NOT NULL CHECK (state IN ('raised', 'updated', 'acknowledged', 'resolved')),
+                severity TEXT NOT NULL CHECK (severity IN ('advisory', 'urgent', 'critical')),
+                at INTEGER NOT NULL,
+                event_time INTEGER NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            ) STRICT;
+            CREATE INDEX alert_events_alert ON alert_events (alert_id, seq);
+
+            CREATE TABLE alert_deliveries (
+                event_seq INTEGER NOT NULL REFERENCES alert_events (seq),
+                channel TEXT NOT NULL CHECK (length(channel) > 0),
+                attempts INTEGER NOT NULL CHECK (attempts > 0),
+                delivered_at INTEGER NOT NULL,
+                PRIMARY KEY (event_seq, channel)
+            ) STRICT, WITHOUT ROWID;
+
+            CREATE TABLE stream_state (
+                name TEXT PRIMARY KEY CHECK (length(name) > 0),
+                state BLOB NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) STRICT;
+            """),
     ]
 }

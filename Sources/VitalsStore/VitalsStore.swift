@@ -124,7 +124,7 @@ public actor VitalsStore {
         }
     }
 
-    private func statement(_ sql: String) throws(StoreError) -> Statement {
+    func statement(_ sql: String) throws(StoreError) -> Statement {
         if let s = statements[sql] { return s }
         let s = try db.prepare(sql)
         statements[sql] = s
@@ -138,7 +138,7 @@ public actor VitalsStore {
     }
 
     /// Runs `body` in one transaction at the given durability.
-    private func transaction<T>(_ d: Durability, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    func transaction<T>(_ d: Durability, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try setDurability(d)
         try db.execute("BEGIN IMMEDIATE")
         do {
@@ -170,7 +170,7 @@ public actor VitalsStore {
             ])
     }
 
-    private func ensureSubject(_ s: SubjectID, at: Date) throws(StoreError) {
+    func ensureSubject(_ s: SubjectID, at: Date) throws(StoreError) {
         try statement("INSERT INTO subjects (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING").run([.text(s.rawValue), .int(Self.ms(at))])
     }
 
@@ -412,21 +412,15 @@ public actor VitalsStore {
 
     public func alerts(subject: String? = nil) throws(StoreError) -> [Alert] {
         try statement("""
-            SELECT id, rule_id, subject_id, device_id, severity, state, message, citation, raised_at, effective_at, evidence_key
-            FROM alerts WHERE (?1 IS NULL OR subject_id = ?1) ORDER BY raised_at, id
-            """).query([subject.map { .text($0) } ?? .null]) { row in
-                Alert(
-                    id: row.text(0), ruleID: row.text(1), subject: SubjectID(row.text(2)), device: DeviceID(rawValue: row.text(3)),
-                    severity: AlertSeverity(rawValue: row.text(4)) ?? .advisory, state: AlertState(rawValue: row.text(5)) ?? .raised,
-                    message: row.text(6), citation: row.text(7), raisedAt: Self.date(row.int(8)), effectiveTime: Self.date(row.int(9)),
-                    evidenceKey: row.text(10))
-            }
+            SELECT \(Self.alertColumns)
+            FROM alerts a WHERE (?1 IS NULL OR a.subject_id = ?1) ORDER BY a.raised_at, a.id
+            """).query([subject.map { .text($0) } ?? .null]) { Self.alert($0) }
     }
 
     /// Row counts per table, for summaries and tests.
     public func counts() throws(StoreError) -> [String: Int] {
         var out: [String: Int] = [:]
-        for t in ["devices", "subjects", "readings", "observations", "raw_frames", "waveform_blocks", "alerts", "outbox"] {
+        for t in ["devices", "subjects", "readings", "observations", "raw_frames", "waveform_blocks", "alerts", "outbox", "alert_events"] {
             out[t] = Int(try db.prepare("SELECT count(*) FROM \(t)").query { $0.int(0) }.first ?? 0)
         }
         return out

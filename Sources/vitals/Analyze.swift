@@ -63,6 +63,12 @@ struct AnalyzeGlucose: ParsableCommand {
             ("gmi_pct", number(s.gmiPct)),
             ("sufficient", .bool(s.sufficient)),
             ("hypo_episodes", .object([("level1", .int(Int64(s.hypoLevel1))), ("level2", .int(Int64(s.hypoLevel2)))])),
+            ("agp", .array(s.agp.map { b in
+                .object([
+                    ("hour", .int(Int64(b.minuteOfDay / 60))), ("n", .int(Int64(b.count))), ("p5", number(b.p5)), ("p25", number(b.p25)),
+                    ("p50", number(b.p50)), ("p75", number(b.p75)), ("p95", number(b.p95)),
+                ])
+            })),
         ])
     }
 }
@@ -98,6 +104,9 @@ struct AnalyzeBP: ParsableCommand {
                 ("home_hypertension", .bool(home.homeHypertension)),
                 ("sufficient", .bool(home.sufficient)),
             ])),
+            ("kiosk_sittings", .array(BPProtocols.kiosk(analysis.readings.map { ($0.time, $0.systolic, $0.diastolic) }).filter(\.complete).map { k in
+                .object([("start", .string(CivilTime.format(k.start))), ("readings", .int(Int64(k.readings))), ("sys", number(k.systolic)), ("dia", number(k.diastolic))])
+            })),
             ("skipped", .int(Int64(analysis.skipped))),
         ])
         print(out.serialized(pretty: true))

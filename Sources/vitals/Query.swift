@@ -23,9 +23,16 @@ struct Readings: AsyncParsableCommand {
 }
 
 struct Alerts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List stored alerts.")
+    static let configuration = CommandConfiguration(
+        abstract: "List stored alerts with their state, or acknowledge one.", subcommands: [AlertsList.self, AlertsAck.self],
+        defaultSubcommand: AlertsList.self)
+}
+
+struct AlertsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored alerts and backfill events with their state.")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Only this person's alerts.") var subject: String?
+    @Flag(help: "Also print each alert's history (raised, updated, escalated, acknowledged, resolved).") var history = false
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
@@ -34,7 +41,34 @@ struct Alerts: AsyncParsableCommand {
         if json { return try printJSON(alerts) }
         if alerts.isEmpty { print("no alerts") }
         for a in alerts {
-            print("\(ConsoleReporter.time(a.raisedAt))  \(a.severity.rawValue.uppercased())  \(a.ruleID)  \(a.message)")
+            let state = a.historical ? "historical" : a.state.rawValue
+            let span = a.evidenceFrom.map { from in "  measured \(ConsoleReporter.time(from))\(a.evidenceTo.map { $0 > from ? "–" + ConsoleReporter.time($0) : "" } ?? "")" } ?? ""
+            print("\(ConsoleReporter.time(a.raisedAt))  \(state.uppercased())  \(a.severity.rawValue.uppercased())  \(a.ruleID)  \(a.message)\(span)\(a.escalations > 0 ? "  escalated ×\(a.escalations)" : "")  id=\(a.id)")
+            if history {
+                for e in try await store.alertEvents(alertID: a.id) {
+                    print("    \(ConsoleReporter.time(e.at))  \(e.transition.rawValue)  \(e.severity.rawValue)\(e.detail.isEmpty ? "" : "  " + e.detail)")
+                }
+            }
+        }
+    }
+}
+
+struct AlertsAck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an open alert: it is no longer escalated.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The alert id (as vitals alerts prints it).") var id: String
+
+    func run() async throws {
+        guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
+        let store = try VitalsStore(path: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+        if let a = try await store.acknowledge(alertID: id, at: Date()) {
+            print("acknowledged \(a.id) (\(a.severity.rawValue), \(a.ruleID))")
+        } else if let a = try await store.alert(id: id) {
+            FileHandle.standardError.write(Data("error: alert \(id) is \(a.historical ? "a historical event" : a.state.rawValue); only a raised or updated alert can be acknowledged\n".utf8))
+            throw ExitCode(1)
+        } else {
+            FileHandle.standardError.write(Data("error: no alert \(id)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Synchronization
+import VitalsAnalytics
 import VitalsCore
 import VitalsPipeline
 import VitalsProfiles
@@ -26,8 +27,16 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var logging: LoggingOptions
+    @Option(help: "Readings measured longer ago than this many minutes are recorded as historical events, not live alerts.") var liveHorizon: Double = 60
+    @Option(help: "Escalate an alert nobody acknowledged after this many minutes.") var escalateAfter: Double = 15
+    @Option(help: "POST every alert step to this URL (signed with HMAC-SHA256; the secret is read from $VITALS_WEBHOOK_SECRET).") var webhook: String?
 
     func validate() throws {
+        if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
+        if webhook != nil, (ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").isEmpty {
+            throw ValidationError("--webhook needs the shared secret in $VITALS_WEBHOOK_SECRET")
+        }
+        if liveHorizon <= 0 || escalateAfter <= 0 { throw ValidationError("--live-horizon and --escalate-after must be positive") }
         if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
         if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
@@ -59,10 +68,16 @@ struct Run: AsyncParsableCommand {
         let hasRadio = radioOptions.sim != nil || radioOptions.ble
         var central = BLECentralService.Configuration(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)
         central.acceptSimulatedProfiles = acceptSimulatedDevices
+        var configuration = HubPipeline.Configuration(
+            central: central,
+            usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices)
+        configuration.analytics.liveHorizon = liveHorizon * 60
+        configuration.analytics.escalateAfter = escalateAfter * 60
+        if let webhook, let url = URL(string: webhook) {
+            configuration.webhook = WebhookDelivery(url: url, secret: Array((ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").utf8))
+        }
         let pipeline = HubPipeline(
-            configuration: .init(
-                central: central,
-                usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices),
+            configuration: configuration,
             radio: hasRadio ? radioOptions.factory(logger: logger) : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }
@@ -138,8 +153,13 @@ struct ConsoleReporter: Sendable {
             if !quiet { print("duplicate   \(Self.describe(r)) already stored; ignored") }
         case .rejected(let d, let source, let error):
             print("rejected    \(d.address) \(source): \(error) (raw bytes kept)")
+        case .alert(let a) where a.historical:
+            print("EVENT       \(a.severity.rawValue.uppercased()) (historical, measured \(Self.time(a.effectiveTime))): \(a.message)")
         case .alert(let a):
-            print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)")
+            print("ALERT       \(a.severity.rawValue.uppercased()): \(a.message)  [\(a.id)]")
+        case .alertUpdate(let t):
+            if t.alert.historical { return }
+            print("ALERT \(t.kind.rawValue.uppercased().padding(toLength: 11, withPad: " ", startingAt: 0))\(t.alert.severity.rawValue.uppercased()): \(t.alert.ruleID)\(t.detail.isEmpty ? "" : " (" + t.detail + ")")  [\(t.alert.id)]")
         case .waveformStored: break
         case .deviceClock(let d, let offset, let set):
             if !quiet, abs(offset) > 60 {

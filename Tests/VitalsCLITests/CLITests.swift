@@ -155,6 +155,18 @@ struct DemoFlowTests {
         #expect(alerts.status == 0)
         let list = try #require(try CLI.json(alerts.stdout) as? [[String: Any]])
         #expect(Set(list.compactMap { $0["ruleID"] as? String }) == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"])
+        // The lifecycle: the crisis is open (raised), the hypo was resolved by the later 71 mg/dL; ack the crisis.
+        let crisis = try #require(list.first { $0["ruleID"] as? String == "bp.hypertensive-crisis" })
+        #expect(crisis["state"] as? String == "raised")
+        #expect(list.first { $0["ruleID"] as? String == "glucose.hypoglycaemia-level-2" }?["state"] as? String == "resolved")
+        let crisisID = try #require(crisis["id"] as? String)
+        let ack = try CLI.run("vitals", ["alerts", "ack", crisisID, "--db", db])
+        #expect(ack.status == 0 && ack.stdout.contains("acknowledged"), "\(ack.stderr)")
+        let again = try CLI.run("vitals", ["alerts", "ack", crisisID, "--db", db])
+        #expect(again.status == 1 && again.stderr.contains("acknowledged"))
+        let text = try CLI.run("vitals", ["alerts", "--history", "--db", db])
+        #expect(text.stdout.contains("ACKNOWLEDGED  CRITICAL  bp.hypertensive-crisis") && text.stdout.contains("    "), "\(text.stdout)")
+        #expect(text.stdout.contains("acknowledged  critical"))
         let readings = try CLI.run("vitals", ["readings", "--json", "--db", db])
         #expect((try CLI.json(readings.stdout) as? [Any])?.count == 7)
         let mode = try FileManager.default.attributesOfItem(atPath: db)[.posixPermissions] as? Int

@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == 5)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 4)
+        #expect(try await reopened.schemaVersion() == 5)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -141,7 +141,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == 5)
         let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
         #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
@@ -188,7 +188,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == 5)
         let device = DeviceIdentity(transport: .simBLE, address: "AA", profileID: nil)
         #expect(device.id.rawValue == "sim-ble:AA")
         #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old)

@@ -1,0 +1,425 @@
+import Foundation
+import VitalsCore
+
+/// Settings of the streaming analytics (docs/analytics-streaming.md).
+public struct StreamingConfiguration: Hashable, Sendable, Codable {
+    /// Readings measured longer ago than this (before `now`) are backfill: recorded as historical events,
+    /// never raised as live alerts.
+    public var liveHorizon: Double
+    /// How far out of event-time order a reading may arrive and still be put in order (the watermark is the
+    /// largest event time seen minus this). Live order-sensitive detectors (CGM episodes) lag by at most it.
+    public var allowedLateness: Double
+    /// An open live alert nobody acknowledged is escalated after this long (and again after as long).
+    public var escalateAfter: Double
+    public var maxEscalations: Int
+    /// CGM rate of change is the least-squares slope over this span.
+    public var rateWindow: Double
+    /// Predicted low: linear projection this far ahead.
+    public var predictionHorizon: Double
+
+    public init(liveHorizon: Double = 3600, allowedLateness: Double = 0, escalateAfter: Double = 15 * 60, maxEscalations: Int = 2,
+                rateWindow: Double = 15 * 60, predictionHorizon: Double = 30 * 60) {
+        self.liveHorizon = liveHorizon
+        self.allowedLateness = allowedLateness
+        self.escalateAfter = escalateAfter
+        self.maxEscalations = maxEscalations
+        self.rateWindow = rateWindow
+        self.predictionHorizon = predictionHorizon
+    }
+}
+
+/// A reading as the streaming core sees it. `spotAlerts` are the per-reading rule results (`AlertRules`)
+/// for spot streams (meters, cuffs); CGM streams are judged over time instead.
+public struct StreamInput: Hashable, Sendable, Codable {
+    public var key: StreamKey
+    public var time: Date
+    /// Glucose in mg/dL, or systolic mmHg.
+    public var value: Double
+    /// Diastolic mmHg for blood pressure.
+    public var secondary: Double?
+    public var device: String
+    /// device|kind|natural key of the reading.
+    public var evidenceKey: String
+    public var medical: Bool
+    public var grade: String
+    public var spotAlerts: [Alert]
+
+    public init(key: StreamKey, time: Date, value: Double, secondary: Double? = nil, device: String, evidenceKey: String,
+                medical: Bool, grade: String, spotAlerts: [Alert] = []) {
+        self.key = key
+        self.time = time
+        self.value = value
+        self.secondary = secondary
+        self.device = device
+        self.evidenceKey = evidenceKey
+        self.medical = medical
+        self.grade = grade
+        self.spotAlerts = spotAlerts
+    }
+
+    public static let cgm = "glucose.cgm"
+    public static let spotGlucose = "glucose.spot"
+    public static let bloodPressure = "bp"
+
+    /// The stream input for a stored reading, or nil when it is not analysed (other kinds, or a reading that
+    /// is not a trustworthy measurement: control solution, special values, implausible).
+    public static func from(_ r: Reading, rules: AlertRules = AlertRules(), now: Date) -> StreamInput? {
+        guard r.isAnalysable else { return nil }
+        let key = "\(r.device.id.rawValue)|\(r.kind.rawValue)|\(r.naturalKey)"
+        func make(_ metric: String, _ v: Double, _ v2: Double?, spot: Bool) -> StreamInput {
+            StreamInput(key: StreamKey(subject: r.subject.rawValue, metric: metric), time: r.effectiveTime, value: v, secondary: v2,
+                        device: r.device.id.rawValue, evidenceKey: key, medical: r.grade.isMedical, grade: r.grade.rawValue,
+                        spotAlerts: spot ? rules.evaluate(r, now: now) : [])
+        }
+        switch r.kind {
+        case .bloodPressure:
+            guard let s = r.observation(.systolic)?.value, let d = r.observation(.diastolic)?.value else { return nil }
+            return make(bloodPressure, s, d, spot: true)
+        case .glucose:
+            guard let o = r.observations.first(where: { $0.unit == .milligramPerDecilitre }), let v = o.value else { return nil }
+            let isCGM = o.metric.mdc == Metric.glucoseInterstitial.mdc
+            return make(isCGM ? cgm : spotGlucose, v, nil, spot: !isCGM)
+        default: return nil
+        }
+    }
+}
+
+/// What one step of the core produced.
+public struct StreamOutput: Sendable, Hashable {
+    public var transitions: [AlertTransition] = []
+    /// Inputs that arrived after the watermark had passed them (still applied to per-reading rules).
+    public var late = 0
+    /// Inputs handled as backfill (older than the live horizon).
+    public var historical = 0
+    public init() {}
+}
+
+/// The rules the streaming core applies, with their guideline.
+public enum StreamingRules {
+    public static let hypoEpisodeID = "glucose.hypoglycaemia-episode"
+    public static let hypoEpisodeCitation = "Danne et al., Diabetes Care 2017;40:1631 and Battelino et al., Diabetes Care 2019;42:1593: a CGM hypoglycaemia event is ≥ 15 consecutive minutes below the threshold and ends after ≥ 15 minutes at or above it; levels per ADA Standards of Care §6 (level 1 < 70, level 2 < 54 mg/dL)"
+    public static let fallingFastID = "glucose.falling-fast"
+    public static let fallingFastCitation = "Dexcom trend arrows (user manual): single down arrow 2–3 mg/dL/min, double arrow > 3 mg/dL/min, over the last 15–20 min"
+    public static let predictedLowID = "glucose.predicted-low"
+    public static let predictedLowCitation = "Predictive low-glucose alerts: linear projection of the CGM trend 20–30 min ahead below 70 mg/dL (as in the Dexcom G6 'Urgent Low Soon' 20-min projection and predictive low-glucose suspend systems, Forlenza et al., Diabetes Technol Ther 2018;20:1)"
+    public static let crisisResolution = "a later reading is below the hypertensive-crisis thresholds (ACC/AHA 2017)"
+    public static let backfillDetail = "backfill: measured before the live horizon"
+    public static let nonMedicalSuffix = "This device is not a validated medical device"
+
+    static func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v) }
+}
+
+/// The consensus hypoglycaemia episode detector for one CGM stream, at both levels at once; the same rules as
+/// `GlucoseMetrics.hypoEpisodes` (a gap of more than 30 minutes ends the run and any episode).
+struct HypoTracker: Hashable, Sendable, Codable {
+    var previous: Double?
+    var below = [Double?](repeating: nil, count: 2)
+    var above = [Double?](repeating: nil, count: 2)
+    var inEpisode = [false, false]
+    var runStartKey: String?
+    var runStartTime: Double?
+    var nadir = Double.infinity
+    var alertID: String?
+
+    enum Step: Equatable { case start1, start2, end1, gap }
+
+    mutating func step(time t: Double, value v: Double, key: String) -> [Step] {
+        var out: [Step] = []
+        if let p = previous, t - p > GlucoseMetrics.maxGapSeconds {
+            if inEpisode[0] { out.append(.gap) }
+            let id = alertID
+            self = HypoTracker()
+            alertID = id
+        }
+        previous = t
+        for (level, threshold) in [GlucoseMetrics.level1Threshold, GlucoseMetrics.level2Threshold].enumerated() {
+            if v < threshold {
+                above[level] = nil
+                if below[level] == nil, level == 0 {
+                    runStartKey = key
+                    runStartTime = t
+                    if !inEpisode[0] { nadir = .infinity }
+                }
+                if level == 0 { nadir = min(nadir, v) }
+                let start = below[level] ?? t
+                below[level] = start
+                if !inEpisode[level], t - start >= GlucoseMetrics.episodeSeconds {
+                    inEpisode[level] = true
+                    out.append(level == 0 ? .start1 : .start2)
+                }
+            } else {
+                below[level] = nil
+                let start = above[level] ?? t
+                above[level] = start
+                if inEpisode[level], t - start >= GlucoseMetrics.episodeSeconds {
+                    inEpisode[level] = false
+                    if level == 0 { out.append(.end1) }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Per stream and lane (live or backfill): the reorder buffer and the detectors' state.
+struct Lane: Sendable, Codable {
+    var buffer: ReorderBuffer<StreamInput>
+    var hypo = HypoTracker()
+    /// Open spot alert (crisis or meter hypoglycaemia) of this stream.
+    var spotAlertID: String?
+    /// Recent CGM samples for the rate of change.
+    var recent: [StreamSample] = []
+    var trendAlertID: String?
+}
+
+/// The streaming analytics core: routes each input to its stream's live or backfill lane, orders it by event
+/// time, runs the detectors and drives each alert through `AlertLifecycle`. Pure; Codable as a whole.
+public struct StreamingAnalytics: Sendable, Codable {
+    public var configuration: StreamingConfiguration
+    var live: [StreamKey: Lane] = [:]
+    var backfill: [StreamKey: Lane] = [:]
+    /// Alerts not yet resolved (live), and backfill events whose episode may still grow.
+    public internal(set) var open: [String: Alert] = [:]
+    var medical: [String: Bool] = [:]
+    public internal(set) var processed = 0
+    public internal(set) var lateTotal = 0
+
+    public init(configuration: StreamingConfiguration = StreamingConfiguration()) { self.configuration = configuration }
+
+    /// Live alerts that are neither resolved nor historical.
+    public var openLiveAlerts: [Alert] { open.values.filter { !$0.historical && $0.state != .resolved }.sorted { $0.id < $1.id } }
+
+    /// Feeds inputs (in any order); returns the alert transitions they cause.
+    public mutating func process(_ inputs: [StreamInput], now: Date) -> StreamOutput {
+        var out = StreamOutput()
+        let horizon = now.timeIntervalSince1970 - configuration.liveHorizon
+        // Stable event-time order within a batch: a two-week upload is replayed in order through its lane.
+        let ordered = inputs.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        for x in ordered {
+            processed += 1
+            let t = x.time.timeIntervalSince1970
+            let historical = t < horizon
+            if historical { out.historical += 1 }
+            var lane = (historical ? backfill[x.key] : live[x.key]) ?? Lane(buffer: ReorderBuffer(allowedLateness: historical ? 0 : configuration.allowedLateness))
+            let (released, late) = lane.buffer.insert(x, at: t)
+            if late {
+                out.late += 1
+                lateTotal += 1
+                // Order-insensitive rules still see a late reading; the episode detectors do not.
+                if x.key.metric != StreamInput.cgm { handle(x, lane: &lane, historical: historical, now: now, out: &out.transitions) }
+            }
+            for r in released { handle(r, lane: &lane, historical: historical, now: now, out: &out.transitions) }
+            if historical { backfill[x.key] = lane } else { live[x.key] = lane }
+        }
+        return out
+    }
+
+    /// Processing-time step: moves idle live streams' watermarks to `now` (releasing what they held) and
+    /// escalates open live alerts nobody acknowledged within `escalateAfter`.
+    public mutating func tick(now: Date) -> StreamOutput {
+        var out = StreamOutput()
+        let t = now.timeIntervalSince1970
+        for key in live.keys.sorted() {
+            var lane = live[key]!
+            for r in lane.buffer.advance(to: t - configuration.allowedLateness) {
+                handle(r, lane: &lane, historical: false, now: now, out: &out.transitions)
+            }
+            live[key] = lane
+        }
+        for id in open.keys.sorted() {
+            guard var a = open[id], !a.historical, a.state == .raised || a.state == .updated,
+                  a.escalations < configuration.maxEscalations,
+                  t - (a.updatedAt ?? a.raisedAt).timeIntervalSince1970 >= configuration.escalateAfter else { continue }
+            let cap: AlertSeverity = medical[id] == false ? .advisory : .critical
+            if let tr = AlertLifecycle.apply(.escalate(cap: cap), to: &a, at: now) {
+                open[id] = a
+                out.transitions.append(tr)
+            }
+        }
+        return out
+    }
+
+    /// Acknowledges an open live alert (escalation stops; resolution still follows the data).
+    public mutating func acknowledge(_ id: String, at now: Date) -> AlertTransition? {
+        guard var a = open[id], let tr = AlertLifecycle.apply(.acknowledge, to: &a, at: now) else { return nil }
+        open[id] = a
+        return tr
+    }
+
+    // MARK: - Detectors
+
+    mutating func handle(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
+        switch x.key.metric {
+        case StreamInput.cgm: handleCGM(x, lane: &lane, historical: historical, now: now, out: &out)
+        default: handleSpot(x, lane: &lane, historical: historical, now: now, out: &out)
+        }
+    }
+
+    mutating func start(_ a: Alert, medical isMedical: Bool, historical: Bool, now: Date, out: inout [AlertTransition]) {
+        var a = a
+        a.historical = historical
+        a.state = historical ? .resolved : .raised
+        a.raisedAt = now
+        a.updatedAt = now
+        a.evidenceFrom = a.evidenceFrom ?? a.effectiveTime
+        a.evidenceTo = a.evidenceTo ?? a.effectiveTime
+        open[a.id] = a
+        medical[a.id] = isMedical
+        out.append(AlertTransition(kind: historical ? .recorded : .raised, alert: a, at: now, eventTime: a.effectiveTime,
+                                   detail: historical ? StreamingRules.backfillDetail : ""))
+    }
+
+    mutating func close(_ id: String?, eventTime: Date, reason: String, now: Date, out: inout [AlertTransition]) {
+        guard let id, var a = open[id] else { return }
+        if let tr = AlertLifecycle.apply(.resolve(eventTime: eventTime, reason: reason), to: &a, at: now) { out.append(tr) }
+        if a.historical, let tr = historicalSnapshot(a, now: now, eventTime: eventTime, detail: "episode ended: \(reason)") { out.append(tr) }
+        open[id] = nil
+        medical[id] = nil
+    }
+
+    /// A historical event's final span, recorded once when its episode ends.
+    func historicalSnapshot(_ a: Alert, now: Date, eventTime: Date, detail: String) -> AlertTransition? {
+        AlertTransition(kind: .recorded, alert: a, at: now, eventTime: eventTime, detail: detail)
+    }
+
+    /// Meter glucose and blood pressure: per-reading rules raise; a worse reading updates the open alert; a later
+    /// reading that no longer meets any rule resolves it (hysteresis by event time: an older reading never does).
+    mutating func handleSpot(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
+        let worst = x.spotAlerts.max { $0.severity < $1.severity }
+        if let id = lane.spotAlertID, var a = open[id] {
+            if let w = worst {
+                let event: LifecycleEvent = w.severity > a.severity
+                    ? .deepen(severity: w.severity, ruleID: w.ruleID, message: w.message, citation: w.citation, evidenceTo: x.time)
+                    : .extend(evidenceTo: x.time)
+                if let tr = AlertLifecycle.apply(event, to: &a, at: now) { out.append(tr) }
+                open[id] = a
+            } else if x.time > (a.evidenceTo ?? a.effectiveTime) {
+                let reason = x.key.metric == StreamInput.bloodPressure ? StreamingRules.crisisResolution : "a later reading is at or above 70 mg/dL"
+                close(id, eventTime: x.time, reason: reason, now: now, out: &out)
+                lane.spotAlertID = nil
+            }
+        } else if let w = worst {
+            start(w, medical: x.medical, historical: historical, now: now, out: &out)
+            lane.spotAlertID = w.id
+        }
+    }
+
+    func capped(_ s: AlertSeverity, _ message: String, _ x: StreamInput) -> (AlertSeverity, String) {
+        x.medical ? (s, message) : (.advisory, message + " \(StreamingRules.nonMedicalSuffix) (grade: \(x.grade)): confirm with a validated device.")
+    }
+
+    mutating func handleCGM(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
+        let t = x.time.timeIntervalSince1970
+        for step in lane.hypo.step(time: t, value: x.value, key: x.evidenceKey) {
+            switch step {
+            case .start1:
+                let startKey = lane.hypo.runStartKey ?? x.evidenceKey
+                let from = Date(timeIntervalSince1970: lane.hypo.runStartTime ?? t)
+                let (sev, msg) = capped(.urgent, "Glucose has been below 70 mg/dL for at least 15 minutes (level-1 hypoglycaemia, lowest \(StreamingRules.fmt(lane.hypo.nadir)) mg/dL). Take fast-acting carbohydrate and re-check in 15 minutes.", x)
+                let a = Alert(id: "\(StreamingRules.hypoEpisodeID)/\(startKey)", ruleID: AlertRules.hypoglycaemiaLevel1.id,
+                              subject: SubjectID(x.key.subject), device: DeviceID(rawValue: x.device), severity: sev, message: msg,
+                              citation: StreamingRules.hypoEpisodeCitation, raisedAt: now, effectiveTime: from, evidenceKey: startKey,
+                              evidenceFrom: from, evidenceTo: x.time)
+                lane.hypo.alertID = a.id
+                start(a, medical: x.medical, historical: historical, now: now, out: &out)
+            case .start2:
+                guard let id = lane.hypo.alertID, var a = open[id] else { continue }
+                let (sev, msg) = capped(.critical, "Glucose has been below 54 mg/dL for at least 15 minutes (level-2 hypoglycaemia, lowest \(StreamingRules.fmt(lane.hypo.nadir)) mg/dL). Treat with fast-acting carbohydrate now and re-check in 15 minutes.", x)
+                if let tr = AlertLifecycle.apply(.deepen(severity: sev, ruleID: AlertRules.hypoglycaemiaLevel2.id, message: msg, citation: StreamingRules.hypoEpisodeCitation, evidenceTo: x.time), to: &a, at: now) {
+                    out.append(tr)
+                } else if !x.medical {
+                    // Capped at advisory: the rule still moves to level 2 in the record.
+                    a.ruleID = AlertRules.hypoglycaemiaLevel2.id
+                    a.message = msg
+                }
+                open[id] = a
+            case .end1:
+                close(lane.hypo.alertID, eventTime: x.time, reason: "≥ 15 minutes at or above 70 mg/dL", now: now, out: &out)
+                lane.hypo.alertID = nil
+            case .gap:
+                close(lane.hypo.alertID, eventTime: x.time, reason: "no readings for more than 30 minutes", now: now, out: &out)
+                lane.hypo.alertID = nil
+            }
+        }
+        if let id = lane.hypo.alertID, var a = open[id] {
+            _ = AlertLifecycle.apply(.extend(evidenceTo: x.time), to: &a, at: now)
+            open[id] = a
+        }
+        trend(x, lane: &lane, historical: historical, now: now, out: &out)
+    }
+
+    /// CGM rate of change (least-squares slope over `rateWindow`) and the predicted low (linear projection
+    /// `predictionHorizon` ahead below 70 mg/dL), outside a hypoglycaemia episode. One trend alert at a time,
+    /// resolved when the projection is back at or above 70 and the fall is slower than 2 mg/dL/min.
+    mutating func trend(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
+        let t = x.time.timeIntervalSince1970
+        lane.recent.append(StreamSample(time: t, value: x.value))
+        lane.recent.removeAll { $0.time < t - configuration.rateWindow }
+        guard historical == false, let slope = Self.slopePerMinute(lane.recent), lane.recent.count >= 3 else { return }
+        let projected = x.value + slope * configuration.predictionHorizon / 60
+        let inEpisode = lane.hypo.alertID != nil
+        if let id = lane.trendAlertID {
+            if inEpisode || (projected >= GlucoseMetrics.level1Threshold && slope > -2) {
+                close(id, eventTime: x.time, reason: inEpisode ? "superseded by a hypoglycaemia episode" : "trend no longer falling towards a low", now: now, out: &out)
+                lane.trendAlertID = nil
+            }
+            return
+        }
+        guard !inEpisode, x.value >= GlucoseMetrics.level1Threshold else { return }
+        let rule: (String, String, String)?
+        if projected < GlucoseMetrics.level1Threshold {
+            rule = (StreamingRules.predictedLowID, StreamingRules.predictedLowCitation,
+                    "Glucose is falling (\(String(format: "%.1f", -slope)) mg/dL per minute) and is projected below 70 mg/dL within \(Int(configuration.predictionHorizon / 60)) minutes. Consider fast-acting carbohydrate and check again soon.")
+        } else if slope <= -2 {
+            rule = (StreamingRules.fallingFastID, StreamingRules.fallingFastCitation,
+                    "Glucose is falling fast (\(String(format: "%.1f", -slope)) mg/dL per minute\(slope <= -3 ? ", more than 3" : "")). Check again soon.")
+        } else {
+            rule = nil
+        }
+        guard let (ruleID, citation, message) = rule else { return }
+        let (sev, msg) = capped(.advisory, message, x)
+        let a = Alert(id: "\(ruleID)/\(x.evidenceKey)", ruleID: ruleID, subject: SubjectID(x.key.subject), device: DeviceID(rawValue: x.device),
+                      severity: sev, message: msg, citation: citation, raisedAt: now, effectiveTime: x.time, evidenceKey: x.evidenceKey,
+                      evidenceFrom: Date(timeIntervalSince1970: lane.recent.first?.time ?? t), evidenceTo: x.time)
+        lane.trendAlertID = a.id
+        start(a, medical: x.medical, historical: false, now: now, out: &out)
+    }
+
+    /// Least-squares slope in mg/dL per minute, or nil with fewer than two distinct times.
+    public static func slopePerMinute(_ s: [StreamSample]) -> Double? {
+        guard s.count >= 2 else { return nil }
+        let n = Double(s.count)
+        let mt = s.reduce(0) { $0 + $1.time } / n
+        let mv = s.reduce(0) { $0 + $1.value } / n
+        var num = 0.0, den = 0.0
+        for p in s {
+            num += (p.time - mt) * (p.value - mv)
+            den += (p.time - mt) * (p.time - mt)
+        }
+        guard den > 0 else { return nil }
+        return num / den * 60
+    }
+}
+
+extension AlertTransition {
+    /// The first step of an alert: raised live, or recorded from backfill.
+    public var isNewAlert: Bool { kind == .raised || (kind == .recorded && detail == StreamingRules.backfillDetail) }
+}
+
+extension StreamingAnalytics {
+    static let floats = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    /// The whole state as JSON (infinities, which empty watermarks and minima hold, as strings).
+    public func serialized() throws -> Data {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: Self.floats.positiveInfinity, negativeInfinity: Self.floats.negativeInfinity, nan: Self.floats.nan)
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(self)
+    }
+
+    public init(serialized data: Data) throws {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: Self.floats.positiveInfinity, negativeInfinity: Self.floats.negativeInfinity, nan: Self.floats.nan)
+        self = try d.decode(StreamingAnalytics.self, from: data)
+    }
+}
