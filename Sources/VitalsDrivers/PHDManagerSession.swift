@@ -103,9 +103,9 @@ public struct PHDManagerSession: Sendable {
 
     public mutating func transportDisconnected() -> [Action] {
         let was = state
-        reset()
+        let kept = reset()
         state = .disconnected
-        return was == .disconnected || was == .unassociated ? [] : [.disassociated(reason: "transport disconnected")]
+        return kept + (was == .disconnected || was == .unassociated ? [] : [.disassociated(reason: "transport disconnected")])
     }
 
     /// Bytes from the agent (one transfer; APDUs may be split across or share transfers).
@@ -116,14 +116,22 @@ public struct PHDManagerSession: Sendable {
             let frame = Array(buffer[0..<n])
             buffer.removeFirst(n)
             currentFrame = frame
+            let wasAssociated = state != .unassociated && state != .disconnected
             do {
                 actions += handle(try PHDAPDU(bytes: frame), now: now)
+                // An abort ends the association: what else the transfer held belongs to it and is dropped.
+                if wasAssociated, actions.contains(where: { if case .send(let b) = $0 { return b.first == 0xE6 } else { return false } }) {
+                    buffer = []
+                    break
+                }
             } catch {
                 // A malformed APDU: the standard answers an association-level error with an abort when
                 // associated; before that the frame is ignored.
                 actions.append(.malformed(frame, error: "\(error)"))
                 if state != .unassociated && state != .disconnected {
                     actions += abort(.undefined, reason: "malformed APDU")
+                    buffer = []
+                    break
                 }
             }
         }
@@ -141,19 +149,15 @@ public struct PHDManagerSession: Sendable {
             return [.protocolError("no configuration report within \(timeouts.configuration)")] + abort(.configurationTimeout, reason: "configuration timeout")
         }
         if let d = releaseDeadline, now >= d {
-            reset()
+            let kept = reset()
             state = .unassociated
-            return [.disassociated(reason: "release not answered; treated as released")]
+            return kept + [.disassociated(reason: "release not answered; treated as released")]
         }
         if let o = outstanding, now >= o.deadline {
-            // Measurements held for the clock go on uncorrected and unacknowledged: the agent keeps them
-            // and sends them again, and the store ignores the replay.
-            let unacknowledged = held.map { a -> Action in
-                if case .measurements(let m, let n, let apdu, _) = a { return .measurements(m, scanReportNo: n, apdu: apdu, acknowledgement: nil) }
-                return a
-            }
+            // Measurements held for the clock go on uncorrected and unacknowledged (abort hands them on): the
+            // agent keeps them and sends them again, and the store ignores the replay.
             return [.protocolError("\(o.kind) (invoke-id \(o.invokeID)) not answered within \(timeouts.confirmedService)")]
-                + unacknowledged + abort(.responseTimeout, reason: "response timeout")
+                + abort(.responseTimeout, reason: "response timeout")
         }
         return []
     }
@@ -184,21 +188,21 @@ public struct PHDManagerSession: Sendable {
             return [.protocolError("an AARE from the agent (managers send those)")] + (state == .unassociated ? [] : abort(.undefined, reason: "unexpected AARE"))
         case .releaseRequest(let reason):
             let was = state
-            reset()
+            let kept = reset()
             state = .unassociated
-            var actions: [Action] = [.send(PHDAPDU.releaseResponse(.normal).bytes)]
+            var actions: [Action] = kept + [.send(PHDAPDU.releaseResponse(.normal).bytes)]
             if was != .unassociated { actions.append(.disassociated(reason: "agent released (\(reason))")) }
             return actions
         case .releaseResponse:
             guard state == .disassociating else { return [.protocolError("RLRE without a release request")] }
-            reset()
+            let kept = reset()
             state = .unassociated
-            return [.disassociated(reason: "released")]
+            return kept + [.disassociated(reason: "released")]
         case .abort(let reason):
             let was = state
-            reset()
+            let kept = reset()
             state = .unassociated
-            return was == .unassociated ? [] : [.disassociated(reason: "agent aborted (\(reason))")]
+            return kept + (was == .unassociated ? [] : [.disassociated(reason: "agent aborted (\(reason))")])
         case .data(let d): return data(d, now: now)
         }
     }
@@ -297,10 +301,12 @@ public struct PHDManagerSession: Sendable {
             outstanding = nil
             // Without the MDS attributes the clock stays unknown; what was held goes on uncorrected.
             defer { held = [] }
-            return [.protocolError("agent answered \(o.kind) with error \(v)")] + held
+            return [.protocolError("agent answered \(o.kind) with error \(v)")] + held + triggerNextSegment(now: now)
         case .reject(let p):
-            if let o = outstanding, o.invokeID == d.invokeID { outstanding = nil }
-            return [.protocolError("agent rejected invoke-id \(d.invokeID) (problem \(p))")]
+            guard let o = outstanding, o.invokeID == d.invokeID else { return [.protocolError("agent rejected invoke-id \(d.invokeID) (problem \(p))")] }
+            outstanding = nil
+            defer { held = [] }
+            return [.protocolError("agent rejected \(o.kind) (problem \(p))")] + held + triggerNextSegment(now: now)
         case .get, .set, .action, .eventReportResult:
             // Agents do not invoke these on a manager: reject, as the standard asks.
             return [.send(PHDAPDU.data(DataAPDU(invokeID: d.invokeID, message: .reject(problem: 101))).bytes),
@@ -393,6 +399,10 @@ public struct PHDManagerSession: Sendable {
                 if let m = PHDMeasurement(object: obj, values: v.attributes, personID: person.personID) { measurements.append(m) }
             }
         }
+        // Whatever in the report could not be laid out is kept raw (before the acknowledgement goes out).
+        if !errors.isEmpty {
+            errors.append(.malformed(currentFrame, error: errors.compactMap { if case .protocolError(let w) = $0 { return w } else { return nil } }.joined(separator: "; ")))
+        }
         let delivery = Action.measurements(measurements, scanReportNo: scan.scanReportNo, apdu: currentFrame, acknowledgement: confirmed ? reply([]) : nil)
         if outstanding?.kind == Self.mdsGet {
             held.append(delivery)
@@ -441,6 +451,13 @@ public struct PHDManagerSession: Sendable {
             return [.malformed(currentFrame, error: "\(error)")]
         }
         var descr = event.description
+        if descr.status & PMStore.statusAgentAbort != 0 {
+            // The agent gave the transfer up: answer with the same status and go on with the next segment.
+            var w = ByteWriter()
+            descr.encode(to: &w)
+            return [.measurements(measurements, scanReportNo: UInt16(truncatingIfNeeded: descr.entryIndex), apdu: currentFrame, acknowledgement: confirmed ? reply(w.bytes) : nil)]
+                + triggerNextSegment(now: now)
+        }
         descr.status |= PMStore.statusManagerConfirm
         var w = ByteWriter()
         descr.encode(to: &w)
@@ -466,12 +483,23 @@ public struct PHDManagerSession: Sendable {
     }
 
     private mutating func abort(_ reason: AbortReason, reason text: String) -> [Action] {
-        reset()
+        let kept = reset()
         state = .unassociated
-        return [.send(PHDAPDU.abort(reason).bytes), .disassociated(reason: "aborted: \(text)")]
+        return kept + [.send(PHDAPDU.abort(reason).bytes), .disassociated(reason: "aborted: \(text)")]
     }
 
-    private mutating func reset() {
+    /// Measurements held for the clock, handed on unacknowledged (the agent keeps them and sends them again).
+    private func unacknowledgedHeld() -> [Action] {
+        held.map { a -> Action in
+            if case .measurements(let m, let n, let apdu, _) = a { return .measurements(m, scanReportNo: n, apdu: apdu, acknowledgement: nil) }
+            return a
+        }
+    }
+
+    /// Ends the association's state; returns what was held for the clock, unacknowledged.
+    @discardableResult
+    private mutating func reset() -> [Action] {
+        let kept = unacknowledgedHeld()
         outstanding = nil
         configDeadline = nil
         releaseDeadline = nil
@@ -482,6 +510,7 @@ public struct PHDManagerSession: Sendable {
         storedDataRequested = false
         objects = []
         configID = 0
+        return kept
     }
 }
 

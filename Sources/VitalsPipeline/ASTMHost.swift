@@ -52,7 +52,10 @@ final class ASTMHost {
             case .message(let m):
                 let context = ObservationMapper.Context(subject: config.subject, device: device, received: now(), deviceTimeZone: config.deviceTimeZone)
                 let out = ASTMObservationMapper.map(m, context: context)
-                for why in out.unmapped { logger.warning("ASTM result not coded", metadata: ["device.id": "\(device.id)", "reason": "\(why)"]) }
+                for why in out.unmapped { logger.warning("ASTM result not coded; raw message kept", metadata: ["device.id": "\(device.id)", "reason": "\(why)"]) }
+                if !out.unmapped.isEmpty {
+                    await output.send(.rejected(device: device, source: "ASTM E1394", bytes: m.encoded, error: out.unmapped.joined(separator: "; "), received: context.received, ack: nil))
+                }
                 for var r in out.readings {
                     receipts += 1
                     r.receiptIndex = receipts

@@ -200,7 +200,10 @@ final class PHDHost {
         var offset: TimeInterval?
         if case .absoluteTime(let t)? = r.attribute(MDC.attrTimeAbsolute), let deviceNow = t.deviceTime.date(in: config.deviceTimeZone) {
             let hubNow = now()
-            offset = deviceNow.timeIntervalSince(hubNow)
+            // Within 2 s the clocks agree as far as can be told (a clock read to the hundredth, a GET in
+            // flight): no correction.
+            let measured = deviceNow.addingTimeInterval(Double(t.hundredths) / 100).timeIntervalSince(hubNow)
+            offset = abs(measured) < 2 ? 0 : measured
             links[link]?.clockOffset = offset
             var set = false
             if let limit = config.setDeviceClocksBeyond, abs(offset!) > Double(limit.components.seconds) {

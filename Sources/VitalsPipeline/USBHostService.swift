@@ -167,6 +167,9 @@ public final class USBHostService: Service, Sendable {
                         if state == .operating { $0[key]?.associated = true }
                         if $0[key]?.associated == true && state == .unassociated { $0[key]?.finished = true }
                     }
+                } catch USBLinkError.stalled(let endpoint) {
+                    // The link has cleared the halt; the agent is still there.
+                    logger.warning("USB endpoint stalled and cleared", metadata: ["usb.id": "\(d.vidPid)", "usb.endpoint": "\(endpoint)"])
                 } catch {
                     logger.info("USB agent gone", metadata: ["usb.id": "\(d.vidPid)", "reason": "\(error)"])
                     await host.detached(link: 1)

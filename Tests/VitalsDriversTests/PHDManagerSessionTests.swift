@@ -171,7 +171,8 @@ struct PHDManagerSessionTests {
         let bad = Self.bytes("E7 00 00 04 00 02 00 01")
         let actions = s.received(bad + PHDAPDU.releaseRequest(.normal).bytes, now: .seconds(1))
         #expect(actions.contains { if case .malformed(let b, _) = $0 { return b == bad } else { return false } })
-        #expect(Self.sends(actions).first == .abort(.undefined))
+        // The abort ends the association: the release request after it in the same transfer is not answered.
+        #expect(Self.sends(actions) == [.abort(.undefined)])
     }
 
     /// A grouped report laid out by a periodic scanner's handle-attribute map: SpO2 (handle 1) and pulse
@@ -203,5 +204,28 @@ struct PHDManagerSessionTests {
         // Two readings, each an SpO2 with its pulse rate.
         let out = PHDObservationMapper.map(ms, apdu: apdu, context: .init(subject: SubjectID("s"), device: DeviceIdentity(transport: .usb, address: "x", profileID: nil), received: Date()))
         #expect(out.readings.map { [$0.observation(.spo2)?.value, $0.observation(.pulseOximeterRate)?.value] } == [[97, 72], [96, 74]])
+    }
+
+    /// A report whose values cannot be laid out (a time stamp that is not BCD) is kept raw before it is
+    /// acknowledged, so nothing the agent then deletes is lost.
+    @Test func undecodableValuesAreKeptRawBeforeTheAcknowledgement() {
+        var s = Self.associatedOperating()
+        s.readMDSAttributes = false
+        var bad = Self.bpScan
+        bad[44] = 0x2A
+        _ = s.received(PHDAPDU.data(DataAPDU(invokeID: 1, message: .getResult(AttributeResult(attributes: [])))).bytes, now: .zero)
+        let actions = s.received(bad, now: .seconds(1))
+        let malformed = actions.firstIndex { if case .malformed(let b, _) = $0 { return b == bad } else { return false } }
+        let delivery = actions.firstIndex { if case .measurements(_, _, _, _?) = $0 { return true } else { return false } }
+        #expect(malformed != nil && delivery != nil && malformed! < delivery!, "\(actions)")
+    }
+
+    /// Measurements held for the clock are handed on (unacknowledged) when the agent aborts, not dropped.
+    @Test func heldMeasurementsSurviveAnAbort() {
+        var s = Self.associatedOperating()
+        _ = s.received(Self.bpScan, now: .milliseconds(10))
+        let actions = s.received(PHDAPDU.abort(.undefined).bytes, now: .seconds(1))
+        #expect(actions.contains { if case .measurements(let m, _, _, nil) = $0 { return m.count == 2 } else { return false } })
+        #expect(actions.contains { if case .disassociated = $0 { return true } else { return false } })
     }
 }

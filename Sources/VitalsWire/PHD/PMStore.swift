@@ -15,9 +15,11 @@ public enum PMStore {
     public static let entryHeaderHiResRelativeTime: UInt16 = 0x2000
     public static let statusFirstEntry: UInt16 = 0x8000
     public static let statusLastEntry: UInt16 = 0x4000
-    public static let statusAgentAbort: UInt16 = 0x2000
+    /// SegmEvtStatus is an ASN.1 BITS-16: bit 0 is the most significant. first-entry(0), last-entry(1),
+    /// agent-abort(4), manager-confirm(8), manager-abort(12).
+    public static let statusAgentAbort: UInt16 = 0x0800
     public static let statusManagerConfirm: UInt16 = 0x0080
-    public static let statusManagerAbort: UInt16 = 0x0040
+    public static let statusManagerAbort: UInt16 = 0x0008
 
     /// All segments.
     public static let allSegments: [UInt8] = [0x00, 0x01, 0x00, 0x02, 0x00, 0x00]

@@ -75,10 +75,14 @@ public struct PHDAgent: Sendable {
         self.useExtended = extended || faults.unknownConfig || !stored.isEmpty
         self.faults = faults
         self.clockOffset = clockOffset
+        self.stampOffset = clockOffset
         self.now = now
     }
 
     public var isFinished: Bool { phase == .done }
+    /// The clock error when the measurements were taken: their time stamps keep it even after the
+    /// manager sets the clock (as a real device's stored records do).
+    private var stampOffset: TimeInterval = 0
 
     public var standardConfigID: UInt16 { specialization.configIDs[0] }
     public var extendedConfigID: UInt16 { 0x4000 + UInt16(specialization.standard - 10400) }
@@ -129,6 +133,7 @@ public struct PHDAgent: Sendable {
     public mutating func detached() {
         if phase != .done { phase = .idle }
         awaiting = nil
+        storedTransferStarted = false
     }
 
     /// Bytes from the manager (one or more APDUs).
@@ -270,7 +275,7 @@ public struct PHDAgent: Sendable {
     }
 
     func entryBytes(_ m: Measurement, into w: inout ByteWriter) {
-        deviceTime(m.time).encode(to: &w)
+        deviceTime(m.time, offset: stampOffset).encode(to: &w)
         for (i, obj) in StandardConfiguration.objects(configID: standardConfigID)!.enumerated() {
             guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }
             for e in map where e.attributeID != MDC.attrTimeStampAbsolute {
@@ -291,8 +296,8 @@ public struct PHDAgent: Sendable {
     }
 
     /// The device's own time for a real instant.
-    func deviceTime(_ d: Date) -> AbsoluteTime {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: d.addingTimeInterval(clockOffset))
+    func deviceTime(_ d: Date, offset: TimeInterval? = nil) -> AbsoluteTime {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: d.addingTimeInterval(offset ?? clockOffset))
         return AbsoluteTime(year: c.year!, month: c.month!, day: c.day!, hour: c.hour!, minute: c.minute!, second: c.second!, hundredths: (c.nanosecond ?? 0) / 10_000_000)
     }
 
@@ -312,7 +317,7 @@ public struct PHDAgent: Sendable {
 
     /// One measurement as the objects' fixed-format values (each object's attribute-value map, in order).
     func fixedObservations(_ m: Measurement) -> [ScanReport.FixedObservation] {
-        let stamp = deviceTime(m.time)
+        let stamp = deviceTime(m.time, offset: stampOffset)
         var out: [ScanReport.FixedObservation] = []
         for (i, obj) in objects.enumerated() {
             guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }

@@ -262,7 +262,7 @@ public enum BuiltinScenarios {
               "measurements": [ { "values": [36.9], "minutesAgo": 9 }, { "values": [37.1], "minutesAgo": 4 } ], "faults": { "abortAfter": 1 } },
             { "type": "phd-scale", "name": "OV-SIM-PHD-SCALE", "address": "C0:FF:EE:00:08:04", "measurements": [ { "values": [81.5], "minutesAgo": 3 } ],
               "faults": { "unknownConfig": true } },
-            { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:08:05", "measurements": [ { "values": [98, 64], "minutesAgo": 20 } ],
+            { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:08:05", "measurements": [ { "values": [98, 64], "minutesAgo": 20 }, { "values": [97, 66], "minutesAgo": 10 } ],
               "faults": { "clockOffsetMinutes": -120 } }
           ]
         }
