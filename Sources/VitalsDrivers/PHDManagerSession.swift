@@ -119,6 +119,10 @@ public struct PHDManagerSession: Sendable {
             let wasAssociated = state != .unassociated && state != .disconnected
             do {
                 actions += handle(try PHDAPDU(bytes: frame), now: now)
+                if state == .operating, outstanding == nil, let t = setTimePending {
+                    setTimePending = nil
+                    actions.append(send(.action(.setTime(t), confirmed: true), kind: "set-time", now: now))
+                }
                 // An abort ends the association: what else the transfer held belongs to it and is dropped.
                 if wasAssociated, actions.contains(where: { if case .send(let b) = $0 { return b.first == 0xE6 } else { return false } }) {
                     buffer = []
@@ -174,8 +178,15 @@ public struct PHDManagerSession: Sendable {
     }
 
     /// Sets the agent's clock (MDC_ACT_SET_TIME, confirmed action on the MDS).
+    /// A confirmed request is already open (the PM-store's segment info, say): the set-time waits for it.
+    public private(set) var setTimePending: AbsoluteTime?
+
     public mutating func setTime(_ t: AbsoluteTime, now: Duration) -> [Action] {
-        guard state == .operating, outstanding == nil else { return [] }
+        guard state == .operating else { return [] }
+        guard outstanding == nil else {
+            setTimePending = t
+            return []
+        }
         return [send(.action(.setTime(t), confirmed: true), kind: "set-time", now: now)]
     }
 
@@ -508,6 +519,7 @@ public struct PHDManagerSession: Sendable {
         segmentMaps = [:]
         pendingSegments = []
         storedDataRequested = false
+        setTimePending = nil
         objects = []
         configID = 0
         return kept

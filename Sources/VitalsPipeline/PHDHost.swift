@@ -213,7 +213,7 @@ final class PHDHost {
                 let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: hubNow)
                 let actions = session.setTime(AbsoluteTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!), now: elapsed)
                 links[link]?.session = session
-                set = !actions.isEmpty
+                set = !actions.isEmpty || session.setTimePending != nil
                 for case .send(let bytes) in actions { send(link, bytes) }
             }
             await output.send(.event(.deviceClock(device, offsetSeconds: offset!, set: set)))

@@ -228,4 +228,14 @@ struct PHDManagerSessionTests {
         #expect(actions.contains { if case .measurements(let m, _, _, nil) = $0 { return m.count == 2 } else { return false } })
         #expect(actions.contains { if case .disassociated = $0 { return true } else { return false } })
     }
+
+    /// A set-time asked for while another confirmed request is open waits for it, then goes out.
+    @Test func setTimeWaitsForTheOpenRequest() {
+        var s = Self.associatedOperating()   // the MDS GET (invoke-id 1) is open
+        let t = AbsoluteTime(year: 2026, month: 11, day: 23, hour: 12, minute: 0, second: 0)
+        #expect(s.setTime(t, now: .zero).isEmpty && s.setTimePending == t)
+        let actions = s.received(PHDAPDU.data(DataAPDU(invokeID: 1, message: .getResult(AttributeResult(attributes: [])))).bytes, now: .seconds(1))
+        guard case .data(let d)? = Self.sends(actions).last, case .action(let a, true) = d.message else { Issue.record("\(actions)"); return }
+        #expect(a.actionType == MDC.actSetTime && s.setTimePending == nil)
+    }
 }
