@@ -65,7 +65,7 @@ let package = Package(
             name: "VitalsPipeline",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsDrivers",
-                "VitalsValidation", "VitalsStore", "VitalsAnalytics", logging, metrics,
+                "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsECG", logging, metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

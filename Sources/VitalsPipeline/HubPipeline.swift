@@ -52,7 +52,9 @@ public struct HubPipeline: Sendable {
         let decoded = BoundedChannel<IngestItem>(capacity: cap, producers: (radio == nil ? 0 : 1) + (usb == nil ? 0 : 1))
         let validated = BoundedChannel<IngestItem>(capacity: cap)
         let stored = BoundedChannel<Reading>(capacity: cap)
-        let events = BoundedChannel<PipelineEvent>(capacity: cap)
+        // Events come from analytics and from the ECG rhythm analysis; the reporter sees the end after both.
+        let events = BoundedChannel<PipelineEvent>(capacity: cap, producers: 2)
+        let waveforms = BoundedChannel<SampleBlock>(capacity: cap)
         self.store = store
         self.logger = logger
         var transports: [any Service] = []
@@ -65,7 +67,9 @@ public struct HubPipeline: Sendable {
                 output: decoded, logger: logger, metrics: metrics, now: now))
         }
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
-        let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
+        var record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
+        record.waveforms = waveforms
+        let ecg = ECGAnalysisService(store: store, catalogue: catalogue, input: waveforms, events: events, logger: logger, now: now)
         let analytics = AnalyticsService(
             rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
             feed: configuration.alertFeed, logger: logger)
@@ -75,7 +79,7 @@ public struct HubPipeline: Sendable {
             delivery.append(AlertDeliveryService(store: store, channel: "webhook", logger: logger) { try await hook.send($0) })
         }
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
-        services = delivery + [reporter, analytics, record, validation] + transports
+        services = delivery + [reporter, ecg, analytics, record, validation] + transports
     }
 
     /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.

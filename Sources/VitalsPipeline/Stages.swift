@@ -45,6 +45,8 @@ public struct RecordService: Service {
     let duplicates: Counter
     let rejected: Counter
     let batchLimit: Int
+    /// Stored ECG blocks go on here, to the rhythm analysis.
+    var waveforms: BoundedChannel<SampleBlock>?
 
     public init(store: VitalsStore, input: BoundedChannel<IngestItem>, output: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, logger: Logger, metrics: any MetricsFactory, batchLimit: Int = 256) {
         self.store = store
@@ -59,7 +61,10 @@ public struct RecordService: Service {
     }
 
     public func run() async throws {
-        defer { output.finish() }
+        defer {
+            output.finish()
+            waveforms?.finish()
+        }
         while let first = await input.next() {
             let batch = [first] + input.drainAvailable(max: batchLimit - 1)
             // Readings up to each barrier or rejected frame go in one transaction; acks follow the commit.
@@ -86,6 +91,7 @@ public struct RecordService: Service {
                     // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
                     if try await store.record(block: block) {
                         await events.send(.waveformStored(block.device, samples: block.samples.count))
+                        await waveforms?.send(block)
                     }
                 }
             }
@@ -173,7 +179,9 @@ public struct AnalyticsService: Service {
     }
 
     public func run() async throws {
-        defer { events.finish() }
+        // This stage says finish() on `events` once: the ECG analysis also sends there.
+        var eventsFinished = false
+        defer { if !eventsFinished { events.finish() } }
         var engine = try await Self.loadEngine(store: store, configuration: configuration, logger: logger)
         let (work, continuation) = AsyncStream<Work>.makeStream()
         let input = self.input
@@ -220,6 +228,7 @@ public struct AnalyticsService: Service {
         }
         ticker.cancel()
         events.finish()
+        eventsFinished = true
         await waitForGroupShutdown()
     }
 
