@@ -93,6 +93,13 @@ public enum AttributeValue: Hashable, Sendable {
             self.attributeID = attributeID
             self.length = length
         }
+
+        /// An AttrValMap: SEQUENCE OF { attribute-id uint16, attribute-len uint16 }.
+        static func list(_ r: inout ByteReader, _ field: String) throws(WireError) -> [AttrValMapEntry] {
+            try r.mderList(field) { (r: inout ByteReader, g: String) throws(WireError) in
+                AttrValMapEntry(try r.u16be("\(g).attribute-id"), try r.u16be("\(g).attribute-len"))
+            }
+        }
     }
 
     public struct HandleMap: Hashable, Sendable {
@@ -182,14 +189,10 @@ public enum AttributeValue: Hashable, Sendable {
             let m = try r.octetString("\(f).manufacturer"), n = try r.octetString("\(f).model-number")
             self = .model(manufacturer: Self.text(m), model: Self.text(n))
         case MDC.attrAttributeValueMap:
-            self = .attributeValueMap(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in
-                AttrValMapEntry(try r.u16be("\(g).attribute-id"), try r.u16be("\(g).attribute-len"))
-            })
+            self = .attributeValueMap(try AttrValMapEntry.list(&r, f))
         case MDC.attrScanHandleAttrValMap:
             self = .handleAttributeValueMap(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in
-                HandleMap(handle: try r.u16be("\(g).obj-handle"), map: try r.mderList("\(g).attr-val-map") { (r: inout ByteReader, g2: String) throws(WireError) in
-                    AttrValMapEntry(try r.u16be("\(g2).attribute-id"), try r.u16be("\(g2).attribute-len"))
-                })
+                HandleMap(handle: try r.u16be("\(g).obj-handle"), map: try AttrValMapEntry.list(&r, "\(g).attr-val-map"))
             })
         case MDC.attrIDPhysioList:
             self = .idList(try r.mderList(f) { (r: inout ByteReader, g: String) throws(WireError) in try r.u16be(g) })

@@ -54,9 +54,7 @@ public enum PMStore {
                 let p = try r.u16be("\(g).metric-type.partition")
                 let t = try r.u16be("\(g).metric-type.code")
                 let h = try r.u16be("\(g).handle")
-                let m = try r.mderList("\(g).attr-val-map") { (r: inout ByteReader, g2: String) throws(WireError) in
-                    AttributeValue.AttrValMapEntry(try r.u16be("\(g2).attribute-id"), try r.u16be("\(g2).attribute-len"))
-                }
+                let m = try AttributeValue.AttrValMapEntry.list(&r, "\(g).attr-val-map")
                 return EntryElement(classID: c, metricPartition: p, metricTerm: t, handle: h, map: m)
             }
         }

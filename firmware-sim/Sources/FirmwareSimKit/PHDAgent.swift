@@ -278,14 +278,7 @@ public struct PHDAgent: Sendable {
         deviceTime(m.time, offset: stampOffset).encode(to: &w)
         for (i, obj) in StandardConfiguration.objects(configID: standardConfigID)!.enumerated() {
             guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }
-            for e in map where e.attributeID != MDC.attrTimeStampAbsolute {
-                switch e.attributeID {
-                case MDC.attrNuValueObservedBasic: w.u16be((SFloat(valueFor(object: i, m), decimals: 1) ?? .nan).bitPattern)
-                case MDC.attrNuValueObservedSimple: w.u32be((MDERFloat(valueFor(object: i, m), decimals: 2) ?? .nan).bitPattern)
-                case MDC.attrNuCompoundValueObservedBasic: w.mderList(Array(m.values.prefix(3))) { w, v in w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern) }
-                default: w.append([UInt8](repeating: 0, count: Int(e.length)))
-                }
-            }
+            for e in map where e.attributeID != MDC.attrTimeStampAbsolute { writeValue(e, object: i, m, stamp: nil, into: &w) }
         }
     }
 
@@ -322,26 +315,23 @@ public struct PHDAgent: Sendable {
         for (i, obj) in objects.enumerated() {
             guard case .attributeValueMap(let map) = obj.attribute(MDC.attrAttributeValueMap) else { continue }
             var w = ByteWriter()
-            for e in map {
-                switch e.attributeID {
-                case MDC.attrNuValueObservedBasic:
-                    let v = valueFor(object: i, m)
-                    w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern)
-                case MDC.attrNuValueObservedSimple:
-                    w.u32be((MDERFloat(valueFor(object: i, m), decimals: 2) ?? .nan).bitPattern)
-                case MDC.attrNuCompoundValueObservedBasic:
-                    w.mderList(Array(m.values.prefix(3))) { w, v in w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern) }
-                case MDC.attrTimeStampAbsolute:
-                    stamp.encode(to: &w)
-                case MDC.attrSimpleSAObservedValue:
-                    w.octetString(ecgSamples(m, count: Int(e.length - 2) / 2).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
-                default:
-                    w.append([UInt8](repeating: 0, count: Int(e.length)))
-                }
-            }
+            for e in map { writeValue(e, object: i, m, stamp: stamp, into: &w) }
             out.append(.init(handle: obj.handle, data: w.bytes))
         }
         return out
+    }
+
+    /// One attribute of object `i`'s values for measurement `m`, as its attribute-value map entry lays it out.
+    func writeValue(_ e: AttributeValue.AttrValMapEntry, object i: Int, _ m: Measurement, stamp: AbsoluteTime?, into w: inout ByteWriter) {
+        switch e.attributeID {
+        case MDC.attrNuValueObservedBasic: w.u16be((SFloat(valueFor(object: i, m), decimals: 1) ?? .nan).bitPattern)
+        case MDC.attrNuValueObservedSimple: w.u32be((MDERFloat(valueFor(object: i, m), decimals: 2) ?? .nan).bitPattern)
+        case MDC.attrNuCompoundValueObservedBasic: w.mderList(Array(m.values.prefix(3))) { w, v in w.u16be((SFloat(v, decimals: 1) ?? .nan).bitPattern) }
+        case MDC.attrTimeStampAbsolute where stamp != nil: stamp!.encode(to: &w)
+        case MDC.attrSimpleSAObservedValue:
+            w.octetString(ecgSamples(m, count: Int(e.length - 2) / 2).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        default: w.append([UInt8](repeating: 0, count: Int(e.length)))
+        }
     }
 
     /// The value object `index` reports: BP puts the pulse on the second object; oximeters SpO2 then pulse.
