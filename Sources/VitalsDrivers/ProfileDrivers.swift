@@ -58,7 +58,7 @@ public enum ProfileDrivers {
         .init(service: BluetoothUUID(0x1822), characteristic: PLXContinuousMeasurement.uuid, subscription: .notify, required: false),
     ])
 
-    /// A session for a profile's protocol. For glucose, `lastSequence` is the last record already stored:
+    /// A session for a profile's protocol, or nil when there is none (always for `unsupported`). For glucose, `lastSequence` is the last record already stored:
     /// the meter is asked only for records after it.
     public static func session(for profile: DeviceProfile, lastSequence: UInt32?) -> BLEDeviceSession? {
         var session = baseSession(for: profile, lastSequence: lastSequence)
@@ -81,6 +81,7 @@ public enum ProfileDrivers {
         case "plxs": return BLEDeviceSession(requirements: pulseOximeter)
         case "polar-pmd":
             return BLEDeviceSession(requirements: polarPMD, controlWrites: [(PolarPMD.controlPointUUID, PolarPMDControlPointRequest.startECG().encoded())])
+        case DeviceProfile.unsupportedProtocol: return nil  // documented, never talked to
         default: return nil
         }
     }

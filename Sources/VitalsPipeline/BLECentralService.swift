@@ -139,6 +139,8 @@ public final class BLECentralService: Service, Sendable {
         // next attempt; an advertisement seen while it waits is kept and acted on when the wait is over.
         var backoff: [BLEAddress: (failures: Int, notBefore: ContinuousClock.Instant)] = [:]
         var deferred: [BLEAddress: (profile: DeviceProfile, addressType: UInt8)] = [:]
+        // Devices recognised by an `unsupported` profile: logged once, never connected.
+        var notConnected: Set<BLEAddress> = []
 
         func failed(_ address: BLEAddress) {
             let n = (backoff[address]?.failures ?? 0) + 1
@@ -380,6 +382,14 @@ public final class BLECentralService: Service, Sendable {
                 }
                 guard let profile = catalogue.match(advertisement: ad, transport: config.acceptSimulatedProfiles ? .simBLE : transport) else {
                     logger.debug("no profile matches device", metadata: ["address": "\(address)"])
+                    continue
+                }
+                guard profile.isSupported else {
+                    if notConnected.insert(address).inserted {
+                        logger.info(
+                            "device recognised but not connected: its protocol is proprietary and not supported",
+                            metadata: ["address": "\(address)", "profile": "\(profile.id)", "grade": "\(profile.grade.rawValue)"])
+                    }
                     continue
                 }
                 if let wait = backoff[address], clock.now < wait.notBefore {

@@ -102,7 +102,11 @@ public final class USBHostService: Service, Sendable {
                             usbVendorID: d.vendorID, productID: d.productID,
                             interfaceClass: d.phdc11073Interface?.interfaceClass ?? d.interfaces.first?.interfaceClass ?? d.deviceClass,
                             product: d.product ?? "", transport: self.config.acceptSimulatedProfiles ? .simUSB : .usb)
-                        if d.phdc11073Interface != nil {
+                        if let profile, !profile.isSupported {
+                            self.logger.info(
+                                "USB device recognised but not connected: its protocol is proprietary and not supported",
+                                metadata: ["usb.id": "\(d.vidPid)", "profile": "\(profile.id)"])
+                        } else if d.phdc11073Interface != nil {
                             self.active.withLock { $0[key] = (false, false) }
                             group.addTask { await self.serve(d, key: key) }
                         } else if let profile, profile.protocol == "astm-e1394" {

@@ -58,7 +58,8 @@ public struct DeviceProfile: Hashable, Sendable, Codable {
     public var kind: Kind
     public var transport: TransportKind
     public var recognise: Recognition
-    /// The protocol the driver speaks, e.g. `bls`, `gls`.
+    /// The protocol the driver speaks, e.g. `bls`, `gls`; `unsupported` for a device whose link is proprietary
+    /// and undocumented (the profile documents the model and its grade; no driver talks to it).
     public var `protocol`: String
     public var site: Site
     public var intendedUse: IntendedUse
@@ -70,6 +71,12 @@ public struct DeviceProfile: Hashable, Sendable, Codable {
     public var validation: [Evidence]?
     public var quirks: [String]?
     public var notes: String?
+
+    /// The `protocol` value of a profile that only documents a device: it is recognised but never connected.
+    public static let unsupportedProtocol = "unsupported"
+
+    /// Whether a driver may connect to the device. False for `"protocol": "unsupported"`.
+    public var isSupported: Bool { self.protocol != Self.unsupportedProtocol }
 
     /// The grade, by the documented rule (docs/ARCHITECTURE.md, "Device grade").
     public var grade: DeviceGrade {

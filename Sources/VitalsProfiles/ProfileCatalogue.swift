@@ -15,7 +15,10 @@ public struct ProfileCatalogue: Sendable {
     private static let recogniseKeys: Set<String> = [
         "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
     ]
-    public static let knownProtocols: Set<String> = ["bls", "gls", "cgm", "polar-pmd", "hrs", "plxs", "phd-20601", "astm-e1394"]
+    /// Protocols a profile may declare: the ones this build speaks, and `unsupported` (documented, never connected).
+    public static let knownProtocols: Set<String> = [
+        "bls", "gls", "cgm", "polar-pmd", "hrs", "plxs", "phd-20601", "astm-e1394", DeviceProfile.unsupportedProtocol,
+    ]
 
     /// Loads every `*.json` file in `directory`; the first bad file stops the load with its error.
     public static func load(directory: URL) throws(ProfileError) -> ProfileCatalogue {
@@ -107,8 +110,9 @@ public struct ProfileCatalogue: Sendable {
             throw fail("protocol", "'\(p.protocol)' is not one this build speaks (\(knownProtocols.sorted().joined(separator: ", ")))")
         }
         let r = p.recognise
-        if r.serviceUUIDs == nil && r.namePattern == nil && r.usbVendorID == nil && r.usbInterfaceClass == nil {
-            throw fail("recognise", "needs at least one of serviceUUIDs, namePattern, usbVendorID, usbInterfaceClass")
+        // A profile that is only documentation may have no recognition data (none may be public); it then never matches.
+        if p.isSupported && r.serviceUUIDs == nil && r.namePattern == nil && r.usbVendorID == nil && r.usbInterfaceClass == nil {
+            throw fail("recognise", "needs at least one of serviceUUIDs, namePattern, usbVendorID, usbInterfaceClass (only an 'unsupported' profile may have none)")
         }
         for (i, u) in (r.serviceUUIDs ?? []).enumerated() where BluetoothUUID(string: u) == nil {
             throw fail("recognise.serviceUUIDs[\(i)]", "'\(u)' is not a 16-bit or 128-bit UUID")

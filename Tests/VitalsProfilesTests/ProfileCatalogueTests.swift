@@ -67,6 +67,25 @@ struct ProfileCatalogueTests {
         #expect(try ProfileCatalogue.parse(Data((Self.good.replacingOccurrences(of: "\"home\"", with: "\"wellness\"") + reg + val + "}").utf8), file: "f").grade == .consumer)
     }
 
+    @Test func anUnsupportedProfileIsRecognisedButNotDriveable() throws {
+        let ecg = """
+            {"id":"handheld-ecg","manufacturer":"M","model":"E","kind":"ecg","transport":"ble","recognise":{"namePattern":"^ECG-"},"protocol":"unsupported","site":"other","intendedUse":"home"}
+            """
+        let p = try ProfileCatalogue.parse(Data(ecg.utf8), file: "e")
+        #expect(!p.isSupported)
+        #expect(p.grade == .unverified)
+        let c = ProfileCatalogue(profiles: [p])
+        let ad = AdvertisingData(services: [], localName: "ECG-0001")
+        #expect(c.match(advertisement: ad, transport: .ble)?.id == "handheld-ecg", "recognised, so the hub can say why it does not connect")
+        // With no public recognition data it still loads (documentation only) and never matches.
+        let blind = try ProfileCatalogue.parse(Data(ecg.replacingOccurrences(of: "{\"namePattern\":\"^ECG-\"}", with: "{}").utf8), file: "b")
+        #expect(ProfileCatalogue(profiles: [blind]).match(advertisement: ad, transport: .ble) == nil)
+        // A profile with a protocol the hub speaks still needs recognition data, and unknown protocols are refused.
+        #expect(refuse(Self.good.replacingOccurrences(of: "{\"serviceUUIDs\":[\"1808\"]}", with: "{}") + "}")?.field == "recognise")
+        #expect(refuse(Self.good.replacingOccurrences(of: "\"gls\"", with: "\"kardia\"") + "}")?.field == "protocol")
+        #expect(try ProfileCatalogue.parse(Data((Self.good + "}").utf8), file: "g").isSupported)
+    }
+
     @Test func checkReportsEveryBadFileAndDuplicateIDs() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("profiles-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
