@@ -25,7 +25,13 @@ case "$MUTANT" in
         FROM='PHDAPDU.data(DataAPDU(invokeID: invokeID, message: .eventReportResult('
         TO='PHDAPDU.data(DataAPDU(invokeID: invokeID &+ 1, message: .eventReportResult('
         ;;
-    *) echo "vm-test-mutant: unknown MUTANT=$MUTANT (cccd, phd-ack)"; exit 2 ;;
+    pairing)
+        # The hub answers no pairing request (as if nobody listened on the management socket).
+        FILE=Sources/vitals/Run.swift
+        FROM='let agent = pairing && !noPairingAgent'
+        TO='let agent = false'
+        ;;
+    *) echo "vm-test-mutant: unknown MUTANT=$MUTANT (cccd, phd-ack, pairing)"; exit 2 ;;
 esac
 python3 - "$WORK/src/$FILE" "$FROM" "$TO" <<'PY' || { echo "vm-test-mutant: the line to break is not in $FILE any more; update this script"; exit 2; }
 import sys

@@ -11,9 +11,9 @@ import VitalsWire
 ///
 /// Encryption: `connect(…, secure: true)` sets BT_SECURITY medium on the socket before connecting, so the
 /// kernel encrypts the link (Just Works pairing if no key is stored) before any ATT traffic flows.
-/// Keys are kept by whatever handles the kernel's management events — normally bluetoothd in
-/// /var/lib/bluetooth/<adapter>/<device>/info; without it a device pairs again on every connection.
-/// See docs/ble-linux.md.
+/// The kernel asks user space to confirm every pairing: with `pairingAgent` the radio runs a
+/// `LinuxPairingAgent` on the adapter (Just Works accepted, keys kept in `bondKeys`); without it that is
+/// left to bluetoothd. See docs/ble-linux.md.
 public final class LinuxBLERadio: BLERadio {
     public let transport = TransportKind.ble
     public let events: any AsyncSequence<RadioEvent, any Error> & Sendable
@@ -26,6 +26,7 @@ public final class LinuxBLERadio: BLERadio {
     let adapterAddress: bdaddr_t
     let slots = Slots(64)
     let logger: Logger
+    let agent: LinuxPairingAgent?
     /// One LE connection attempt at a time: a controller initiates one connection at once, and scanning must
     /// stay off until the attempt ends (re-enabling it from another attempt's thread breaks the first).
     let connectLock = NSLock()
@@ -43,8 +44,9 @@ public final class LinuxBLERadio: BLERadio {
         public var description: String { message }
     }
 
-    /// Opens adapter `hciN` (the first adapter when nil).
-    public init(adapter: Int32? = nil, logger: Logger) throws {
+    /// Opens adapter `hciN` (the first adapter when nil); with `pairingAgent`, answers pairing requests on it
+    /// and keeps bond keys in `bondKeys` (when given).
+    public init(adapter: Int32? = nil, logger: Logger, pairingAgent: Bool = false, bondKeys: BondKeyFile? = nil) throws {
         let id = adapter ?? hci_get_route(nil)
         guard id >= 0 else { throw RadioError(message: "no Bluetooth adapter found (hci_get_route: \(String(cString: strerror(errno))))") }
         let dd = hci_open_dev(id)
@@ -64,6 +66,17 @@ public final class LinuxBLERadio: BLERadio {
         eventsFD = reader
         adapterAddress = ba
         self.logger = logger
+        if pairingAgent {
+            do {
+                agent = try LinuxPairingAgent(adapter: UInt16(id), adapterAddress: Self.address(ba), keyFile: bondKeys, logger: logger)
+            } catch {
+                hci_close_dev(dd)
+                hci_close_dev(reader)
+                throw RadioError(message: "pairing agent on hci\(id): \(error)")
+            }
+        } else {
+            agent = nil
+        }
         let (stream, continuation) = AsyncThrowingStream<RadioEvent, any Error>.makeStream()
         events = stream
         self.continuation = continuation
@@ -73,6 +86,11 @@ public final class LinuxBLERadio: BLERadio {
     deinit {
         hci_close_dev(hci)
         hci_close_dev(eventsFD)
+    }
+
+    static func address(_ b: bdaddr_t) -> BLEAddress {
+        var b = b
+        return BLEAddress(bytes: withUnsafeBytes(of: &b.b) { Array($0.prefix(6)).reversed() })
     }
 
     static func bdaddr(_ a: BLEAddress) -> bdaddr_t {
@@ -200,7 +218,31 @@ public final class LinuxBLERadio: BLERadio {
             Glibc.close(fd)
             throw RadioError(message: "connect to \(address): \(String(cString: strerror(e)))")
         }
+        if secure {
+            // The kernel reports the fixed ATT channel connected as soon as the LE link is up and pairs
+            // (or starts encryption with a stored key) after that: wait for it, so the first write to a
+            // protected characteristic is not refused. A device that never encrypts gets a warning.
+            var level = Self.securityLevel(fd)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while level < UInt8(BT_SECURITY_MEDIUM) && ContinuousClock.now < deadline {
+                usleep(50_000)
+                level = Self.securityLevel(fd)
+            }
+            if level >= UInt8(BT_SECURITY_MEDIUM) {
+                logger.info("link encrypted", metadata: ["address": "\(address)", "security.level": "\(level)"])
+            } else {
+                logger.warning("link not encrypted: protected characteristics will be refused", metadata: ["address": "\(address)", "security.level": "\(level)"])
+            }
+        }
         return SeqPacketSocket(adopting: fd)
+    }
+
+    /// The socket's current BT_SECURITY level (1 low: no encryption, 2 medium: encrypted, 3 high: authenticated).
+    public static func securityLevel(_ fd: Int32) -> UInt8 {
+        var sec = bt_security()
+        var len = socklen_t(MemoryLayout<bt_security>.size)
+        guard getsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, &len) == 0 else { return 0 }
+        return sec.level
     }
 
     func startLinkReader(_ socket: SeqPacketSocket, link: UInt16) {
@@ -244,6 +286,7 @@ public final class LinuxBLERadio: BLERadio {
             return Array(s.links.values)
         }
         pauseScan()
+        agent?.close()
         for s in sockets { s.shutdown() }
         continuation.finish()
         slots.signal()

@@ -78,7 +78,7 @@ struct Run: AsyncParsableCommand {
         }
         let pipeline = HubPipeline(
             configuration: configuration,
-            radio: hasRadio ? radioOptions.factory(logger: logger) : nil, usb: usbSource,
+            radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: database.db + ".ble-keys.json") : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger
         ) { event in console.report(event) }
         try await pipeline.run()
@@ -176,6 +176,8 @@ struct RadioOptions: ParsableArguments {
     @Option(help: "Simulator link socket (firmware-sim run … --socket).") var sim: String?
     @Flag(help: "Use the host's Bluetooth adapter (raw HCI scanning, L2CAP ATT sockets).") var ble = false
     @Option(help: "Bluetooth adapter number, as in hciN (default: the first).") var adapter: Int32?
+    @Flag(help: "With --ble: leave pairing to bluetoothd instead of answering the kernel's pairing requests here.") var noPairingAgent = false
+    @Option(help: "With --ble: the file (mode 0600) that keeps bonded devices' keys. Default for `run`: the database path + .ble-keys.json.") var bleKeys: String?
 
     /// Called by the commands that need a radio (not by ArgumentParser: `scan --usb` needs none).
     func check() throws {
@@ -185,12 +187,15 @@ struct RadioOptions: ParsableArguments {
         if sim != nil && ble { throw ValidationError("choose one of --sim and --ble") }
     }
 
-    func factory(logger: Logger) -> BLECentralService.RadioFactory {
+    /// `defaultBondKeys`: where `run` keeps bond keys when --ble-keys is not given (nil: kept in the kernel only).
+    func factory(logger: Logger, defaultBondKeys: String? = nil, pairing: Bool = true) -> BLECentralService.RadioFactory {
         if let sim {
             return { try await SimRadio.connect(path: sim, timeout: .seconds(10), logger: logger) }
         }
         let adapter = adapter
-        return { try LinuxBLERadio(adapter: adapter, logger: logger) }
+        let agent = pairing && !noPairingAgent
+        let keys = (bleKeys ?? defaultBondKeys).map { BondKeyFile(url: URL(fileURLWithPath: $0)) }
+        return { try LinuxBLERadio(adapter: adapter, logger: logger, pairingAgent: agent, bondKeys: keys) }
     }
 }
 
@@ -219,7 +224,7 @@ struct Scan: AsyncParsableCommand {
         if usb { return try USBScan.run(json: json, catalogue: try? ProfileCatalogue.load(directory: try profileOptions.directory())) }
         let logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
-        let radio = try await radioOptions.factory(logger: logger)()
+        let radio = try await radioOptions.factory(logger: logger, pairing: false)()
         try radio.startScan()
         let transport = radio.transport
         var seen: [String: Seen] = [:]

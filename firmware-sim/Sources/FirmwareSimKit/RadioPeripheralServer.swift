@@ -24,6 +24,9 @@ public struct RadioPeripheralServer: Sendable {
         var device = device
         let radio = try LinuxBLEPeripheral(adapter: adapter, logger: logger)
         logger.notice("peripheral on hci\(adapter) at \(radio.address)")
+        // Answers the kernel's pairing questions for this adapter (Just Works), as a device's stack would.
+        let agent = try LinuxPairingAgent(adapter: UInt16(adapter), adapterAddress: radio.address, keyFile: nil, logger: logger)
+        defer { agent.close() }
         var connections = 0
         while !device.isFinished && connections < maxConnections {
             try radio.advertise(device.advertisement)
@@ -32,6 +35,7 @@ public struct RadioPeripheralServer: Sendable {
             connections += 1
             logger.info("central connected", metadata: ["central": "\(central)"])
             device.connected()
+            var encryptedSeen = false
             link: while let bytes = try? socket.receive() {
                 let pdu: ATTPDU
                 do { pdu = try ATTPDU(bytes: bytes) } catch {
@@ -40,6 +44,20 @@ public struct RadioPeripheralServer: Sendable {
                         try? socket.send(ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: op, handle: 0, error: .invalidPDU)).encoded())
                     }
                     continue
+                }
+                if device.requiresEncryption, let handle = Self.protectedWrite(pdu) {
+                    let level = LinuxBLERadio.securityLevel(socket.fd)
+                    if level < 2 {
+                        logger.notice("write refused: link not encrypted", metadata: ["handle": "\(handle)", "security.level": "\(level)"])
+                        if case .writeRequest = pdu {
+                            try? socket.send(ATTPDU.errorResponse(ATTErrorResponse(requestOpcode: pdu.opcode, handle: handle, error: .insufficientEncryption)).encoded())
+                        }
+                        continue
+                    }
+                    if !encryptedSeen {
+                        encryptedSeen = true
+                        logger.notice("link encrypted", metadata: ["central": "\(central)", "security.level": "\(level)"])
+                    }
                 }
                 for output in device.receive(pdu) {
                     switch output {
@@ -54,5 +72,13 @@ public struct RadioPeripheralServer: Sendable {
             logger.info("central gone", metadata: ["device.finished": "\(device.isFinished)"])
         }
         return Summary(connections: connections, finished: device.isFinished)
+    }
+
+    /// The handle of a write that needs an encrypted link on a device that asks for one.
+    static func protectedWrite(_ pdu: ATTPDU) -> UInt16? {
+        switch pdu {
+        case .writeRequest(let hv), .writeCommand(let hv): hv.handle
+        default: nil
+        }
     }
 }

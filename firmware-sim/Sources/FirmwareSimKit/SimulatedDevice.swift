@@ -11,6 +11,13 @@ public protocol SimulatedDevice: Sendable {
     /// A new connection begins (state of the previous one is forgotten; stored data is kept).
     mutating func connected()
     mutating func receive(_ pdu: ATTPDU) -> [DeviceOutput]
+    /// Whether writes (CCCDs, control points) need an encrypted link, as the profile's security section asks.
+    /// Enforced where the link's security is known (a real adapter); the simulator link has none.
+    var requiresEncryption: Bool { get }
+}
+
+extension SimulatedDevice {
+    public var requiresEncryption: Bool { false }
 }
 
 public enum DeviceOutput: Hashable, Sendable {
@@ -162,6 +169,9 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     /// Fault: answer nothing.
     public var ignoreRequests = false
     public private(set) var isFinished = false
+    /// The Glucose Profile has every Glucose Service characteristic at security mode 1 level 2 or 3 and the
+    /// collector bond with the sensor: writes over an unencrypted link are refused (Insufficient Encryption).
+    public var requiresEncryption = true
 
     public init(address: BLEAddress, name: String, records: [GlucoseMeasurement], features: UInt16 = 0x07FF) {
         self.address = address

@@ -1,0 +1,131 @@
+import CBlueZ
+import Foundation
+import Logging
+import Synchronization
+import VitalsTransport
+import VitalsWire
+
+/// Answers the kernel's pairing questions for one adapter on a Bluetooth management socket, so a hub or
+/// a simulated device can pair without bluetoothd.
+///
+/// The kernel's SMP asks user space to confirm even a Just Works pairing (User Confirmation Request with
+/// Confirm_Hint 1); with no management client listening the pairing stalls after the Pairing Response.
+/// This agent accepts Just Works (both sides declare NoInputNoOutput, so there is nothing to show or type),
+/// refuses numeric comparison and passkey entry (no display, no keyboard), and keeps the Long Term Keys of
+/// bonded devices in `BondKeyFile` so a device bonded once reconnects encrypted after a restart.
+///
+/// Run it only where bluetoothd does not manage the adapter: loading keys replaces the kernel's list.
+public final class LinuxPairingAgent: Sendable {
+    public let adapter: UInt16
+    let fd: Int32
+    let keyFile: BondKeyFile?
+    let logger: Logger
+    let closed = Atomic<Bool>(false)
+    let counts = Mutex(Counts())
+
+    public struct Counts: Sendable, Equatable {
+        /// Just Works confirmations accepted.
+        public var accepted = 0
+        /// Confirmations or passkeys refused (this agent has no display or keyboard).
+        public var refused = 0
+        /// Long Term Keys received with a store hint (bonds made).
+        public var bonded = 0
+        public var failures = 0
+    }
+
+    public struct AgentError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Opens the management socket and, when `keyFile` holds keys for this adapter, loads them.
+    public init(adapter: UInt16, adapterAddress: BLEAddress, keyFile: BondKeyFile?, logger: Logger) throws {
+        let fd = socket(PF_BLUETOOTH, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), BTPROTO_HCI)
+        guard fd >= 0 else { throw AgentError(message: "Bluetooth management socket: \(String(cString: strerror(errno)))") }
+        var addr = sockaddr_hci(hci_family: sa_family_t(AF_BLUETOOTH), hci_dev: UInt16(HCI_DEV_NONE), hci_channel: UInt16(HCI_CHANNEL_CONTROL))
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_hci>.size)) } }
+        guard bound == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw AgentError(message: "bind to the Bluetooth management channel (needs CAP_NET_ADMIN): \(String(cString: strerror(e)))")
+        }
+        self.adapter = adapter
+        self.fd = fd
+        self.keyFile = keyFile
+        self.logger = logger
+        send(.setIOCapability(3))
+        if let keyFile {
+            let keys = try keyFile.keys(adapter: adapterAddress)
+            if !keys.isEmpty {
+                send(.loadLongTermKeys(keys))
+                logger.info("loaded bond keys", metadata: ["adapter": "hci\(adapter)", "keys": "\(keys.count)"])
+            }
+        }
+        let thread = Thread { [self] in readLoop(adapterAddress: adapterAddress) }
+        thread.name = "mgmt-agent"
+        thread.start()
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public func close() { closed.store(true, ordering: .relaxed) }
+
+    public var totals: Counts { counts.withLock { $0 } }
+
+    func send(_ command: MgmtCommand) {
+        let bytes = command.packet(index: adapter).encoded()
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n != bytes.count {
+            logger.warning("management command not sent", metadata: ["command": "0x\(String(command.code, radix: 16))", "error": "\(String(cString: strerror(errno)))"])
+        }
+    }
+
+    func readLoop(adapterAddress: BLEAddress) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !closed.load(ordering: .relaxed) {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 200) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { continue }
+            let event: MgmtEvent
+            do {
+                let packet = try MgmtPacket(bytes: Array(buffer[0..<n]))
+                guard packet.index == adapter else { continue }
+                event = try MgmtEvent(packet)
+            } catch {
+                logger.warning("malformed management event", metadata: ["error": "\(error)"])
+                continue
+            }
+            handle(event, adapterAddress: adapterAddress)
+        }
+    }
+
+    func handle(_ event: MgmtEvent, adapterAddress: BLEAddress) {
+        switch PairingPolicy.answer(to: event) {
+        case .reply(let command):
+            send(command)
+            if case .userConfirmationReply(let device) = command {
+                counts.withLock { $0.accepted += 1 }
+                logger.info("pairing accepted (Just Works)", metadata: ["adapter": "hci\(adapter)", "device": "\(device)"])
+            } else {
+                counts.withLock { $0.refused += 1 }
+                logger.warning("pairing refused: it needs a display or keyboard this device does not have", metadata: ["adapter": "hci\(adapter)", "event": "\(event)"])
+            }
+        case .store(let key):
+            counts.withLock { $0.bonded += 1 }
+            logger.info("bonded", metadata: ["adapter": "hci\(adapter)", "device": "\(key.device)", "key.type": "\(key.keyType)"])
+            if let keyFile {
+                do { try keyFile.store(key, adapter: adapterAddress) } catch {
+                    logger.error("bond key not saved: the device pairs again next time", metadata: ["error": "\(error)"])
+                }
+            }
+        case .failed(let device, let status):
+            counts.withLock { $0.failures += 1 }
+            logger.warning("pairing failed", metadata: ["adapter": "hci\(adapter)", "device": "\(device)", "status": "\(MgmtEvent.statusName(status))"])
+        case .commandFailed(let command, let status):
+            logger.warning("management command failed", metadata: ["command": "0x\(String(command, radix: 16))", "status": "\(MgmtEvent.statusName(status))"])
+        case .none:
+            break
+        }
+    }
+}

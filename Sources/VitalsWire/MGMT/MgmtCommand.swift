@@ -1,0 +1,65 @@
+/// The management commands a pairing agent sends (BlueZ doc/mgmt-api.txt, "Commands").
+public enum MgmtCommand: Hashable, Sendable {
+    /// 0x0013 Load Long Term Keys: Key_Count (2), then the keys. Replaces the controller's whole list.
+    case loadLongTermKeys([MgmtLongTermKey])
+    /// 0x0018 Set IO Capability: 0 DisplayOnly, 1 DisplayYesNo, 2 KeyboardOnly, 3 NoInputNoOutput, 4 KeyboardDisplay.
+    case setIOCapability(UInt8)
+    /// 0x001C User Confirmation Reply: Address, Address_Type.
+    case userConfirmationReply(MgmtAddress)
+    /// 0x001D User Confirmation Negative Reply: Address, Address_Type.
+    case userConfirmationNegativeReply(MgmtAddress)
+    /// 0x001F User Passkey Negative Reply: Address, Address_Type.
+    case userPasskeyNegativeReply(MgmtAddress)
+
+    public static let entity = "Bluetooth management command"
+
+    public var code: UInt16 {
+        switch self {
+        case .loadLongTermKeys: 0x0013
+        case .setIOCapability: 0x0018
+        case .userConfirmationReply: 0x001C
+        case .userConfirmationNegativeReply: 0x001D
+        case .userPasskeyNegativeReply: 0x001F
+        }
+    }
+
+    public func packet(index: UInt16) -> MgmtPacket {
+        var w = ByteWriter()
+        switch self {
+        case .loadLongTermKeys(let keys):
+            w.u16le(UInt16(keys.count))
+            for k in keys { k.write(to: &w) }
+        case .setIOCapability(let cap):
+            w.u8(cap)
+        case .userConfirmationReply(let a), .userConfirmationNegativeReply(let a), .userPasskeyNegativeReply(let a):
+            a.write(to: &w)
+        }
+        return MgmtPacket(code: code, index: index, parameters: w.bytes)
+    }
+
+    /// Decodes a command (the other side of `packet(index:)`: tests, and a simulated kernel).
+    public init(_ packet: MgmtPacket) throws(WireError) {
+        var r = ByteReader(packet.parameters, entity: Self.entity)
+        switch packet.code {
+        case 0x0013:
+            let n = Int(try r.u16le("Key_Count"))
+            guard r.remaining == n * MgmtLongTermKey.size else {
+                throw r.error("Key_Count", .invalidValue("\(n) keys need \(n * MgmtLongTermKey.size) bytes, \(r.remaining) follow"), at: 0)
+            }
+            var keys: [MgmtLongTermKey] = []
+            for _ in 0..<n { keys.append(try MgmtLongTermKey(from: &r)) }
+            self = .loadLongTermKeys(keys)
+        case 0x0018:
+            let cap = try r.u8("IO_Capability")
+            guard cap <= 4 else { throw r.error("IO_Capability", .invalidValue("\(cap) is outside 0...4"), at: 0) }
+            try r.expectEnd(after: "IO_Capability")
+            self = .setIOCapability(cap)
+        case 0x001C, 0x001D, 0x001F:
+            let a = try MgmtAddress(from: &r)
+            try r.expectEnd(after: "Address_Type")
+            self = packet.code == 0x001C ? .userConfirmationReply(a) : packet.code == 0x001D ? .userConfirmationNegativeReply(a) : .userPasskeyNegativeReply(a)
+        default:
+            throw r.error("Command Code", .invalidValue("0x\(Hex.format([UInt8(packet.code >> 8), UInt8(packet.code & 0xFF)], separator: "")) is not a command this agent sends"), at: 0)
+        }
+    }
+}
