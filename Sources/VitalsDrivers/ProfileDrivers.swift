@@ -11,6 +11,7 @@ public enum ProfileDrivers {
         .init(service: GATTAssigned.deviceInformationService, characteristic: GATTAssigned.modelNumber, read: true, required: false),
         .init(service: GATTAssigned.deviceInformationService, characteristic: GATTAssigned.serialNumber, read: true, required: false),
         .init(service: GATTAssigned.deviceInformationService, characteristic: RegulatoryCertificationDataList.uuid, read: true, required: false),
+        .init(service: GATTAssigned.deviceInformationService, characteristic: UDIForMedicalDevices.uuid, read: true, required: false),
         .init(service: BluetoothUUID(0x1805), characteristic: CurrentTime.uuid, read: true, required: false),
         .init(service: BluetoothUUID(0x180F), characteristic: BatteryLevel.uuid, read: true, required: false),
     ]

@@ -259,6 +259,14 @@ public final class BLECentralService: Service, Sendable {
                             }
                             await output.send(.deviceFacts(l.device, certifiedClasses: classes.map(\.description), clockOffset: nil, at: now()))
                         }
+                    } else if characteristic == UDIForMedicalDevices.uuid {
+                        do {
+                            let udi = try UDIForMedicalDevices(bytes: value)
+                            logger.info("UDI read", metadata: ["device.id": "\(l.device.id)", "udi.di": "\(udi.deviceIdentifier ?? "-")"])
+                            await output.send(.deviceFacts(l.device, certifiedClasses: nil, clockOffset: nil, udi: udi, at: now()))
+                        } catch {
+                            logger.warning("UDI could not be decoded", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        }
                     } else if characteristic == CGMFeature.uuid {
                         do { links[link]?.cgm.crcExpected = try CGMFeature(bytes: value).e2eCRCSupported } catch {
                             logger.warning("CGM Feature could not be decoded; records taken without CRC", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])

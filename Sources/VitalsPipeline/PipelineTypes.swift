@@ -1,5 +1,6 @@
 import Foundation
 import VitalsCore
+import VitalsWire
 
 /// Sends the acknowledgement back to the device (an ATT Handle Value Confirmation). Called only after what
 /// it acknowledges is durable.
@@ -18,7 +19,8 @@ public enum IngestItem: Sendable {
     /// A block of waveform samples (ECG), stored in stream batches.
     case waveform(SampleBlock)
     /// What a device said about itself at a connection.
-    case deviceFacts(DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, at: Date)
+    /// What a device said about itself: certified classes (0x2A2A / MDS), clock offset (device − hub, s), UDI (0x2BFF).
+    case deviceFacts(DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, udi: UDIForMedicalDevices? = nil, at: Date)
 }
 
 /// What surfaces (console, live views) are told.

@@ -6,6 +6,7 @@ import Synchronization
 import VitalsAnalytics
 import VitalsCore
 import VitalsStore
+import VitalsWire
 import VitalsValidation
 
 /// Grades and flags each reading. Drains its input to the end, so a shutdown loses nothing received.
@@ -84,9 +85,10 @@ public struct RecordService: Service {
                 case .event(let e):
                     try await flush(&readings)
                     await events.send(e)
-                case .deviceFacts(let device, let classes, let offset, let at):
+                case .deviceFacts(let device, let classes, let offset, let udi, let at):
                     try await flush(&readings)
-                    try await store.record(deviceFacts: device, certifiedClasses: classes, clockOffset: offset, at: at)
+                    try await store.record(deviceFacts: device, certifiedClasses: classes, clockOffset: offset,
+                                           udi: udi.map { ($0.label, $0.deviceIdentifier) }, at: at)
                 case .waveform(let block):
                     // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
                     if try await store.record(block: block) {

@@ -225,5 +225,19 @@ enum Migrations {
                 updated_at INTEGER NOT NULL
             ) STRICT;
             """),
+        Migration(version: 6, name: "v6: device UDI (0x2BFF); every device clock check kept (offset history)", sql: """
+            ALTER TABLE devices ADD COLUMN udi TEXT CHECK (udi IS NULL OR length(udi) > 0);
+            ALTER TABLE devices ADD COLUMN udi_device_identifier TEXT CHECK (udi_device_identifier IS NULL OR length(udi_device_identifier) > 0);
+
+            CREATE TABLE device_clock_checks (
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                checked_at INTEGER NOT NULL,
+                offset_s REAL NOT NULL,
+                PRIMARY KEY (device_id, checked_at)
+            ) STRICT, WITHOUT ROWID;
+            INSERT OR IGNORE INTO device_clock_checks (device_id, checked_at, offset_s)
+                SELECT id, clock_checked_at, clock_offset_s FROM devices
+                WHERE clock_checked_at IS NOT NULL AND clock_offset_s IS NOT NULL;
+            """),
     ]
 }

@@ -335,17 +335,65 @@ public actor VitalsStore {
 
     /// Records what a device said about itself at a connection: its IEEE 11073-20601 certified device
     /// classes and how far its clock was from the hub's.
-    public func record(deviceFacts device: DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, at: Date) throws(StoreError) {
+    /// A clock offset is also kept in the device's clock history (one row per check).
+    public func record(deviceFacts device: DeviceIdentity, certifiedClasses: [String]?, clockOffset: Double?, udi: (label: String?, deviceIdentifier: String?)? = nil, at: Date) throws(StoreError) {
         try transaction(.normal) { () throws(StoreError) in
             try upsertDevice(device, grade: nil, seen: at)
             try statement("""
                 UPDATE devices SET certified_classes = coalesce(?, certified_classes),
-                    clock_offset_s = coalesce(?, clock_offset_s), clock_checked_at = CASE WHEN ? IS NULL THEN clock_checked_at ELSE ? END
+                    clock_offset_s = coalesce(?, clock_offset_s), clock_checked_at = CASE WHEN ? IS NULL THEN clock_checked_at ELSE ? END,
+                    udi = coalesce(?, udi), udi_device_identifier = coalesce(?, udi_device_identifier)
                 WHERE id = ?
                 """).run([
                     certifiedClasses.map { .text($0.joined(separator: "; ")) } ?? .null, clockOffset.map { .real($0) } ?? .null,
-                    clockOffset.map { _ in .int(Self.ms(at)) } ?? .null, .int(Self.ms(at)), .text(device.id.rawValue),
+                    clockOffset.map { _ in .int(Self.ms(at)) } ?? .null, .int(Self.ms(at)),
+                    udi?.label.flatMap { $0.isEmpty ? nil : .text($0) } ?? .null,
+                    udi?.deviceIdentifier.flatMap { $0.isEmpty ? nil : .text($0) } ?? .null,
+                    .text(device.id.rawValue),
                 ])
+            if let clockOffset {
+                try statement("INSERT OR IGNORE INTO device_clock_checks (device_id, checked_at, offset_s) VALUES (?, ?, ?)")
+                    .run([.text(device.id.rawValue), .int(Self.ms(at)), .real(clockOffset)])
+            }
+        }
+    }
+
+    /// Every clock check of a device, oldest first: when (hub time) and the device clock's offset in seconds
+    /// (device minus hub).
+    public func clockChecks(_ device: DeviceID) throws(StoreError) -> [(at: Date, offsetSeconds: Double)] {
+        try statement("SELECT checked_at, offset_s FROM device_clock_checks WHERE device_id = ? ORDER BY checked_at")
+            .query([.text(device.rawValue)]) { (Date(timeIntervalSince1970: Double($0.int(0)) / 1000), $0.double(1)) }
+    }
+
+    /// Every device the store knows, with what it said about itself.
+    public struct DeviceRecord: Sendable, Encodable {
+        public var id: String
+        public var transport: String
+        public var address: String
+        public var profileID: String?
+        public var manufacturer: String?
+        public var model: String?
+        public var grade: String
+        public var certifiedClasses: String?
+        public var udi: String?
+        public var udiDeviceIdentifier: String?
+        public var clockOffsetSeconds: Double?
+        public var clockChecks: Int
+        public var firstSeen: Date
+        public var lastSeen: Date
+    }
+
+    public func devices() throws(StoreError) -> [DeviceRecord] {
+        try statement("""
+            SELECT d.id, d.transport, d.address, d.profile_id, d.manufacturer, d.model, d.grade, d.certified_classes, d.udi,
+                   d.udi_device_identifier, d.clock_offset_s, (SELECT count(*) FROM device_clock_checks c WHERE c.device_id = d.id),
+                   d.first_seen, d.last_seen
+            FROM devices d ORDER BY d.first_seen, d.id
+            """).query {
+            DeviceRecord(id: $0.text(0), transport: $0.text(1), address: $0.text(2), profileID: $0.optText(3), manufacturer: $0.optText(4),
+                         model: $0.optText(5), grade: $0.text(6), certifiedClasses: $0.optText(7), udi: $0.optText(8),
+                         udiDeviceIdentifier: $0.optText(9), clockOffsetSeconds: $0.optDouble(10), clockChecks: Int($0.int(11)),
+                         firstSeen: Date(timeIntervalSince1970: Double($0.int(12)) / 1000), lastSeen: Date(timeIntervalSince1970: Double($0.int(13)) / 1000))
         }
     }
 

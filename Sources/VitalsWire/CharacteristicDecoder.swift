@@ -33,6 +33,7 @@ public enum CharacteristicDecoder {
         (PLXFeatures.uuid, "PLX Features"),
         (SystemID.uuid, "System ID"),
         (RegulatoryCertificationDataList.uuid, "IEEE 11073-20601 Regulatory Certification Data List"),
+        (UDIForMedicalDevices.uuid, "UDI for Medical Devices"),
         (CurrentTime.uuid, "Current Time"),
         (BatteryLevel.uuid, "Battery Level"),
         (PolarPMD.controlPointUUID, "Polar PMD Control Point"),
@@ -72,6 +73,7 @@ public enum CharacteristicDecoder {
         case 0x2A60: return try PLXFeatures(bytes: bytes).json
         case 0x2A23: return try SystemID(bytes: bytes).json
         case 0x2A2A: return try RegulatoryCertificationDataList(bytes: bytes).json
+        case 0x2BFF: return try UDIForMedicalDevices(bytes: bytes).json
         case 0x2A2B: return try CurrentTime(bytes: bytes).json
         case 0x2A19: return try BatteryLevel(bytes: bytes).json
         default: throw UnknownCharacteristic(uuid: uuid)

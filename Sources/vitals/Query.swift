@@ -22,6 +22,39 @@ struct Readings: AsyncParsableCommand {
     }
 }
 
+struct Devices: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the devices the hub has seen, with what they said about themselves (certified classes, UDI, clock); with --clock-history DEVICE-ID, that device's clock checks.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Print every clock check of this device (its id, as listed).") var clockHistory: String?
+    @Flag(help: "JSON output.") var json = false
+
+    struct Check: Encodable {
+        var at: Date
+        var offsetSeconds: Double
+    }
+
+    func run() async throws {
+        let store = try database.openForReading()
+        if let clockHistory {
+            let checks = try await store.clockChecks(DeviceID(rawValue: clockHistory)).map { Check(at: $0.at, offsetSeconds: $0.offsetSeconds) }
+            if json { return try printJSON(checks) }
+            for c in checks { print("\(ConsoleReporter.time(c.at))  device clock \(c.offsetSeconds >= 0 ? "+" : "")\(ConsoleReporter.number(c.offsetSeconds)) s") }
+            return
+        }
+        let rows = try await store.devices()
+        if json { return try printJSON(rows) }
+        for d in rows {
+            var line = "\(d.id)  \(d.grade)  \(d.profileID ?? "no profile")"
+            if let m = d.model { line += "  model=\(m)" }
+            if let u = d.udiDeviceIdentifier { line += "  udi.di=\(u)" }
+            if let c = d.certifiedClasses { line += "  certified=\(c)" }
+            if let o = d.clockOffsetSeconds { line += "  clock=\(ConsoleReporter.number(o)) s (\(d.clockChecks) checks)" }
+            print(line)
+        }
+    }
+}
+
 struct Alerts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List stored alerts with their state, or acknowledge one.", subcommands: [AlertsList.self, AlertsAck.self],

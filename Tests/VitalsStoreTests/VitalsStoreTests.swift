@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 5)
+        #expect(try await store.schemaVersion() == 6)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 5)
+        #expect(try await reopened.schemaVersion() == 6)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -141,7 +141,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 5)
+        #expect(try await store.schemaVersion() == 6)
         let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
         #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
@@ -188,7 +188,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 5)
+        #expect(try await store.schemaVersion() == 6)
         let device = DeviceIdentity(transport: .simBLE, address: "AA", profileID: nil)
         #expect(device.id.rawValue == "sim-ble:AA")
         #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old)
@@ -210,5 +210,22 @@ struct MigrationHistoryTests {
         } catch {
             #expect(error.description.contains("CRC-32") && error.description.contains("byte offset"), "\(error)")
         }
+    }
+
+    @Test func clockChecksAreKeptAsHistoryAndUDIWithTheDevice() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        let cuff = DeviceIdentity(transport: .ble, address: "00:AA:01:00:00:00", profileID: "generic-bls")
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        try await store.record(deviceFacts: cuff, certifiedClasses: nil, clockOffset: 400, at: t0)
+        try await store.record(deviceFacts: cuff, certifiedClasses: ["10407"], clockOffset: nil, udi: ("(01)0001", "0001"), at: t0.addingTimeInterval(1))
+        try await store.record(deviceFacts: cuff, certifiedClasses: nil, clockOffset: -2.5, at: t0.addingTimeInterval(3600))
+        // The same check delivered twice (a replay) is one row.
+        try await store.record(deviceFacts: cuff, certifiedClasses: nil, clockOffset: -2.5, at: t0.addingTimeInterval(3600))
+        let checks = try await store.clockChecks(cuff.id)
+        #expect(checks.map(\.offsetSeconds) == [400, -2.5])
+        #expect(checks.map(\.at) == [t0, t0.addingTimeInterval(3600)])
+        let device = try await store.devices().first
+        #expect(device?.clockOffsetSeconds == -2.5 && device?.clockChecks == 2)
+        #expect(device?.udi == "(01)0001" && device?.udiDeviceIdentifier == "0001" && device?.certifiedClasses == "10407")
     }
 }

@@ -526,3 +526,41 @@ struct PolarECGFrameTests {
         ) { b throws(WireError) in try PolarECGFrame(bytes: b) }
     }
 }
+
+/// UDI for Medical Devices (0x2BFF), written from the GATT Specification Supplement's field table: Flags, then
+/// each present field (label, device identifier, issuer, authority) as UTF-8 ended by NUL.
+struct UDIForMedicalDevicesTests {
+    @Test func labelAndDeviceIdentifier() throws {
+        // Flags 0x03; "(01)00000000000017" NUL; "00000000000017" NUL.
+        let bytes: [UInt8] = [0x03] + Array("(01)00000000000017".utf8) + [0] + Array("00000000000017".utf8) + [0]
+        let udi = try UDIForMedicalDevices(bytes: bytes)
+        #expect(udi.label == "(01)00000000000017" && udi.deviceIdentifier == "00000000000017")
+        #expect(udi.issuer == nil && udi.authority == nil)
+        #expect(udi.encoded() == bytes)
+    }
+
+    @Test func allFourFieldsAndALastFieldWithoutItsNUL() throws {
+        let bytes: [UInt8] = [0x0F] + Array("L".utf8) + [0] + Array("D".utf8) + [0] + Array("1.3.160".utf8) + [0] + Array("2.16.840".utf8)
+        let udi = try UDIForMedicalDevices(bytes: bytes)
+        #expect(udi.label == "L" && udi.deviceIdentifier == "D" && udi.issuer == "1.3.160" && udi.authority == "2.16.840")
+        #expect(udi.encoded() == bytes + [0])
+        #expect(try UDIForMedicalDevices(bytes: [0x00]) == UDIForMedicalDevices())
+    }
+
+    @Test func errorsNameFieldAndOffset() {
+        // Label and DI flagged, but only one NUL-less string follows: the label has no end before the DI.
+        #expect { try UDIForMedicalDevices(bytes: [0x03, 0x41, 0x42]) } throws: {
+            ($0 as? WireError)?.field == "UDI Label" && ($0 as? WireError)?.offset == 1
+        }
+        // DI flagged but the value ends after the label.
+        #expect { try UDIForMedicalDevices(bytes: [0x03, 0x41, 0x00]) } throws: {
+            ($0 as? WireError)?.field == "UDI Device Identifier" && ($0 as? WireError)?.offset == 3
+        }
+        // Reserved flag bits.
+        #expect { try UDIForMedicalDevices(bytes: [0x10]) } throws: { ($0 as? WireError)?.field == "Flags" }
+        // Not UTF-8.
+        #expect { try UDIForMedicalDevices(bytes: [0x01, 0xFF, 0x00]) } throws: { ($0 as? WireError)?.field == "UDI Label" }
+        // Bytes after the last flagged field.
+        #expect { try UDIForMedicalDevices(bytes: [0x01, 0x41, 0x00, 0x42]) } throws: { ($0 as? WireError)?.offset == 3 }
+    }
+}

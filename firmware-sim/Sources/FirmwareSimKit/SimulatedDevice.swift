@@ -102,6 +102,10 @@ public struct SimulatedBPCuff: SimulatedDevice {
         let classes = certifiedSpecializations.map { RegulatoryCertificationDataList.CertifiedDeviceClass(transportCode: 4, specialization: $0) }
         let regList = RegulatoryCertificationDataList(entries: [.continua(.init(majorIGVersion: 1, minorIGVersion: 0, certifiedDeviceClasses: classes))])
         g.addCharacteristic(RegulatoryCertificationDataList.uuid, properties: 0x02, value: regList.encoded())
+        // A UDI as a cleared device would carry it: the label (GS1 application identifiers 01 and 21) and its
+        // device identifier. Simulated: the GTIN is not a registered one.
+        let udi = UDIForMedicalDevices(label: "(01)00000000000017(21)SIMBP0001", deviceIdentifier: "00000000000017")
+        g.addCharacteristic(UDIForMedicalDevices.uuid, properties: 0x02, value: udi.encoded())
         g.closeService()
         gatt = g
         isFinished = readings.isEmpty
