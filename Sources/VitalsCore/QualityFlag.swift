@@ -37,6 +37,20 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let generalDeviceFault = QualityFlag("device.general-fault")
     public static let timeFault = QualityFlag("device.time-fault")
     public static let controlSolution = QualityFlag("glucose.control-solution")
+    // Glucose context (GLS Glucose Measurement Context 0x2A34 Meal / Tester / Health; ASTM markers B and A).
+    public static let mealPreprandial = QualityFlag("glucose.meal.preprandial")
+    public static let mealPostprandial = QualityFlag("glucose.meal.postprandial")
+    public static let mealFasting = QualityFlag("glucose.meal.fasting")
+    public static let mealCasual = QualityFlag("glucose.meal.casual")
+    public static let mealBedtime = QualityFlag("glucose.meal.bedtime")
+    public static let testerProfessional = QualityFlag("glucose.tester.health-care-professional")
+    public static let testerLab = QualityFlag("glucose.tester.lab-test")
+    public static let healthMinorIssues = QualityFlag("glucose.health.minor-issues")
+    public static let healthMajorIssues = QualityFlag("glucose.health.major-issues")
+    public static let healthMenses = QualityFlag("glucose.health.menses")
+    public static let healthStress = QualityFlag("glucose.health.stress")
+    /// The measurement said a context record follows, but none with its sequence number came.
+    public static let contextMissing = QualityFlag("glucose.context-missing")
 
     // Values.
     public static let valueNotANumber = QualityFlag("value.nan")

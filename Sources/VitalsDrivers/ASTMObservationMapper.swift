@@ -14,8 +14,8 @@ import VitalsWire
 /// reading's `sequence`, so a download repeated later is recognised by the store. The record's own bytes
 /// are kept in `RawFrame(source: "ASTM E1394 R")`.
 public enum ASTMObservationMapper {
-    public static let preprandial = QualityFlag("glucose.meal.preprandial")
-    public static let postprandial = QualityFlag("glucose.meal.postprandial")
+    public static let preprandial = QualityFlag.mealPreprandial
+    public static let postprandial = QualityFlag.mealPostprandial
 
     public struct Output: Sendable {
         public var readings: [Reading] = []

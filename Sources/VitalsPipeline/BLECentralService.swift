@@ -74,6 +74,8 @@ public final class BLECentralService: Service, Sendable {
         /// How far the device clock is ahead of the hub's, measured at this connection.
         var clockOffset: TimeInterval?
         var bloodPressureFeature: BloodPressureFeature?
+        /// A glucose reading waiting for the context record it announced.
+        var glucoseContext = GlucoseContextJoin<Acknowledge>()
         /// Set when the device's certified device classes do not include the specialization in use.
         var certificationMismatch = false
         /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
@@ -165,6 +167,30 @@ public final class BLECentralService: Service, Sendable {
             }
         }
 
+        /// Hands a reading on: receipt order, the certification flag, transfer progress.
+        func emit(_ r: Reading, ack: Acknowledge?, link: UInt16, device: DeviceIdentity? = nil) async {
+            var reading = r
+            receipts += 1
+            reading.receiptIndex = receipts
+            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
+            await output.send(.reading(reading, ack: ack))
+            let id = reading.device.id
+            if let seq = reading.sequence { handedOff[id] = max(handedOff[id] ?? 0, seq) }
+            if let expected = links[link]?.expectedRecords, reading.sequence != nil {
+                links[link]?.receivedRecords += 1
+                let got = links[link]?.receivedRecords ?? 0
+                // Progress at every tenth of the transfer, not per record.
+                if got == expected || (got * 10 / max(expected, 1)) != ((got - 1) * 10 / max(expected, 1)) {
+                    await output.send(.event(.transferProgress(reading.device, received: got, expected: expected)))
+                }
+            }
+        }
+
+        /// A glucose reading still waiting for its context goes on without it.
+        func flushGlucoseContext(_ link: UInt16) async {
+            for (r, a) in links[link]?.glucoseContext.flush() ?? [] { await emit(r, ack: a, link: link) }
+        }
+
         func perform(_ actions: [BLEDeviceSession.Action], link: UInt16) async {
             guard let l = links[link] else { return }
             for action in actions {
@@ -207,19 +233,22 @@ public final class BLECentralService: Service, Sendable {
                     context.deviceClockOffset = links[link]?.clockOffset
                     context.bloodPressureFeature = links[link]?.bloodPressureFeature
                     do {
-                        if var reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
-                            receipts += 1
-                            reading.receiptIndex = receipts
-                            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
-                            await output.send(.reading(reading, ack: ack))
-                            if let seq = reading.sequence { handedOff[l.device.id] = max(handedOff[l.device.id] ?? 0, seq) }
-                            if let expected = links[link]?.expectedRecords, reading.sequence != nil {
-                                links[link]?.receivedRecords += 1
-                                let got = links[link]?.receivedRecords ?? 0
-                                // Progress at every tenth of the transfer, not per record.
-                                if got == expected || (got * 10 / max(expected, 1)) != ((got - 1) * 10 / max(expected, 1)) {
-                                    await output.send(.event(.transferProgress(l.device, received: got, expected: expected)))
+                        if characteristic == GlucoseMeasurementContext.uuid {
+                            let c = try GlucoseMeasurementContext(bytes: value)
+                            let joined = links[link]?.glucoseContext.context(c)
+                            if joined?.unmatched ?? true {
+                                logger.debug("glucose context with no reading waiting for it", metadata: ["device.id": "\(l.device.id)", "sequence": "\(c.sequenceNumber)"])
+                            }
+                            for (r, a) in joined?.handOn ?? [] { await emit(r, ack: a, link: link) }
+                            ack?()
+                        } else if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
+                            if characteristic == GlucoseMeasurement.uuid {
+                                let follows = GlucoseContextJoin<Acknowledge>.announcesContext(value)
+                                for (r, a) in links[link]?.glucoseContext.measurement(reading, ack: ack, contextFollows: follows) ?? [(reading, ack)] {
+                                    await emit(r, ack: a, link: link)
                                 }
+                            } else {
+                                await emit(reading, ack: ack, link: link)
                             }
                         } else {
                             ack?()
@@ -288,6 +317,7 @@ public final class BLECentralService: Service, Sendable {
                     } else {
                         detail = "record access: \(response.opCode)"
                     }
+                    await flushGlucoseContext(link)
                     if needsConfirmation { await output.send(.barrier(ack: Self.confirmer(radio, link))) }
                     await output.send(.event(.transferComplete(l.device, detail: detail)))
                 case .confirmNow: send(link, .handleValueConfirmation)
@@ -295,6 +325,7 @@ public final class BLECentralService: Service, Sendable {
                     logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(l.device.id)", "reason": "\(why)"])
                     if let a = BLEAddress(string: l.device.address) { failed(a) }
                     try? radio.disconnect(link: link)
+                    await flushGlucoseContext(link)
                     links[link] = nil
                     await output.send(.event(.deviceDisconnected(l.device, reason: why)))
                 }
@@ -426,6 +457,7 @@ public final class BLECentralService: Service, Sendable {
                 failed(address)
                 logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
             case .disconnected(let link, let reason):
+                await flushGlucoseContext(link)
                 if let l = links.removeValue(forKey: link) {
                     await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
                 }
@@ -444,9 +476,12 @@ public final class BLECentralService: Service, Sendable {
                 await output.send(.event(.scenarioEnded))
                 if config.exitWhenScenarioEnds {
                     logger.info("simulator scenario ended")
+                    for link in links.keys { await flushGlucoseContext(link) }
                     return
                 }
             }
         }
+        // The radio's events ended (shutdown): a reading still waiting for its context is stored without it.
+        for link in links.keys { await flushGlucoseContext(link) }
     }
 }

@@ -81,8 +81,13 @@ struct BLEDeviceSessionTests {
         link.run(address: "C0:FF:EE:00:02:01", session: BLEDeviceSession(requirements: ProfileDrivers.glucose, procedures: [.reportNumberOfAllRecords(), .reportAllRecords()]))
         #expect(link.failures.isEmpty, "\(link.failures)")
         #expect(link.counts == [5])
-        let seqs = try link.measurements.map { try GlucoseMeasurement(bytes: $0.1).sequenceNumber }
+        let seqs = try link.measurements.filter { $0.0 == GlucoseMeasurement.uuid }.map { try GlucoseMeasurement(bytes: $0.1).sequenceNumber }
         #expect(seqs == [1, 2, 3, 4, 5])
+        // Records 2 and 3 announce a context (meal), and each context follows its record with the same sequence.
+        let order = try link.measurements.map { m -> String in
+            m.0 == GlucoseMeasurement.uuid ? "m\(try GlucoseMeasurement(bytes: m.1).sequenceNumber)" : "c\(try GlucoseMeasurementContext(bytes: m.1).sequenceNumber)"
+        }
+        #expect(order == ["m1", "m2", "c2", "m3", "c3", "m4", "m5"])
         #expect(link.completions.first?.responseCodeValue?.code == .success)
         // The RACP write asked for all records (Op Code 1, Operator 1), after a count of all (4, 1).
         // (CCCD writes are 2 bytes too, but their second byte is always 0.)

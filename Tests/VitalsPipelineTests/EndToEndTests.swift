@@ -76,6 +76,9 @@ struct EndToEndTests {
         let readings = try await store.readings()
         #expect(readings.filter { $0.kind == "blood-pressure" }.count == 2)
         #expect(readings.filter { $0.kind == "glucose" }.compactMap(\.sequence) == [1, 2, 3, 4, 5])
+        // The meter's Glucose Measurement Context records (0x2A34) joined their readings: meal context as flags.
+        let meals = readings.filter { $0.kind == "glucose" }.map { $0.flags.filter { $0.hasPrefix("glucose.meal.") || $0.hasPrefix("glucose.context") } }
+        #expect(meals == [[], ["glucose.meal.postprandial"], ["glucose.meal.preprandial"], [], []])
         #expect(readings.allSatisfy { $0.subjectID == "alice" && $0.grade == "medical" })
         let crisis = try #require(readings.first { $0.observations.first?.value == 186 })
         #expect(crisis.observations.map(\.metric) == ["bp.systolic", "bp.diastolic", "bp.mean", "bp.pulse"])

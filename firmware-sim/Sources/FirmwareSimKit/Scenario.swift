@@ -122,6 +122,11 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var sensorStatusBits: [Int]?
         /// `kg/L` (default) or `mol/L`.
         public var unit: String?
+        /// Glucose Measurement Context Meal value (1 preprandial, 2 postprandial, 3 fasting, 4 casual, 5 bedtime):
+        /// the record then announces a context record and the meter sends one after it.
+        public var meal: Int?
+        /// Context Tester value (1 self, 2 health care professional, 3 lab test); sent with `meal`.
+        public var tester: Int?
 
         public init(sequence: Int? = nil, mgdl: Double, minutesAgo: Double, sampleType: Int? = nil, sampleLocation: Int? = nil, sensorStatusBits: [Int]? = nil, unit: String? = nil) {
             self.sequence = sequence
@@ -368,8 +373,8 @@ public enum BuiltinScenarios {
               "type": "glucose-meter", "name": "OV-SIM-GLU-01", "address": "C0:FF:EE:00:02:01",
               "records": [
                 { "mgdl": 112, "minutesAgo": 1440 },
-                { "mgdl": 143, "minutesAgo": 1200 },
-                { "mgdl": 96, "minutesAgo": 720 },
+                { "mgdl": 143, "minutesAgo": 1200, "meal": 2 },
+                { "mgdl": 96, "minutesAgo": 720, "meal": 1 },
                 { "mgdl": 48, "minutesAgo": 25 },
                 { "mgdl": 71, "minutesAgo": 10 }
               ]

@@ -163,7 +163,11 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
     public var records: [GlucoseMeasurement]
     public private(set) var gatt = GATTServer()
     private let measurementHandle: UInt16
+    private let contextHandle: UInt16
     private let racpHandle: UInt16
+    /// Context records by sequence number, sent right after a record that announces one (when the
+    /// collector subscribed to them).
+    public var contexts: [UInt16: GlucoseMeasurementContext] = [:]
     private var procedureRunning = false
     private var awaitingFinalConfirmation = false
     /// Whether the meter ends the link after a completed report (most meters do).
@@ -184,7 +188,7 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
         var g = GATTServer()
         g.addService(GATTAssigned.glucoseService)
         measurementHandle = g.addCharacteristic(GATTAssigned.glucoseMeasurement, properties: 0x10)
-        g.addCharacteristic(GATTAssigned.glucoseMeasurementContext, properties: 0x10)
+        contextHandle = g.addCharacteristic(GATTAssigned.glucoseMeasurementContext, properties: 0x10)
         g.addCharacteristic(GATTAssigned.glucoseFeature, properties: 0x02, value: GlucoseFeature(rawValue: features).encoded())
         racpHandle = g.addCharacteristic(GATTAssigned.recordAccessControlPoint, properties: 0x28)
         g.closeService()
@@ -264,6 +268,9 @@ public struct SimulatedGlucoseMeter: SimulatedDevice {
                     return out
                 }
                 out.append(.send(.handleValueNotification(ATTHandleValue(handle: measurementHandle, value: r.encoded()))))
+                if r.contextFollows, let c = contexts[r.sequenceNumber], gatt.configuration(ofValue: contextHandle) & 0x1 != 0 {
+                    out.append(.send(.handleValueNotification(ATTHandleValue(handle: contextHandle, value: c.encoded()))))
+                }
             }
             respond(.response(to: .reportStoredRecords, selected.isEmpty ? .noRecordsFound : .success))
         case .abortOperation:

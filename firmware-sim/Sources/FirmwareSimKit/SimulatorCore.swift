@@ -155,9 +155,15 @@ public struct SimulatorCore: Sendable {
                     sequenceNumber: UInt16(truncatingIfNeeded: seq), baseTime: BLEDateTime(date: now.addingTimeInterval(-r.minutesAgo * 60)),
                     timeOffsetMinutes: 0, concentration: conc ?? .nan, unit: molar ? .molePerLitre : .kilogramPerLitre,
                     sampleType: .init(rawValue: UInt8(r.sampleType ?? 1)), sampleLocation: .init(rawValue: UInt8(r.sampleLocation ?? 1)),
-                    sensorStatus: r.sensorStatusBits.map { bits in .init(rawValue: bits.reduce(0) { $0 | (1 << UInt16($1)) }) })
+                    sensorStatus: r.sensorStatusBits.map { bits in .init(rawValue: bits.reduce(0) { $0 | (1 << UInt16($1)) }) },
+                    contextFollows: r.meal != nil)
             }
             var meter = SimulatedGlucoseMeter(address: address, name: spec.name, records: records, features: UInt16(spec.features ?? 0x07FF))
+            for (r, m) in zip(specs, records) {
+                guard let meal = r.meal else { continue }
+                meter.contexts[m.sequenceNumber] = GlucoseMeasurementContext(
+                    sequenceNumber: m.sequenceNumber, meal: .init(rawValue: UInt8(meal)), tester: r.tester.map { .init(rawValue: UInt8($0)) })
+            }
             meter.disconnectAfterRecords = spec.faults?.disconnectAfterRecords
             meter.ignoreRequests = spec.faults?.ignoreRequests ?? false
             return meter
