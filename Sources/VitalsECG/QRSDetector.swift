@@ -77,10 +77,14 @@ public struct QRSDetector: Sendable {
         /// When a search-back finds nothing, the signal level is multiplied by this (the amplitude fell).
         public var signalDecay: Double = 0.5
         /// Latency bound (s): a candidate between the thresholds is decided no later than this after its R
-        /// peak. At that deadline it is taken for a beat if it lies at least `deadlineRR` mean RR intervals
-        /// after the last beat.
+        /// peak (see `processDeadlines`).
         public var maxLatency: Double = 0.95
-        public var deadlineRR: Double = 0.4
+        /// Look-back for a missed beat (see `lookBack`): an interval between two beats at least this multiple
+        /// of the mean RR is searched for a candidate above NPK + `lookBackFraction` (SPK − NPK) that lies at
+        /// least `tWaveWindow` after the first beat and `lookBackGapAfter` seconds before the second.
+        public var lookBackRR: Double = 1.2
+        public var lookBackFraction: Double = 0.05
+        public var lookBackGapAfter: Double = 0.3
 
         public init(sampleRate: Double, adcGain: Double? = nil) {
             self.sampleRate = sampleRate
@@ -93,7 +97,7 @@ public struct QRSDetector: Sendable {
     let l1: Int, lh: Int, ld: Int, lw: Int
     /// Delay from the input to the band-passed signal y, and from y to the integrator m.
     let delayY: Int, delayYM: Int
-    let refractory: Int, rWindow: Int, slopeWindow: Int
+    let refractory: Int, rWindow: Int, slopeWindow: Int, deadlineSamples: Int
 
     // Rings (power-of-two sizes).
     private var rx: [Int64], r1: [Int64], r2: [Int64], ry: [Int64], rs: [Double]
@@ -120,7 +124,8 @@ public struct QRSDetector: Sendable {
     private var rr: [Int] = []
     private var rrSum = 0
     private var noiseCandidates: [Candidate] = []
-    private var lastDecayAt = -1
+    /// Sample count at which the search-back interval after the last beat ends.
+    private var searchBackDue = Int.max
 
     // Template (band-passed QRS ± 50 ms) for the quality index.
     private var template: [Double]
@@ -163,6 +168,7 @@ public struct QRSDetector: Sendable {
         delayY = (l1 - 1) + (lh - 1) / 2
         delayYM = ld / 2 + (lw - 1) / 2
         refractory = Int((fs * configuration.refractory).rounded())
+        deadlineSamples = Int(configuration.maxLatency * fs)
         rWindow = Int((fs * 0.09).rounded())
         slopeWindow = Int((fs * 0.06).rounded())
         templateHalf = Int((fs * 0.05).rounded())
@@ -201,7 +207,6 @@ public struct QRSDetector: Sendable {
         guard !samples.isEmpty else { return out }
         if !started { prime(Int64(samples[0])) }
         for v in samples { step(Int64(v)) }
-        searchBackIfDue()
         emitQuality(final: false)
         let r = out
         out = DetectorOutput()
@@ -216,7 +221,7 @@ public struct QRSDetector: Sendable {
         let end = count
         let hold = rx[(count - 1) & mx]
         for _ in 0..<(delayY + delayYM + refractory + 2) { step(hold) }
-        searchBackIfDue(atEnd: true)
+        processDeadlines(atEnd: true)
         out.beats.removeAll { $0.sample >= end }
         emitQuality(final: true)
         let r = out
@@ -277,7 +282,8 @@ public struct QRSDetector: Sendable {
             pendingIndex = -1
         }
         if learning && n >= learnEnd { endLearning() }
-        if !learning && lastBeatM >= 0 && (n & 63) == 0 { searchBackIfDue() }
+        if let first = noiseCandidates.first, count - first.rPeak >= deadlineSamples { processDeadlines() }
+        if count >= searchBackDue { searchBack() }
     }
 
     private mutating func closeChunk(end: Int) {
@@ -392,6 +398,7 @@ public struct QRSDetector: Sendable {
                 npk = 0.125 * c.value + 0.875 * npk
                 return
             }
+            lookBack(before: c)
             accept(c, searchBack: false)
             spk = 0.125 * min(c.value, 4 * max(spk, 1e-300)) + 0.875 * spk
         } else {
@@ -413,6 +420,7 @@ public struct QRSDetector: Sendable {
         lastBeatM = c.m
         lastBeatSample = c.rPeak
         lastSlope = c.slope
+        searchBackDue = c.m + refractory + searchBackLimit + 1
         noiseCandidates.removeAll { $0.m <= c.m }
         updateTemplate(c)
         let beat = DetectedBeat(sample: c.rPeak, rrSamples: rrValue, searchBack: searchBack, templateCorrelation: c.correlation, emittedAt: count)
@@ -420,41 +428,67 @@ public struct QRSDetector: Sendable {
         recentBeats.append(beat)
     }
 
-    /// Search-back: when no beat came within 1.66 mean RR of the last one (or 0.5 s past the mean RR, so
-    /// that latency stays bounded at slow rates), take the largest earlier candidate above half the primary
-    /// threshold.
-    private mutating func searchBackIfDue(atEnd: Bool = false) {
-        guard !learning, lastBeatM >= 0 else { return }
-        // Deadlines first, so that no beat is reported later than `maxLatency`.
-        let budget = Int(configuration.maxLatency * configuration.sampleRate)
-        while let first = noiseCandidates.first, count - first.rPeak >= budget || atEnd {
-            let t2 = 0.5 * threshold1
-            let gap = first.m - lastBeatM
-            if first.value > t2 && gap >= refractory && Double(gap) >= configuration.deadlineRR * rrMean
-                && !noiseCandidates.contains(where: { $0.m > first.m && $0.m - first.m < refractory && $0.value > first.value }) {
+    /// The smallest distance (samples) from the last beat at which a look-back candidate may lie.
+    private var lookBackGapBefore: Int { Int(configuration.tWaveWindow * configuration.sampleRate) }
+    /// Like the primary threshold, a point between the noise and signal peak levels, so it is never under NPK.
+    private var lookBackThreshold: Double { npk + configuration.lookBackFraction * (spk - npk) }
+
+    /// A beat `b` above the primary threshold has come after an interval of at least `lookBackRR` mean RR:
+    /// the largest candidate in between is taken for a missed beat (a premature beat of lower amplitude, an
+    /// aberrant or ventricular beat) if it is above the look-back threshold and splits the interval into two
+    /// physiological parts (≥ the T-wave window after the last beat, ≥ `lookBackGapAfter` before `b`).
+    private mutating func lookBack(before b: Candidate) {
+        guard lastBeatM >= 0, Double(b.m - lastBeatM) >= configuration.lookBackRR * rrMean else { return }
+        let after = Int(configuration.lookBackGapAfter * configuration.sampleRate)
+        var best: Candidate?
+        for c in noiseCandidates where c.m > lastBeatM && c.rPeak - lastBeatSample >= lookBackGapBefore && b.rPeak - c.rPeak >= after {
+            if best == nil || c.value > best!.value { best = c }
+        }
+        if let x = best, x.value >= lookBackThreshold {
+            accept(x, searchBack: true)
+            spk = 0.25 * x.value + 0.75 * spk
+        }
+    }
+
+    /// Candidates between the thresholds are decided when they are `maxLatency` old (all of them at the end
+    /// of the stream), so that latency stays bounded. No beat has come within about 0.6 s after such a
+    /// candidate (the regular detection delay is 0.35 s), so it lies in a long interval: it is taken for a
+    /// beat on the look-back terms, i.e. if it is above the look-back threshold, at least the T-wave window
+    /// after the last beat, and no larger candidate follows it within that window.
+    private mutating func processDeadlines(atEnd: Bool = false) {
+        guard !learning else { return }
+        while let first = noiseCandidates.first, count - first.rPeak >= deadlineSamples || atEnd {
+            if lastBeatM >= 0 && first.value >= lookBackThreshold && first.rPeak - lastBeatSample >= lookBackGapBefore
+                && !noiseCandidates.contains(where: { $0.m > first.m && $0.rPeak - first.rPeak < lookBackGapBefore && $0.value > first.value }) {
                 accept(first, searchBack: true)
                 spk = 0.25 * first.value + 0.75 * spk
             } else {
                 noiseCandidates.removeFirst()
             }
-            if atEnd { break }
         }
-        while true {
-            let limit = min(configuration.searchBackFactor * rrMean, rrMean + 0.5 * configuration.sampleRate)
-            let now = count - (atEnd ? 0 : refractory)
-            guard Double(now - lastBeatM) > limit else { return }
+    }
+
+    /// The search-back interval (integrator samples after the last beat): 1.66 mean RR, or 0.5 s past
+    /// the mean RR at slow rates so that latency stays bounded.
+    private var searchBackLimit: Int {
+        Int(min(configuration.searchBackFactor * rrMean, rrMean + 0.5 * configuration.sampleRate))
+    }
+
+    /// Search-back (Pan–Tompkins): when no beat came within the search-back interval, take the largest
+    /// candidate still undecided above half the primary threshold. When there is none, the QRS amplitude
+    /// may have fallen: SPK is multiplied by `signalDecay` (never below twice NPK), and again after every
+    /// further interval without a beat.
+    private mutating func searchBack() {
+        guard !learning, lastBeatM >= 0 else { searchBackDue = .max; return }
+        while count >= searchBackDue {
             let t2 = 0.5 * threshold1
             var best: Candidate?
-            for c in noiseCandidates where c.value > t2 && c.m - lastBeatM >= refractory {
+            for c in noiseCandidates where c.value > t2 && c.rPeak - lastBeatSample >= lookBackGapBefore {
                 if best == nil || c.value > best!.value { best = c }
             }
             guard let b = best else {
-                // Nothing between the thresholds: the QRS amplitude may have fallen. Lower the signal level
-                // (never below twice the noise level) and wait for the next interval.
-                if lastDecayAt != lastBeatM {
-                    spk = max(spk * configuration.signalDecay, 2 * npk)
-                    lastDecayAt = lastBeatM
-                }
+                spk = max(spk * configuration.signalDecay, 2 * npk)
+                searchBackDue = count + searchBackLimit
                 return
             }
             accept(b, searchBack: true)

@@ -28,7 +28,7 @@ enum MITBIH {
 @Suite(.enabled(if: MITBIH.available, "needs ../shared/data/mitdb (MIT-BIH Arrhythmia Database); skipped on a clone without it"))
 struct MITBIHTests {
     /// EC57 scoring on every record present (channel 0, ±150 ms, first 5 minutes excluded, ventricular
-    /// flutter spans excluded). Fails below 99.5 % pooled Se or +P.
+    /// flutter spans excluded). Fails below 99.75 % pooled Se or +P (measured: 99.85 / 99.85).
     @Test func pooledSensitivityAndPredictivity() throws {
         let records = MITBIH.records
         #expect(records.count >= 20)
@@ -47,8 +47,8 @@ struct MITBIHTests {
         }
         let summary = "pooled Se \(pooled.sensitivity) +P \(pooled.positivePredictivity)\n" + lines.joined(separator: "\n")
         #expect(pooled.truePositives > 40_000)
-        #expect(pooled.sensitivity >= 99.5, "\(summary)")
-        #expect(pooled.positivePredictivity >= 99.5, "\(summary)")
+        #expect(pooled.sensitivity >= 99.75, "\(summary)")
+        #expect(pooled.positivePredictivity >= 99.75, "\(summary)")
     }
 
     /// AF episodes on 201 and 203 overlap the reference (AFIB spans by duration.
