@@ -7,10 +7,13 @@ import VitalsProfiles
 import VitalsStore
 
 /// Rhythm analysis of stored ECG: each device's lead is a session of contiguous blocks run through the
-/// streaming R-peak detector; when the session ends (a gap in the blocks, another rate, or the hub
-/// stopping), the rhythm rules (bradycardia, tachycardia, pause, atrial fibrillation) run on its beats and
-/// their alerts, with the evidence span, are stored and reported. A device that is not medical-grade
-/// raises advisories only.
+/// streaming R-peak detector. While the session runs, every `interval` seconds of signal, the rhythm rules
+/// (bradycardia, tachycardia, pause, atrial fibrillation) run on the beats of the last `lookback` seconds,
+/// so a sustained tachycardia or an AF episode is reported while the strap is still streaming; once more
+/// when the session ends (a gap in the blocks, another rate, or the hub stopping). An episode is reported
+/// once: a finding that overlaps one already reported for the session (same kind) extends it instead of
+/// raising another alert. Alerts carry the evidence span as found; a device that is not medical-grade
+/// raises advisories only. Memory per session is bounded by the lookback (older beats are dropped).
 public struct ECGAnalysisService: Service {
     let store: VitalsStore
     let catalogue: ProfileCatalogue
@@ -19,11 +22,18 @@ public struct ECGAnalysisService: Service {
     let logger: Logger
     let rules: RhythmRules
     let now: @Sendable () -> Date
+    /// Seconds of signal between live analyses.
+    let interval: Double
+    /// Seconds of beats each analysis looks at (longer than the rules' 30-s episodes and 32-RR AF window).
+    let lookback: Double
 
     public init(
         store: VitalsStore, catalogue: ProfileCatalogue, input: BoundedChannel<SampleBlock>, events: BoundedChannel<PipelineEvent>,
-        logger: Logger, rules: RhythmRules = RhythmRules(), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger, rules: RhythmRules = RhythmRules(), now: @escaping @Sendable () -> Date = { Date() },
+        interval: Double = 15, lookback: Double = 600
     ) {
+        self.interval = interval
+        self.lookback = lookback
         self.store = store
         self.catalogue = catalogue
         self.input = input
@@ -42,12 +52,37 @@ public struct ECGAnalysisService: Service {
         var samples = 0
         var beats: [Int] = []
         var breaks: [Int] = []
+        /// Sample count at the last analysis.
+        var analysedAt = 0
+        /// Episodes already reported in this session: kind and sample span (extended as they go on).
+        var reported: [RhythmEvent] = []
 
         var expectedNext: Date { start.addingTimeInterval(Double(samples) / rate) }
 
         mutating func take(_ out: DetectorOutput) {
             beats += out.beats.map(\.sample)
             breaks += out.losses.map(\.start)
+        }
+
+        /// Drops beats and breaks older than `keep` samples before the newest sample.
+        mutating func trim(keep: Int) {
+            let oldest = samples - keep
+            beats.removeFirst(beats.firstIndex(where: { $0 >= oldest }) ?? beats.count)
+            breaks.removeAll { $0 < oldest }
+        }
+
+        /// The findings not reported yet; overlapping ones extend what was reported.
+        mutating func unreported(_ found: [RhythmEvent]) -> [RhythmEvent] {
+            var fresh: [RhythmEvent] = []
+            for e in found {
+                if let i = reported.firstIndex(where: { $0.kind == e.kind && $0.start <= e.end && e.start <= $0.end }) {
+                    reported[i].end = max(reported[i].end, e.end)
+                } else {
+                    reported.append(e)
+                    fresh.append(e)
+                }
+            }
+            return fresh
         }
     }
 
@@ -74,6 +109,9 @@ public struct ECGAnalysisService: Service {
                 detector: QRSDetector(.init(sampleRate: block.sampleRate, adcGain: block.gain)))
             s.take(s.detector.process(block.samples))
             s.samples += block.samples.count
+            if Double(s.samples - s.analysedAt) >= interval * s.rate {
+                await analyse(&s)
+            }
             sessions[key] = s
         }
         for s in sessions.values { await finish(s) }
@@ -82,14 +120,21 @@ public struct ECGAnalysisService: Service {
     func finish(_ session: Session) async {
         var s = session
         s.take(s.detector.finish())
-        let found = rules.analyse(beats: s.beats, sampleRate: s.rate, breaks: s.breaks)
+        await analyse(&s)
+        logger.info("ECG session analysed", metadata: [
+            "device.id": "\(s.device.id)", "ecg.samples": "\(s.samples)", "ecg.rhythm-events": "\(s.reported.count)",
+        ])
+    }
+
+    /// Runs the rules on the session's recent beats; stores and reports episodes not reported before.
+    func analyse(_ s: inout Session) async {
+        s.analysedAt = s.samples
+        s.trim(keep: Int(lookback * s.rate))
+        let found = s.unreported(rules.analyse(beats: s.beats, sampleRate: s.rate, breaks: s.breaks))
+        guard !found.isEmpty else { return }
         let medical = s.device.profileID.flatMap { catalogue.profile(id: $0) }?.grade.isMedical ?? false
         let alerts = RhythmAlerts.alerts(
             for: found, sampleRate: s.rate, recordingStart: s.start, subject: s.subject, device: s.device.id, medicalGrade: medical, now: now())
-        logger.info("ECG session analysed", metadata: [
-            "device.id": "\(s.device.id)", "ecg.samples": "\(s.samples)", "ecg.beats": "\(s.beats.count)", "ecg.rhythm-events": "\(found.count)",
-        ])
-        guard !alerts.isEmpty else { return }
         do {
             let fresh = try await store.record(alerts: alerts)
             for (a, isNew) in zip(alerts, fresh) where isNew { await events.send(.alert(a)) }
