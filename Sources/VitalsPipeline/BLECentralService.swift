@@ -282,8 +282,10 @@ public final class BLECentralService: Service, Sendable {
                             let classes = list.certifiedDeviceClasses
                             logger.info("regulatory certification data", metadata: ["device.id": "\(l.device.id)", "certified.classes": "\(classes.count)"])
                             // Interoperability certification is evidence of format, not accuracy; a class for another
-                            // specialization than the one in use is a warning sign all the same.
-                            if let expected = Self.specialization[l.profile.protocol], !classes.isEmpty, !classes.contains(where: { $0.specialization == expected }) {
+                            // specialization or transport than the ones in use is a warning sign all the same.
+                            if let expected = Self.specialization[l.profile.protocol],
+                                !RegulatoryCertificationDataList.certifies(classes, specialization: expected, over: l.device.transport)
+                            {
                                 links[link]?.certificationMismatch = true
                             }
                             await output.send(.deviceFacts(l.device, certifiedClasses: classes.map(\.description), clockOffset: nil, at: now()))

@@ -190,9 +190,9 @@ final class PHDHost {
         if case .regulatoryCertification(let list)? = r.attribute(MDC.attrRegCertDataList) {
             let certified = list.certifiedDeviceClasses
             classes = certified.map(\.description)
-            // A certified class for another specialisation than the one in use is a warning sign.
+            // A certified class for another specialisation or transport than the ones in use is a warning sign.
             if let spec = StandardConfiguration.specialization(configID: l.session.configID) ?? specialization(of: r),
-                !certified.isEmpty, !certified.contains(where: { Int($0.specialization) == spec.standard - 10400 })
+                !RegulatoryCertificationDataList.certifies(certified, specialization: UInt16(spec.standard - 10400), over: transport)
             {
                 links[link]?.certificationMismatch = true
             }

@@ -115,6 +115,19 @@ struct SystemIDTests {
 }
 
 struct RegulatoryCertificationDataListTests {
+    /// A certified class must name the specialization in use and the transport it arrived on.
+    @Test func certificationMustMatchSpecializationAndTransport() {
+        typealias C = RegulatoryCertificationDataList.CertifiedDeviceClass
+        let usbBP = [C(rawValue: 0x2007)], bleThermometer = [C(rawValue: 0x8008)]
+        #expect(RegulatoryCertificationDataList.certifies(usbBP, specialization: 7, over: .usb))
+        #expect(RegulatoryCertificationDataList.certifies(usbBP, specialization: 7, over: .simUSB))
+        #expect(!RegulatoryCertificationDataList.certifies(usbBP, specialization: 7, over: .ble), "a USB certification says nothing of BLE")
+        #expect(RegulatoryCertificationDataList.certifies(bleThermometer, specialization: 8, over: .ble))
+        #expect(!RegulatoryCertificationDataList.certifies(bleThermometer, specialization: 7, over: .ble), "another specialization")
+        #expect(RegulatoryCertificationDataList.certifies([C(rawValue: 0x8008), C(rawValue: 0x8007)], specialization: 7, over: .ble))
+        #expect(RegulatoryCertificationDataList.certifies([], specialization: 7, over: .ble), "no claim, no mismatch")
+    }
+
     typealias List = RegulatoryCertificationDataList
 
     // MDER, big-endian. RegCertDataList count 2 (00 02), length 20 (00 14) = 14 + 6 bytes of entries.

@@ -1,3 +1,5 @@
+import VitalsCore
+
 /// IEEE 11073-20601 Regulatory Certification Data List characteristic (0x2A2A), Device Information Service
 /// 1.1 §3.7.
 ///
@@ -331,5 +333,22 @@ public struct RegulatoryCertificationDataList: Hashable, Sendable, WireDescribab
         case .unparsed: break
         }
         return .object(o)
+    }
+}
+
+extension RegulatoryCertificationDataList {
+    /// The certified-device-class transport code of a transport: 1 USB, 4 Bluetooth Low Energy.
+    public static func transportCode(for transport: TransportKind) -> UInt16 {
+        switch transport {
+        case .usb, .simUSB: 1
+        case .ble, .simBLE: 4
+        }
+    }
+
+    /// Whether `classes` certify the IEEE 11073-104xx `specialization` (e.g. 7 for 10407) over `transport`.
+    /// An empty list claims nothing and is not a mismatch; a list that names only other specializations, or
+    /// this one over another transport, is.
+    public static func certifies(_ classes: [CertifiedDeviceClass], specialization: UInt16, over transport: TransportKind) -> Bool {
+        classes.isEmpty || classes.contains { $0.specialization == specialization && $0.transportCode == transportCode(for: transport) }
     }
 }
