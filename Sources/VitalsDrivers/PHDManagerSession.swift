@@ -325,6 +325,55 @@ public struct PHDManagerSession: Sendable {
         }
     }
 
+    /// The measurements a scan report carries, laid out with the agent's configuration `objects`
+    /// (fixed, variable, multi-person and grouped forms), and what could not be laid out. Pure: the
+    /// session and `vitals validate --apdu` both use it.
+    public static func measurements(in scan: ScanReport, from scanner: UInt16, objects: [ConfigReport.ConfigObject]) -> (measurements: [PHDMeasurement], problems: [String]) {
+        var measurements: [PHDMeasurement] = []
+        var problems: [String] = []
+        if scan.form == .grouped {
+            // Each group is the scanner's objects' values in its handle-attribute-value-map order.
+            guard case .handleAttributeValueMap(let layout)? = objects.first(where: { $0.handle == scanner })?.attribute(MDC.attrScanHandleAttrValMap) else {
+                return ([], ["grouped report from object \(scanner), which has no handle-attribute map"])
+            }
+            for group in scan.groups {
+                var r = ByteReader(group, entity: "grouped observation")
+                do {
+                    for h in layout {
+                        let data = try r.bytes(h.map.reduce(0) { $0 + Int($1.length) }, "object \(h.handle)")
+                        guard let obj = objects.first(where: { $0.handle == h.handle }) else { continue }
+                        if let m = PHDMeasurement(object: obj, values: try FixedValueLayout(entries: h.map).split(data), personID: nil) { measurements.append(m) }
+                    }
+                    try r.expectEnd(after: "grouped observation")
+                } catch {
+                    problems.append("grouped report: \(error)")
+                }
+            }
+        }
+        for person in scan.persons {
+            for f in person.fixed {
+                guard let obj = objects.first(where: { $0.handle == f.handle }), let layout = try? FixedValueLayout(object: obj) else {
+                    problems.append("fixed report for unknown object \(f.handle)")
+                    continue
+                }
+                do {
+                    let attrs = try layout.split(f.data)
+                    if let m = PHDMeasurement(object: obj, values: attrs, personID: person.personID) { measurements.append(m) }
+                } catch {
+                    problems.append("object \(f.handle): \(error)")
+                }
+            }
+            for v in person.variable {
+                guard let obj = objects.first(where: { $0.handle == v.handle }) else {
+                    problems.append("variable report for unknown object \(v.handle)")
+                    continue
+                }
+                if let m = PHDMeasurement(object: obj, values: v.attributes, personID: person.personID) { measurements.append(m) }
+            }
+        }
+        return (measurements, problems)
+    }
+
     private mutating func eventReport(_ e: EventReport, invokeID: UInt16, confirmed: Bool, now: Duration) -> [Action] {
         func reply(_ info: [UInt8]) -> [UInt8] {
             PHDAPDU.data(DataAPDU(invokeID: invokeID, message: .eventReportResult(
@@ -367,48 +416,13 @@ public struct PHDManagerSession: Sendable {
             // MDS dynamic data updates and other events: acknowledge, nothing to store.
             return confirmed ? [.send(reply([]))] : []
         }
-        var measurements: [PHDMeasurement] = []
-        var errors: [Action] = []
-        if scan.form == .grouped {
-            // Each group is the scanner's objects' values in its handle-attribute-value-map order.
-            guard case .handleAttributeValueMap(let layout)? = objects.first(where: { $0.handle == e.handle })?.attribute(MDC.attrScanHandleAttrValMap) else {
-                errors.append(.protocolError("grouped report from object \(e.handle), which has no handle-attribute map"))
-                return errors + [.measurements([], scanReportNo: scan.scanReportNo, apdu: currentFrame, acknowledgement: confirmed ? reply([]) : nil)]
-            }
-            for group in scan.groups {
-                var r = ByteReader(group, entity: "grouped observation")
-                do {
-                    for h in layout {
-                        let data = try r.bytes(h.map.reduce(0) { $0 + Int($1.length) }, "object \(h.handle)")
-                        guard let obj = objects.first(where: { $0.handle == h.handle }) else { continue }
-                        if let m = PHDMeasurement(object: obj, values: try FixedValueLayout(entries: h.map).split(data), personID: nil) { measurements.append(m) }
-                    }
-                    try r.expectEnd(after: "grouped observation")
-                } catch {
-                    errors.append(.protocolError("grouped report: \(error)"))
-                }
-            }
-        }
-        for person in scan.persons {
-            for f in person.fixed {
-                guard let obj = objects.first(where: { $0.handle == f.handle }), let layout = try? FixedValueLayout(object: obj) else {
-                    errors.append(.protocolError("fixed report for unknown object \(f.handle)"))
-                    continue
-                }
-                do {
-                    let attrs = try layout.split(f.data)
-                    if let m = PHDMeasurement(object: obj, values: attrs, personID: person.personID) { measurements.append(m) }
-                } catch {
-                    errors.append(.protocolError("object \(f.handle): \(error)"))
-                }
-            }
-            for v in person.variable {
-                guard let obj = objects.first(where: { $0.handle == v.handle }) else {
-                    errors.append(.protocolError("variable report for unknown object \(v.handle)"))
-                    continue
-                }
-                if let m = PHDMeasurement(object: obj, values: v.attributes, personID: person.personID) { measurements.append(m) }
-            }
+        let (measurements, problems) = Self.measurements(in: scan, from: e.handle, objects: objects)
+        var errors: [Action] = problems.map { .protocolError($0) }
+        if scan.form == .grouped && measurements.isEmpty && !problems.isEmpty && !scan.groups.isEmpty
+            && objects.first(where: { $0.handle == e.handle })?.attribute(MDC.attrScanHandleAttrValMap) == nil
+        {
+            // No map to lay the groups out with: acknowledged, reported, nothing to keep.
+            return errors + [.measurements([], scanReportNo: scan.scanReportNo, apdu: currentFrame, acknowledgement: confirmed ? reply([]) : nil)]
         }
         // Whatever in the report could not be laid out is kept raw (before the acknowledgement goes out).
         if !errors.isEmpty {

@@ -15,9 +15,41 @@ struct Validate: ParsableCommand {
         discussion: "Malformed input exits 2 naming the field and byte offset; an unknown profile exits 1.")
 
     @Option(help: "Device profile id (vitals profiles list).") var profile: String
-    @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String
-    @Option(help: "The value's bytes in hex.") var hex: String
+    @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String?
+    @Option(help: "The value's bytes in hex.") var hex: String?
+    @Option(help: "An IEEE 11073-20601 APDU in hex: a PRST carrying a measurement event report (scan report).") var apdu: String?
+    @Option(help: "With --apdu: the agent's standard configuration (e.g. 0x02BC blood pressure, 0x06A4 glucose, 0x0190 pulse oximeter).")
+    var config: String?
     @OptionGroup var profileOptions: ProfileOptions
+
+    func validate() throws {
+        if apdu == nil && (uuid == nil || hex == nil) { throw ValidationError("give --uuid and --hex for a characteristic, or --apdu (with --config) for an IEEE 11073-20601 APDU") }
+        if apdu != nil && (uuid != nil || hex != nil) { throw ValidationError("--apdu cannot be combined with --uuid/--hex") }
+        if apdu != nil && config == nil { throw ValidationError("--apdu needs --config: the standard configuration that lays out the agent's scan reports") }
+    }
+
+    /// The readings in an IEEE 11073-20601 measurement report, laid out with a standard configuration.
+    func apduReadings(_ text: String, config: String, context: ObservationMapper.Context) throws -> [Reading] {
+        let hex = config.lowercased().hasPrefix("0x")
+        guard let id = UInt16(hex ? String(config.dropFirst(2)) : config, radix: hex ? 16 : 10), let objects = StandardConfiguration.objects(configID: id) else {
+            throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
+        }
+        let bytes = try Hex.parse(text)
+        guard case .data(let d) = try PHDAPDU(bytes: bytes) else { throw Malformed("the APDU is not a PRST (data) APDU: it carries no measurements") }
+        let report: EventReport
+        switch d.message {
+        case .eventReport(let e, _): report = e
+        default: throw Malformed("the data APDU carries \(d.message.name), not a measurement event report")
+        }
+        guard let scan = report.scanReport else { throw Malformed("the event report (type \(report.eventType)) is not a scan report") }
+        let (measurements, problems) = PHDManagerSession.measurements(in: scan, from: report.handle, objects: objects)
+        if !problems.isEmpty { throw Malformed(problems.joined(separator: "; ")) }
+        let out = PHDObservationMapper.map(measurements, apdu: bytes, context: context)
+        for u in out.unmapped { FileHandle.standardError.write(Data("note: \(u)\n".utf8)) }
+        return out.readings
+    }
+
+    struct Malformed: Error, CustomStringConvertible { var description: String; init(_ d: String) { description = d } }
 
     func run() throws {
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
@@ -25,15 +57,18 @@ struct Validate: ParsableCommand {
             FileHandle.standardError.write(Data("error: no profile '\(profile)'\n".utf8))
             throw ExitCode(1)
         }
-        guard let u = BluetoothUUID(string: uuid) else {
-            FileHandle.standardError.write(Data("error: '\(uuid)' is not a Bluetooth UUID\n".utf8))
-            throw ExitCode(exitMalformed)
-        }
         let now = Date()
         let device = DeviceIdentity(transport: p.transport, address: "00:00:00:00:00:00", profileID: p.id, manufacturer: p.manufacturer, model: p.model)
         let context = ObservationMapper.Context(subject: SubjectID("validate"), device: device, received: now)
         var readings: [Reading] = []
         do {
+            if let apdu, let config {
+                readings = try apduReadings(apdu, config: config, context: context)
+            } else if let uuid, let hex {
+            guard let u = BluetoothUUID(string: uuid) else {
+                FileHandle.standardError.write(Data("error: '\(uuid)' is not a Bluetooth UUID\n".utf8))
+                throw ExitCode(exitMalformed)
+            }
             let bytes = try Hex.parse(hex)
             if u == CGMMeasurement.uuid {
                 for result in ObservationMapper.cgmReadings(bytes, session: .init(crcExpected: false, sessionStart: nil), context: context) {
@@ -45,7 +80,10 @@ struct Validate: ParsableCommand {
                 FileHandle.standardError.write(Data("error: characteristic \(u) carries no reading\n".utf8))
                 throw ExitCode(exitMalformed)
             }
+            }
         } catch let e as ExitCode {
+            throw e
+        } catch let e as ValidationError {
             throw e
         } catch let e as ObservationMapper.CGMRecordError {
             FileHandle.standardError.write(Data("error: \(e.error)\n".utf8))

@@ -288,6 +288,41 @@ struct ValidateCommandTests {
     }
 }
 
+struct ValidateAPDUTests {
+    /// IEEE 11073-10407 annex: confirmed fixed scan report, BP {120, 80, 100} mmHg and pulse 60, 2007-12-06 12:10.
+    static let bpScan = "E7 00 00 3E 00 3C 00 54 01 01 00 36 00 00 00 00 00 00 0D 1D 00 2C F0 00 00 00 00 02 00 24 00 01 00 12 00 03 00 06 00 78 00 50 00 64 20 07 12 06 12 10 00 00 00 02 00 0A F2 58 20 07 12 06 12 10 00 00"
+    /// IEEE 11073-10417 annex: glucose 85.0 mg/dL.
+    static let glucoseScan = "E7 00 00 28 00 26 12 36 01 01 00 20 00 00 00 00 00 00 0D 1D 00 16 F0 00 00 00 00 01 00 0E 00 01 00 0A F3 52 20 07 12 06 12 10 00 00"
+
+    @Test func anAgentsReportIsValidatedLikeACharacteristic() throws {
+        let r = try CLI.run("vitals", ["validate", "--profile", "sim-phd-bp", "--config", "0x02BC", "--apdu", Self.bpScan])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try CLI.json(r.stdout) as? [[String: Any]]
+        let obs = out?.first?["observations"] as? [[String: Any]]
+        #expect(obs?.map { $0["metric"] as? String } == ["bp.systolic", "bp.diastolic", "bp.mean", "bp.pulse"])
+        #expect(obs?.map { $0["value"] as? Double } == [120, 80, 100, 60])
+        #expect(out?.first?["grade"] as? String == "medical")
+        // The annex's clock says 2007: before 2010, read as a reset device clock.
+        #expect((out?.first?["flags"] as? [String])?.contains("time.device-clock-reset") == true)
+        let g = try CLI.run("vitals", ["validate", "--profile", "sim-phd-glucose", "--config", "0x06A4", "--apdu", Self.glucoseScan])
+        let gl = ((try CLI.json(g.stdout) as? [[String: Any]])?.first?["observations"] as? [[String: Any]])?.first
+        #expect(gl?["value"] as? Double == 85 && gl?["unit"] as? String == "mg/dL")
+    }
+
+    @Test func malformedOrWrongAPDUsExit2() throws {
+        // Cut inside the scan report.
+        let cut = String(Self.bpScan.prefix(3 * 40 - 1))
+        let r = try CLI.run("vitals", ["validate", "--profile", "sim-phd-bp", "--config", "0x02BC", "--apdu", cut])
+        #expect(r.status == 2 && r.stderr.contains("offset"), "\(r.stderr)")
+        // An association request carries no measurements.
+        let aarq = try CLI.run("vitals", ["validate", "--profile", "sim-phd-bp", "--config", "0x02BC", "--apdu", "E2 00 00 02 00 00"])
+        #expect(aarq.status == 2)
+        // The wrong configuration cannot lay the report out.
+        let wrong = try CLI.run("vitals", ["validate", "--profile", "sim-phd-bp", "--config", "0x06A4", "--apdu", Self.bpScan])
+        #expect(wrong.status == 2, "\(wrong.stdout)")
+    }
+}
+
 struct AnalyzeCommandTests {
     @Test func glucoseMetricsPerIdAndMalformedFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-analyze-\(UUID().uuidString.prefix(8))")
