@@ -93,6 +93,11 @@ struct PHDTests {
         let ox = readings.filter { $0.kind == "spo2" }.sorted { $0.effectiveAt < $1.effectiveAt }
         #expect(ox.count == 2 && ox.allSatisfy { $0.flags.contains("time.device-clock-drift") })
         #expect(ox.map { Int(($0.effectiveAt.timeIntervalSince(Self.start) / 60).rounded()) } == [-20, -10])
+        // The agent too slow for the first GET: the hub aborts on its 3-s timeout, the agent associates again
+        // and both its measurements arrive, each once.
+        let rates: [Double] = readings.filter { $0.kind == "heart-rate" }.compactMap { $0.observations.first?.value }
+        #expect(rates.sorted() == [72, 75])
+        #expect(details.filter { $0.hasPrefix("4F56C0FFEE000806") && $0.contains("associated") }.count == 2, "\(details)")
     }
 
     /// Stored-data transfer: the meter's PM-store segment (25 entries in events of ten) arrives before

@@ -17,11 +17,14 @@ modprobe bluetooth; modprobe hci_vhci
 mgmt_sees() { btmgmt --index "$1" info 2>/dev/null | grep -q "current settings:"; }
 BTVIRT=
 for attempt in $(seq 1 5); do
+    seen=$(dmesg | wc -l)
     btvirt -L -l2 >> "$W/btvirt.log" 2>&1 &
     BTVIRT=$!
     ready=no
     for t in $(seq 1 20); do
         if mgmt_sees 0 && mgmt_sees 1; then ready=yes; break; fi
+        # A setup command that timed out (e.g. "Opcode 0x0c03 failed: -110") will not recover: restart now.
+        dmesg | tail -n +$((seen + 1)) | grep -q "failed: -110" && break
         sleep 1
     done
     [ $ready = yes ] && break

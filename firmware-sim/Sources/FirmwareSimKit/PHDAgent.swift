@@ -26,6 +26,8 @@ public struct PHDAgent: Sendable {
         public var noResponse = false
         /// Answer the manager's GET with the wrong invoke-id.
         public var wrongInvokeID = false
+        /// Leave the first GET unanswered (then behave).
+        public var ignoreFirstGet = false
         /// Abort the association after this many measurements were acknowledged.
         public var abortAfter: Int?
         /// Offer an extended configuration the manager cannot accept (objects without a type), then fall
@@ -47,6 +49,9 @@ public struct PHDAgent: Sendable {
     public private(set) var stored: [Measurement]
     /// Stored entries acknowledged by the manager.
     public private(set) var storedAcknowledged = 0
+    /// Aborts from the manager answered by associating again.
+    public private(set) var abortsSeen = 0
+    static let reassociationsAfterAbort = 3
     public private(set) var storedTransferStarted = false
     static let pmStoreHandle: UInt16 = 0x0100
     static let entriesPerEvent = 10
@@ -149,6 +154,15 @@ public struct PHDAgent: Sendable {
 
     private mutating func handle(_ apdu: PHDAPDU) -> [[UInt8]] {
         if case .abort = apdu {
+            // An aborted agent keeps what was not acknowledged and associates again to send it, as a real
+            // one does (a slow manager's timeout must not lose a measurement); a few times at most.
+            let workLeft = acknowledged < measurements.count || storedAcknowledged < stored.count
+            if workLeft && phase != .done && abortsSeen < Self.reassociationsAfterAbort {
+                abortsSeen += 1
+                awaiting = nil
+                storedTransferStarted = false
+                return start()
+            }
             phase = .done
             return []
         }
@@ -234,6 +248,9 @@ public struct PHDAgent: Sendable {
                 return [PHDAPDU.abort(.undefined).bytes]
             }
             return continueWork()
+        case .get where faults.ignoreFirstGet:
+            faults.ignoreFirstGet = false
+            return []
         case .get(let g) where g.handle == 0:
             let id = faults.wrongInvokeID ? d.invokeID &+ 7 : d.invokeID
             return [PHDAPDU.data(DataAPDU(invokeID: id, message: .getResult(AttributeResult(handle: 0, attributes: mdsAttributes(g.attributeIDs))))).bytes]

@@ -81,6 +81,9 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var noResponse: Bool?
         /// `phd-*`: answer the manager's GET with the wrong invoke-id.
         public var wrongInvokeID: Bool?
+        /// `phd-*`: leave the manager's first GET unanswered (as a slow agent would): the manager aborts on its
+        /// timeout and the agent associates again with its measurements.
+        public var ignoreFirstGet: Bool?
         /// `phd-*`: abort the association after this many acknowledged measurements.
         public var abortAfter: Int?
         /// `phd-*`: offer an extended configuration the manager cannot use, then fall back to the standard one.
@@ -253,11 +256,12 @@ public enum BuiltinScenarios {
         """
 
     /// Agents with faults: one never answers, one answers GET with the wrong invoke-id, one aborts after
-    /// its first measurement, one offers a configuration the hub cannot use and falls back, one clock 2 h slow.
+    /// its first measurement, one offers a configuration the hub cannot use and falls back, one clock 2 h slow,
+    /// one too slow for the first GET (aborted, associates again).
     public static let usbFaults = """
         {
           "name": "usb-faults",
-          "description": "USB agents with faults: no response, wrong invoke-id, abort after one measurement, unusable extended config (falls back to standard), clock 2 hours slow.",
+          "description": "USB agents with faults: no response, wrong invoke-id, abort after one measurement, unusable extended config (falls back to standard), clock 2 hours slow, first GET unanswered.",
           "devices": [
             { "type": "phd-bp", "name": "OV-SIM-PHD-BP", "address": "C0:FF:EE:00:08:01", "measurements": [ { "values": [120, 80, 93, 60] } ],
               "faults": { "noResponse": true } },
@@ -268,7 +272,9 @@ public enum BuiltinScenarios {
             { "type": "phd-scale", "name": "OV-SIM-PHD-SCALE", "address": "C0:FF:EE:00:08:04", "measurements": [ { "values": [81.5], "minutesAgo": 3 } ],
               "faults": { "unknownConfig": true } },
             { "type": "phd-pulse-oximeter", "name": "OV-SIM-PHD-OXI", "address": "C0:FF:EE:00:08:05", "measurements": [ { "values": [98, 64], "minutesAgo": 20 }, { "values": [97, 66], "minutesAgo": 10 } ],
-              "faults": { "clockOffsetMinutes": -120 } }
+              "faults": { "clockOffsetMinutes": -120 } },
+            { "type": "phd-ecg", "name": "OV-SIM-PHD-ECG", "address": "C0:FF:EE:00:08:06", "measurements": [ { "values": [72], "minutesAgo": 6 }, { "values": [75], "minutesAgo": 2 } ],
+              "faults": { "ignoreFirstGet": true } }
           ]
         }
         """

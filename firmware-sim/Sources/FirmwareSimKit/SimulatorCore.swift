@@ -43,6 +43,7 @@ public struct SimulatorCore: Sendable {
             var faults = PHDAgent.Faults()
             faults.noResponse = spec.faults?.noResponse ?? false
             faults.wrongInvokeID = spec.faults?.wrongInvokeID ?? false
+            faults.ignoreFirstGet = spec.faults?.ignoreFirstGet ?? false
             faults.abortAfter = spec.faults?.abortAfter
             faults.unknownConfig = spec.faults?.unknownConfig ?? false
             let systemID = spec.systemID.flatMap { try? Hex.parse($0) } ?? ([0x4F, 0x56] + (BLEAddress(string: spec.address)?.bytes ?? [0, 0, 0, 0, 0, 0]))
