@@ -44,6 +44,10 @@ else
     swift build
     BIN="$(swift build --show-bin-path)"
 fi
+# The guest runs copies: a rebuild on this machine while the guest runs must not change them under it.
+mkdir -p "$WORK/bin"
+cp "$BIN/vitals" "$BIN/firmware-sim" "$WORK/bin/"
+BIN="$WORK/bin"
 
 # A busybox initramfs that can reach the host root over virtio-9p.
 rm -rf "$WORK/initrd" "$WORK/run" "$WORK/first-attempt"

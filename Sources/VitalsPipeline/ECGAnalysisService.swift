@@ -46,9 +46,14 @@ public struct ECGAnalysisService: Service {
     struct Session {
         var device: DeviceIdentity
         var subject: SubjectID
+        var lead: Metric
         var start: Date
         var rate: Double
         var detector: QRSDetector
+        /// Signal-loss spans (lead off / flat line) seen lately, for flagging quality windows.
+        var lossSpans: [(start: Int, end: Int?)] = []
+        /// Quality windows not yet stored.
+        var quality: [QualityWindow] = []
         var samples = 0
         var beats: [Int] = []
         var breaks: [Int] = []
@@ -62,6 +67,30 @@ public struct ECGAnalysisService: Service {
         mutating func take(_ out: DetectorOutput) {
             beats += out.beats.map(\.sample)
             breaks += out.losses.map(\.start)
+            for l in out.losses {
+                if let i = lossSpans.firstIndex(where: { $0.start == l.start }) { lossSpans[i].end = l.end } else { lossSpans.append((l.start, l.end)) }
+            }
+            quality += out.quality
+        }
+
+        /// The quality windows as stored: times, index and flags. Below 125 Hz an ECG is flagged whatever
+        /// its index (the sampling-rate floor of IEC 60601-2-47 ambulatory ECG).
+        mutating func takeQuality() -> [VitalsStore.WaveformQuality] {
+            defer {
+                quality = []
+                lossSpans.removeAll { $0.end.map { $0 < samples - Int(60 * rate) } ?? false }
+            }
+            // The detector's last window can reach past the signal (its filter delay at the end): clip it.
+            return quality.filter { $0.start < samples }.map { window in
+                var w = window
+                w.end = min(w.end, samples)
+                var flags: [String] = []
+                if lossSpans.contains(where: { $0.start < w.end && ($0.end ?? Int.max) > w.start }) { flags.append(ECGAnalysisService.leadOff.rawValue) }
+                if w.index < 0.66 { flags.append(ECGAnalysisService.lowQuality.rawValue) }
+                if rate < 125 { flags.append(ECGAnalysisService.rateBelow125.rawValue) }
+                return .init(start: start.addingTimeInterval(Double(w.start) / rate), end: start.addingTimeInterval(Double(w.end) / rate),
+                             index: w.index, usable: w.usable && rate >= 125, flags: flags)
+            }
         }
 
         /// Drops beats and breaks older than `keep` samples before the newest sample.
@@ -105,10 +134,11 @@ public struct ECGAnalysisService: Service {
                 sessions[key] = nil
             }
             var s = sessions[key] ?? Session(
-                device: block.device, subject: block.subject, start: block.startTime, rate: block.sampleRate,
+                device: block.device, subject: block.subject, lead: block.lead, start: block.startTime, rate: block.sampleRate,
                 detector: QRSDetector(.init(sampleRate: block.sampleRate, adcGain: block.gain)))
             s.take(s.detector.process(block.samples))
             s.samples += block.samples.count
+            await storeQuality(&s)
             if Double(s.samples - s.analysedAt) >= interval * s.rate {
                 await analyse(&s)
             }
@@ -117,9 +147,23 @@ public struct ECGAnalysisService: Service {
         for s in sessions.values { await finish(s) }
     }
 
+    static let leadOff = QualityFlag("ecg.lead-off")
+    static let lowQuality = QualityFlag("ecg.low-signal-quality")
+    static let rateBelow125 = QualityFlag("ecg.sample-rate-below-125")
+
+    /// Stores the session's finished quality windows.
+    func storeQuality(_ s: inout Session) async {
+        guard !s.quality.isEmpty else { return }
+        let windows = s.takeQuality()
+        do { try await store.record(quality: windows, device: s.device.id, lead: s.lead) } catch {
+            logger.error("cannot store ECG signal quality", metadata: ["device.id": "\(s.device.id)", "error": "\(error)"])
+        }
+    }
+
     func finish(_ session: Session) async {
         var s = session
         s.take(s.detector.finish())
+        await storeQuality(&s)
         await analyse(&s)
         logger.info("ECG session analysed", metadata: [
             "device.id": "\(s.device.id)", "ecg.samples": "\(s.samples)", "ecg.rhythm-events": "\(s.reported.count)",

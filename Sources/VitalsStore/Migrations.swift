@@ -225,7 +225,7 @@ enum Migrations {
                 updated_at INTEGER NOT NULL
             ) STRICT;
             """),
-        Migration(version: 6, name: "v6: device UDI (0x2BFF); every device clock check kept (offset history)", sql: """
+        Migration(version: 6, name: "v6: device UDI (0x2BFF); every device clock check kept (offset history); ECG signal quality per window", sql: """
             ALTER TABLE devices ADD COLUMN udi TEXT CHECK (udi IS NULL OR length(udi) > 0);
             ALTER TABLE devices ADD COLUMN udi_device_identifier TEXT CHECK (udi_device_identifier IS NULL OR length(udi_device_identifier) > 0);
 
@@ -238,6 +238,17 @@ enum Migrations {
             INSERT OR IGNORE INTO device_clock_checks (device_id, checked_at, offset_s)
                 SELECT id, clock_checked_at, clock_offset_s FROM devices
                 WHERE clock_checked_at IS NOT NULL AND clock_offset_s IS NOT NULL;
+
+            CREATE TABLE waveform_quality (
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                lead_mdc INTEGER NOT NULL,
+                start_us INTEGER NOT NULL,
+                end_us INTEGER NOT NULL CHECK (end_us > start_us),
+                sqi REAL NOT NULL CHECK (sqi >= 0 AND sqi <= 1),
+                usable INTEGER NOT NULL CHECK (usable IN (0, 1)),
+                flags TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (device_id, lead_mdc, start_us)
+            ) STRICT, WITHOUT ROWID;
             """),
     ]
 }

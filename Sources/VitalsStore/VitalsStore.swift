@@ -307,6 +307,50 @@ public actor VitalsStore {
         }
     }
 
+    /// One signal-quality window of a device's lead (ECG): its span, the quality index (0…1), whether the
+    /// signal is usable, and the flags (`ecg.lead-off`, `ecg.low-signal-quality`, `ecg.sample-rate-below-125`).
+    public struct WaveformQuality: Sendable, Equatable, Encodable {
+        public var start: Date
+        public var end: Date
+        public var index: Double
+        public var usable: Bool
+        public var flags: [String]
+        public init(start: Date, end: Date, index: Double, usable: Bool, flags: [String]) {
+            self.start = start
+            self.end = end
+            self.index = index
+            self.usable = usable
+            self.flags = flags
+        }
+    }
+
+    /// Keeps quality windows (a window seen again replaces the earlier verdict).
+    public func record(quality windows: [WaveformQuality], device: DeviceID, lead: Metric) throws(StoreError) {
+        guard !windows.isEmpty else { return }
+        try transaction(.normal) { () throws(StoreError) in
+            for w in windows {
+                try statement("""
+                    INSERT INTO waveform_quality (device_id, lead_mdc, start_us, end_us, sqi, usable, flags) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (device_id, lead_mdc, start_us) DO UPDATE SET end_us = excluded.end_us, sqi = excluded.sqi,
+                        usable = excluded.usable, flags = excluded.flags
+                    """).run([
+                        .text(device.rawValue), .int(Int64(lead.mdc)), .int(Self.us(w.start)), .int(Self.us(w.end)),
+                        .real(min(1, max(0, w.index))), .int(w.usable ? 1 : 0), .text(w.flags.sorted().joined(separator: ",")),
+                    ])
+            }
+        }
+    }
+
+    public func waveformQuality(device: DeviceID, lead: Metric) throws(StoreError) -> [WaveformQuality] {
+        try statement("SELECT start_us, end_us, sqi, usable, flags FROM waveform_quality WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")
+            .query([.text(device.rawValue), .int(Int64(lead.mdc))]) {
+                WaveformQuality(start: Date(timeIntervalSince1970: Double($0.int(0)) / 1e6), end: Date(timeIntervalSince1970: Double($0.int(1)) / 1e6),
+                                index: $0.double(2), usable: $0.int(3) == 1, flags: $0.text(4).split(separator: ",").map(String.init))
+            }
+    }
+
+    static func us(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1_000_000).rounded()) }
+
     /// Waveform samples for a device and lead, in time order.
     public func waveformSamples(device: DeviceID, lead: Metric) throws(StoreError) -> [Int32] {
         let rows = try statement("SELECT id, codec, sample_count, data FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")

@@ -105,4 +105,48 @@ struct ECGAnalysisServiceTests {
         #expect(later.isEmpty, "reported again: \(later.map(\.message))")
         #expect(try await store.alerts().map(\.ruleID) == ["ecg.tachycardia"])
     }
+
+    /// Signal quality is kept per 10-s window: a lead-off stretch (flat line) is flagged, clean windows are
+    /// usable with a high index; an ECG sampled below 125 Hz is flagged whatever its index.
+    @Test func signalQualityWindowsAreStoredWithLeadOffAndRateFlags() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        func run(rate: Double, flatFrom: Int, flatTo: Int, samples input: [Int32]) async throws -> [VitalsStore.WaveformQuality] {
+            let store = try VitalsStore(path: ":memory:", logger: quiet)
+            let channel = BoundedChannel<SampleBlock>(capacity: 4096)
+            let events = BoundedChannel<PipelineEvent>(capacity: 64)
+            let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:03", profileID: "sim-polar-ecg")
+            var samples = input
+            for i in flatFrom..<flatTo { samples[i] = 0 }
+            let start = Date(timeIntervalSince1970: 1_795_000_000)
+            var i = 0
+            while i < samples.count {
+                let n = min(64, samples.count - i)
+                let block = SampleBlock(
+                    subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / rate),
+                    sampleRate: rate, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
+                _ = try await store.record(block: block)
+                await channel.send(block)
+                i += n
+            }
+            channel.finish()
+            await ECGAnalysisService(store: store, catalogue: catalogue, input: channel, events: events, logger: quiet, now: { start }).analyse()
+            return try await store.waveformQuality(device: device.id, lead: .ecgUnspecified)
+        }
+        let strip = Self.strip(seconds: 60, rr: 0.8, pauseAt: 1000)
+        let windows = try await run(rate: 130, flatFrom: 25 * 130, flatTo: 38 * 130, samples: strip)
+        #expect(windows.count == 6, "\(windows.count) windows")
+        let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+        for w in windows {
+            let from = w.start.timeIntervalSince(t0), to = w.end.timeIntervalSince(t0)
+            if to > 25 && from < 38 {
+                #expect(w.flags.contains("ecg.lead-off") && !w.usable, "window \(from)–\(to) s: \(w.flags)")
+            } else if from >= 10 {
+                // (The first window holds the detector's learning period.)
+                #expect(w.flags.isEmpty && w.usable && w.index > 0.8, "window \(from)–\(to) s: \(w.flags) \(w.index)")
+            }
+        }
+        // The same clean strip as if sampled at 100 Hz: every window carries the rate flag and none is usable.
+        let slow = try await run(rate: 100, flatFrom: 0, flatTo: 0, samples: strip)
+        #expect(!slow.isEmpty && slow.allSatisfy { $0.flags.contains("ecg.sample-rate-below-125") && !$0.usable })
+    }
 }
