@@ -205,13 +205,28 @@ extension ObservationMapper {
         public var error: WireError
     }
 
+    /// CGM Sensor Status Annunciation bits kept as flags by name (CGMS 1.0 §3.1.1.6). The service has no
+    /// warm-up bit: a sensor warming up sends no records, or flags them "calibration required".
+    static let cgmStatusFlags: [(Int, QualityFlag)] = [
+        (0, QualityFlag("cgm.session-stopped")), (4, QualityFlag("cgm.device-specific-alert")),
+        (8, QualityFlag("cgm.time-sync-required")), (9, QualityFlag("cgm.calibration-not-allowed")),
+        (10, QualityFlag("cgm.calibration-recommended")), (11, QualityFlag("cgm.calibration-required")),
+        (16, QualityFlag("cgm.below-patient-low")), (17, QualityFlag("cgm.above-patient-high")),
+        (18, QualityFlag("cgm.below-hypo-level")), (19, QualityFlag("cgm.above-hyper-level")),
+        (20, QualityFlag("cgm.rate-of-decrease-exceeded")), (21, QualityFlag("cgm.rate-of-increase-exceeded")),
+    ]
+
     static func cgmReading(_ m: CGMMeasurement, raw: [UInt8], session: CGMSessionInfo, context c: Context) -> Reading {
         var flags = valueFlags([m.glucoseConcentration])
         // Annunciation bits that make a value untrustworthy or out of the sensor's range.
         let s = m.sensorStatus
         if s.isSet(1) { flags.insert(.batteryLow) }
-        if s.isSet(3) || s.isSet(5) { flags.insert(.sensorMalfunction) }
-        if s.isSet(11) { flags.insert(QualityFlag("cgm.calibration-required")) }
+        // A wrong sensor type, a malfunction or a general fault: not a measurement.
+        if s.isSet(2) || s.isSet(3) { flags.insert(.sensorMalfunction) }
+        if s.isSet(5) { flags.insert(.generalDeviceFault) }
+        for (bit, flag) in Self.cgmStatusFlags where s.isSet(bit) { flags.insert(flag) }
+        if s.isSet(12) { flags.insert(.temperatureTooHigh) }
+        if s.isSet(13) { flags.insert(.temperatureTooLow) }
         if s.isSet(22) { flags.insert(.resultBelowDeviceRange) }
         if s.isSet(23) { flags.insert(.resultAboveDeviceRange) }
         var obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")

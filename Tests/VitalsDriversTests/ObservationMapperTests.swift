@@ -117,4 +117,30 @@ struct CGMCensoringTests {
         #expect(high.observations.first?.value == nil && high.observations.first?.state == .positiveInfinity && high.flags.contains(.resultAboveDeviceRange))
         #expect(reading(nil).observations.first?.value == 40)
     }
+
+    /// Each Sensor Status Annunciation bit the service defines becomes a flag by name; faults make the
+    /// record not a measurement, calibration and warning bits travel with it.
+    @Test func cgmStatusBitsBecomeFlagsByName() throws {
+        let session = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: Date(timeIntervalSince1970: 1_699_990_000))
+        func flags(_ status: UInt8?, _ calTemp: UInt8?, _ warning: UInt8?) -> Set<String> {
+            let m = CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 120), timeOffsetMinutes: 5,
+                                   sensorStatus: .init(status: status, calTemp: calTemp, warning: warning))
+            return Set(ObservationMapper.cgmReading(m, raw: [], session: session, context: context).flags.map(\.rawValue))
+        }
+        #expect(flags(0x01, nil, nil) == ["cgm.session-stopped"])
+        #expect(flags(0x02, nil, nil) == ["device.battery-low"])
+        #expect(flags(0x04, nil, nil) == ["glucose.sensor-malfunction"])
+        #expect(flags(0x20, nil, nil) == ["device.general-fault"])
+        #expect(flags(nil, 0x01, nil) == ["cgm.time-sync-required"])
+        #expect(flags(nil, 0x0E, nil) == ["cgm.calibration-not-allowed", "cgm.calibration-recommended", "cgm.calibration-required"])
+        #expect(flags(nil, 0x30, nil) == ["glucose.temperature-too-high", "glucose.temperature-too-low"])
+        #expect(flags(nil, nil, 0x3F) == ["cgm.below-patient-low", "cgm.above-patient-high", "cgm.below-hypo-level", "cgm.above-hyper-level",
+                                          "cgm.rate-of-decrease-exceeded", "cgm.rate-of-increase-exceeded"])
+        #expect(flags(nil, nil, nil).isEmpty)
+        // A faulty sensor's value is left out of analytics; a calibration request alone is not.
+        let bad = ObservationMapper.cgmReading(CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 120), timeOffsetMinutes: 5, sensorStatus: .init(status: 0x08)), raw: [], session: session, context: context)
+        #expect(!bad.isAnalysable)
+        let cal = ObservationMapper.cgmReading(CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 120), timeOffsetMinutes: 5, sensorStatus: .init(calTemp: 0x08)), raw: [], session: session, context: context)
+        #expect(cal.isAnalysable)
+    }
 }
