@@ -98,6 +98,8 @@ public struct ECGAnalysisService: Service {
             let oldest = samples - keep
             beats.removeFirst(beats.firstIndex(where: { $0 >= oldest }) ?? beats.count)
             breaks.removeAll { $0 < oldest }
+            // An episode that ended before the window cannot overlap a new finding.
+            reported.removeAll { $0.end < oldest }
         }
 
         /// The findings not reported yet; overlapping ones extend what was reported.

@@ -167,11 +167,17 @@ public final class LinuxBLERadio: BLERadio {
             defer { resumeScan() }
             do {
                 let socket = try openATTSocket(to: address, addressType: addressType, secure: secure)
-                let link: UInt16 = state.withLock { s in
+                let link: UInt16? = state.withLock { s in
+                    guard !s.closed else { return nil }
                     let l = s.nextLink
                     s.nextLink = s.nextLink == 0x0EFF ? 0x0040 : s.nextLink + 1
                     s.links[l] = socket
                     return l
+                }
+                // The radio closed while connecting: the socket goes with it.
+                guard let link else {
+                    socket.shutdown()
+                    return
                 }
                 yield(.connected(address: address, link: link))
                 startLinkReader(socket, link: link)
@@ -222,10 +228,19 @@ public final class LinuxBLERadio: BLERadio {
             // The kernel reports the fixed ATT channel connected as soon as the LE link is up and pairs
             // (or starts encryption with a stored key) after that: wait for it, so the first write to a
             // protected characteristic is not refused. A device that never encrypts gets a warning.
+            // A link that ends meanwhile (pairing refused, the device gone) or a radio closing ends the wait.
             var level = Self.securityLevel(fd)
             let deadline = ContinuousClock.now + .seconds(20)
             while level < UInt8(BT_SECURITY_MEDIUM) && ContinuousClock.now < deadline {
-                usleep(50_000)
+                var p = pollfd(fd: fd, events: 0, revents: 0)
+                _ = poll(&p, 1, 50)
+                if p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 || state.withLock({ $0.closed }) {
+                    var err: Int32 = 0
+                    var len = socklen_t(MemoryLayout<Int32>.size)
+                    _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                    Glibc.close(fd)
+                    throw RadioError(message: "link to \(address) ended before it was encrypted (pairing refused or failed?)\(err != 0 ? ": " + String(cString: strerror(err)) : "")")
+                }
                 level = Self.securityLevel(fd)
             }
             if level >= UInt8(BT_SECURITY_MEDIUM) {

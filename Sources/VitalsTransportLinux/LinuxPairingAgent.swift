@@ -54,11 +54,18 @@ public final class LinuxPairingAgent: Sendable {
         self.keyFile = keyFile
         self.logger = logger
         send(.setIOCapability(3))
+        // Bondable, so a pairing hands over keys worth keeping (New Long Term Key with a store hint).
+        send(.setBondable(true))
         if let keyFile {
-            let keys = try keyFile.keys(adapter: adapterAddress)
-            if !keys.isEmpty {
-                send(.loadLongTermKeys(keys))
-                logger.info("loaded bond keys", metadata: ["adapter": "hci\(adapter)", "keys": "\(keys.count)"])
+            do {
+                let keys = Array(try keyFile.keys(adapter: adapterAddress).suffix(MgmtCommand.maxLongTermKeys))
+                if !keys.isEmpty {
+                    send(.loadLongTermKeys(keys))
+                    logger.info("loaded bond keys", metadata: ["adapter": "hci\(adapter)", "keys": "\(keys.count)"])
+                }
+            } catch {
+                // Devices pair again; the file is set aside when the next key is stored.
+                logger.error("bond key file unreadable: bonded devices will pair again", metadata: ["error": "\(error)"])
             }
         }
         let thread = Thread { [self] in readLoop(adapterAddress: adapterAddress) }
@@ -84,9 +91,22 @@ public final class LinuxPairingAgent: Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !closed.load(ordering: .relaxed) {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 200) > 0 else { continue }
+            let ready = poll(&p, 1, 200)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else {
+                if ready < 0 { logger.error("management socket poll failed; pairing agent stopped", metadata: ["error": "\(String(cString: strerror(errno)))"]) ; return }
+                continue
+            }
+            if p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 {
+                logger.error("management socket closed; pairing agent stopped", metadata: ["adapter": "hci\(adapter)"])
+                return
+            }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { continue }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard n > 0 else {
+                logger.error("management socket read failed; pairing agent stopped", metadata: ["error": "\(String(cString: strerror(errno)))"])
+                return
+            }
             let event: MgmtEvent
             do {
                 let packet = try MgmtPacket(bytes: Array(buffer[0..<n]))
@@ -109,7 +129,8 @@ public final class LinuxPairingAgent: Sendable {
                 logger.info("pairing accepted (Just Works)", metadata: ["adapter": "hci\(adapter)", "device": "\(device)"])
             } else {
                 counts.withLock { $0.refused += 1 }
-                logger.warning("pairing refused: it needs a display or keyboard this device does not have", metadata: ["adapter": "hci\(adapter)", "event": "\(event)"])
+                let request = if case .userPasskeyRequest = event { "passkey entry" } else { "numeric comparison" }
+                logger.warning("pairing refused: it needs a display or keyboard this device does not have", metadata: ["adapter": "hci\(adapter)", "request": "\(request)"])
             }
         case .store(let key):
             counts.withLock { $0.bonded += 1 }

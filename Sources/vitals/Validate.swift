@@ -18,21 +18,43 @@ struct Validate: ParsableCommand {
     @Option(help: "Characteristic UUID, e.g. 2A35.") var uuid: String?
     @Option(help: "The value's bytes in hex.") var hex: String?
     @Option(help: "An IEEE 11073-20601 APDU in hex: a PRST carrying a measurement event report (scan report).") var apdu: String?
-    @Option(help: "With --apdu: the agent's standard configuration (e.g. 0x02BC blood pressure, 0x06A4 glucose, 0x0190 pulse oximeter).")
+    @Option(help: "With --apdu: the agent's standard configuration (e.g. 0x02BC blood pressure, 0x06A4 glucose, 0x0190 pulse oximeter). Default: the standard configurations of the profile's kind; the first that lays the report out is used.")
     var config: String?
     @OptionGroup var profileOptions: ProfileOptions
 
     func validate() throws {
         if apdu == nil && (uuid == nil || hex == nil) { throw ValidationError("give --uuid and --hex for a characteristic, or --apdu (with --config) for an IEEE 11073-20601 APDU") }
         if apdu != nil && (uuid != nil || hex != nil) { throw ValidationError("--apdu cannot be combined with --uuid/--hex") }
-        if apdu != nil && config == nil { throw ValidationError("--apdu needs --config: the standard configuration that lays out the agent's scan reports") }
     }
 
-    /// The readings in an IEEE 11073-20601 measurement report, laid out with a standard configuration.
-    func apduReadings(_ text: String, config: String, context: ObservationMapper.Context) throws -> [Reading] {
-        let hex = config.lowercased().hasPrefix("0x")
-        guard let id = UInt16(hex ? String(config.dropFirst(2)) : config, radix: hex ? 16 : 10), let objects = StandardConfiguration.objects(configID: id) else {
-            throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
+    /// The standard configurations to try for a profile: its kind's first, then the others.
+    static func candidateConfigurations(for kind: DeviceProfile.Kind) -> [UInt16] {
+        let standard: Int? = switch kind {
+        case .bloodPressureMonitor: 10407
+        case .glucoseMeter: 10417
+        case .pulseOximeter: 10404
+        case .ecg, .heartRateMonitor: 10406
+        case .thermometer: 10408
+        case .weighingScale: 10415
+        case .continuousGlucoseMonitor: nil
+        }
+        // Another specialization's configuration could lay the same bytes out as the wrong metric: only the
+        // kind's own are tried (all of them when the kind has no 11073 specialization).
+        let all = StandardConfiguration.specializations
+        let own = all.filter { $0.standard == standard }
+        return (own.isEmpty ? all : own).flatMap(\.configIDs)
+    }
+
+    /// The readings in an IEEE 11073-20601 measurement report, laid out with a standard configuration
+    /// (`config`, or the first candidate for the profile's kind that lays it out).
+    func apduReadings(_ text: String, config: String?, kind: DeviceProfile.Kind, context: ObservationMapper.Context) throws -> [Reading] {
+        var candidates = Self.candidateConfigurations(for: kind)
+        if let config {
+            let hex = config.lowercased().hasPrefix("0x")
+            guard let id = UInt16(hex ? String(config.dropFirst(2)) : config, radix: hex ? 16 : 10), StandardConfiguration.objects(configID: id) != nil else {
+                throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
+            }
+            candidates = [id]
         }
         let bytes = try Hex.parse(text)
         guard case .data(let d) = try PHDAPDU(bytes: bytes) else { throw Malformed("the APDU is not a PRST (data) APDU: it carries no measurements") }
@@ -42,8 +64,25 @@ struct Validate: ParsableCommand {
         default: throw Malformed("the data APDU carries \(d.message.name), not a measurement event report")
         }
         guard let scan = report.scanReport else { throw Malformed("the event report (type \(report.eventType)) is not a scan report") }
-        let (measurements, problems) = PHDManagerSession.measurements(in: scan, from: report.handle, objects: objects)
-        if !problems.isEmpty { throw Malformed(problems.joined(separator: "; ")) }
+        var laidOut: (UInt16, [PHDMeasurement])?
+        var firstProblems: [String] = []
+        for id in candidates {
+            let (measurements, problems) = PHDManagerSession.measurements(in: scan, from: report.handle, objects: StandardConfiguration.objects(configID: id)!)
+            if problems.isEmpty && !measurements.isEmpty {
+                laidOut = (id, measurements)
+                break
+            }
+            if firstProblems.isEmpty { firstProblems = problems }
+        }
+        guard let (id, measurements) = laidOut else {
+            throw Malformed(config == nil
+                ? "no standard configuration lays this report out (first tried: \(firstProblems.joined(separator: "; "))); give --config"
+                : firstProblems.joined(separator: "; "))
+        }
+        if config == nil {
+            let name = StandardConfiguration.specialization(configID: id)?.name ?? "?"
+            FileHandle.standardError.write(Data("note: laid out with standard configuration 0x\(String(id, radix: 16, uppercase: true)) (\(name))\n".utf8))
+        }
         let out = PHDObservationMapper.map(measurements, apdu: bytes, context: context)
         for u in out.unmapped { FileHandle.standardError.write(Data("note: \(u)\n".utf8)) }
         return out.readings
@@ -62,8 +101,8 @@ struct Validate: ParsableCommand {
         let context = ObservationMapper.Context(subject: SubjectID("validate"), device: device, received: now)
         var readings: [Reading] = []
         do {
-            if let apdu, let config {
-                readings = try apduReadings(apdu, config: config, context: context)
+            if let apdu {
+                readings = try apduReadings(apdu, config: config, kind: p.kind, context: context)
             } else if let uuid, let hex {
             guard let u = BluetoothUUID(string: uuid) else {
                 FileHandle.standardError.write(Data("error: '\(uuid)' is not a Bluetooth UUID\n".utf8))

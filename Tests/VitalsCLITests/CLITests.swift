@@ -304,7 +304,9 @@ struct ValidateAPDUTests {
         #expect(out?.first?["grade"] as? String == "medical")
         // The annex's clock says 2007: before 2010, read as a reset device clock.
         #expect((out?.first?["flags"] as? [String])?.contains("time.device-clock-reset") == true)
-        let g = try CLI.run("vitals", ["validate", "--profile", "sim-phd-glucose", "--config", "0x06A4", "--apdu", Self.glucoseScan])
+        // Without --config the profile's kind chooses the standard configuration (10417: 0x06A4).
+        let g = try CLI.run("vitals", ["validate", "--profile", "sim-phd-glucose", "--apdu", Self.glucoseScan])
+        #expect(g.stderr.contains("0x6A4"), "\(g.stderr)")
         let gl = ((try CLI.json(g.stdout) as? [[String: Any]])?.first?["observations"] as? [[String: Any]])?.first
         #expect(gl?["value"] as? Double == 85 && gl?["unit"] as? String == "mg/dL")
     }

@@ -46,6 +46,13 @@ struct PairingTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data("{\"adapters\": {\"00:AA:01:00:00:01\": [{\"address\": \"zz\"}]}}".utf8).write(to: url)
-        #expect { try BondKeyFile(url: url).keys(adapter: BLEAddress(string: "00:AA:01:00:00:01")!) } throws: { "\($0)".contains(url.path) }
+        let adapter = BLEAddress(string: "00:AA:01:00:00:01")!
+        #expect { try BondKeyFile(url: url).keys(adapter: adapter) } throws: { "\($0)".contains(url.path) }
+        // The next bond sets the damaged file aside and starts a new one (those devices pair again).
+        defer { try? FileManager.default.removeItem(atPath: url.path + ".damaged") }
+        try BondKeyFile(url: url).store(key(5), adapter: adapter)
+        #expect(try BondKeyFile(url: url).keys(adapter: adapter) == [key(5)])
+        #expect(FileManager.default.fileExists(atPath: url.path + ".damaged"))
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int == 0o600)
     }
 }

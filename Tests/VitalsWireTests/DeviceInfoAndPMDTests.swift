@@ -560,7 +560,7 @@ struct UDIForMedicalDevicesTests {
         #expect(try UDIForMedicalDevices(bytes: [0x00]) == UDIForMedicalDevices())
     }
 
-    @Test func errorsNameFieldAndOffset() {
+    @Test func errorsNameFieldAndOffset() throws {
         // Label and DI flagged, but only one NUL-less string follows: the label has no end before the DI.
         #expect { try UDIForMedicalDevices(bytes: [0x03, 0x41, 0x42]) } throws: {
             ($0 as? WireError)?.field == "UDI Label" && ($0 as? WireError)?.offset == 1
@@ -569,8 +569,8 @@ struct UDIForMedicalDevicesTests {
         #expect { try UDIForMedicalDevices(bytes: [0x03, 0x41, 0x00]) } throws: {
             ($0 as? WireError)?.field == "UDI Device Identifier" && ($0 as? WireError)?.offset == 3
         }
-        // Reserved flag bits.
-        #expect { try UDIForMedicalDevices(bytes: [0x10]) } throws: { ($0 as? WireError)?.field == "Flags" }
+        // Reserved flag bits are ignored: the fields still decode.
+        #expect(try UDIForMedicalDevices(bytes: [0x11, 0x41, 0x00]).label == "A")
         // Not UTF-8.
         #expect { try UDIForMedicalDevices(bytes: [0x01, 0xFF, 0x00]) } throws: { ($0 as? WireError)?.field == "UDI Label" }
         // Bytes after the last flagged field.

@@ -35,6 +35,8 @@ struct MgmtTests {
         #expect(MgmtCommand.userConfirmationReply(device).packet(index: 1).encoded()
                 == (try Hex.parse("1C 00 01 00 07 00  01 00 01 01 AA 00  01")))
         #expect(MgmtCommand.setIOCapability(3).packet(index: 0).encoded() == (try Hex.parse("18 00 00 00 01 00 03")))
+        #expect(MgmtCommand.setBondable(true).packet(index: 1).encoded() == (try Hex.parse("09 00 01 00 01 00 01")))
+        #expect(try MgmtCommand(MgmtPacket(bytes: try Hex.parse("09 00 01 00 01 00 00"))) == .setBondable(false))
         let key = MgmtLongTermKey(device: device, keyType: 0, central: 1, encryptionSize: 16, diversifier: 0x1234,
                                   random: Array(0x11...0x18), value: Array(0x20...0x2F))
         let load = MgmtCommand.loadLongTermKeys([key]).packet(index: 2)

@@ -4,7 +4,8 @@
 /// Layout: Flags (uint8; bit 0 UDI Label present, bit 1 UDI Device Identifier present, bit 2 UDI Issuer
 /// present, bit 3 UDI Authority present, bits 4–7 reserved), then each present field in that order as a
 /// UTF-8 string ended by a NUL octet. The issuer and the authority are OIDs (e.g. GS1's issuing agency,
-/// the FDA as authority). A last field that runs to the end of the value without its NUL is accepted.
+/// the FDA as authority). A last field that runs to the end of the value without its NUL is accepted, and
+/// reserved flag bits are ignored (as the core specification asks of a receiver).
 public struct UDIForMedicalDevices: Hashable, Sendable, WireDescribable {
     public static let uuid = BluetoothUUID(0x2BFF)
     public static let entity = "UDI for Medical Devices (0x2BFF)"
@@ -29,8 +30,7 @@ public struct UDIForMedicalDevices: Hashable, Sendable, WireDescribable {
 
     public init(bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes, entity: Self.entity)
-        let flags = try r.u8("Flags")
-        guard flags & 0xF0 == 0 else { throw r.error("Flags", .invalidValue("reserved bits 4–7 set (0x\(Hex.format([flags])))"), at: 0) }
+        let flags = try r.u8("Flags") & 0x0F
         var fields: [String?] = [nil, nil, nil, nil]
         let present = (0..<4).filter { flags & (1 << $0) != 0 }
         for (n, i) in present.enumerated() {

@@ -2,6 +2,8 @@
 public enum MgmtCommand: Hashable, Sendable {
     /// 0x0013 Load Long Term Keys: Key_Count (2), then the keys. Replaces the controller's whole list.
     case loadLongTermKeys([MgmtLongTermKey])
+    /// 0x0009 Set Bondable: 1 to keep (and hand out) keys when pairing, so the pairing is a bond.
+    case setBondable(Bool)
     /// 0x0018 Set IO Capability: 0 DisplayOnly, 1 DisplayYesNo, 2 KeyboardOnly, 3 NoInputNoOutput, 4 KeyboardDisplay.
     case setIOCapability(UInt8)
     /// 0x001C User Confirmation Reply: Address, Address_Type.
@@ -12,9 +14,12 @@ public enum MgmtCommand: Hashable, Sendable {
     case userPasskeyNegativeReply(MgmtAddress)
 
     public static let entity = "Bluetooth management command"
+    /// Long Term Keys that fit one Load Long Term Keys command ((65535 − 2) / 36).
+    public static let maxLongTermKeys = 1820
 
     public var code: UInt16 {
         switch self {
+        case .setBondable: 0x0009
         case .loadLongTermKeys: 0x0013
         case .setIOCapability: 0x0018
         case .userConfirmationReply: 0x001C
@@ -26,9 +31,13 @@ public enum MgmtCommand: Hashable, Sendable {
     public func packet(index: UInt16) -> MgmtPacket {
         var w = ByteWriter()
         switch self {
+        case .setBondable(let on):
+            w.u8(on ? 1 : 0)
         case .loadLongTermKeys(let keys):
-            w.u16le(UInt16(keys.count))
-            for k in keys { k.write(to: &w) }
+            // The parameter length is 16 bits: at most 1820 keys fit (the caller keeps well under it).
+            let fit = Array(keys.prefix(Self.maxLongTermKeys))
+            w.u16le(UInt16(fit.count))
+            for k in fit { k.write(to: &w) }
         case .setIOCapability(let cap):
             w.u8(cap)
         case .userConfirmationReply(let a), .userConfirmationNegativeReply(let a), .userPasskeyNegativeReply(let a):
@@ -49,6 +58,11 @@ public enum MgmtCommand: Hashable, Sendable {
             var keys: [MgmtLongTermKey] = []
             for _ in 0..<n { keys.append(try MgmtLongTermKey(from: &r)) }
             self = .loadLongTermKeys(keys)
+        case 0x0009:
+            let v = try r.u8("Bondable")
+            guard v <= 1 else { throw r.error("Bondable", .invalidValue("\(v) is not 0 or 1"), at: 0) }
+            try r.expectEnd(after: "Bondable")
+            self = .setBondable(v == 1)
         case 0x0018:
             let cap = try r.u8("IO_Capability")
             guard cap <= 4 else { throw r.error("IO_Capability", .invalidValue("\(cap) is outside 0...4"), at: 0) }

@@ -157,7 +157,9 @@ public struct PHDAgent: Sendable {
             // An aborted agent keeps what was not acknowledged and associates again to send it, as a real
             // one does (a slow manager's timeout must not lose a measurement); a few times at most.
             let workLeft = acknowledged < measurements.count || storedAcknowledged < stored.count
-            if workLeft && phase != .done && abortsSeen < Self.reassociationsAfterAbort {
+            // (Agents playing a protocol fault would only be aborted again: they stop.)
+            let faulty = faults.noResponse || faults.wrongInvokeID
+            if workLeft && !faulty && phase != .done && abortsSeen < Self.reassociationsAfterAbort {
                 abortsSeen += 1
                 awaiting = nil
                 storedTransferStarted = false
@@ -199,8 +201,7 @@ public struct PHDAgent: Sendable {
             phase = .done
             return []
         case .abort:
-            phase = .done
-            return []
+            return []  // handled above
         case .associationRequest:
             return [PHDAPDU.abort(.undefined).bytes]
         }
