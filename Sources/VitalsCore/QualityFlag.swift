@@ -49,6 +49,8 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let healthMajorIssues = QualityFlag("glucose.health.major-issues")
     public static let healthMenses = QualityFlag("glucose.health.menses")
     public static let healthStress = QualityFlag("glucose.health.stress")
+    /// A CGM record from the sensor's warm-up (its profile's `warmUpMinutes` after the session start).
+    public static let cgmWarmUp = QualityFlag("cgm.warm-up")
     /// The measurement said a context record follows, but none with its sequence number came.
     public static let contextMissing = QualityFlag("glucose.context-missing")
 
@@ -76,7 +78,7 @@ extension QualityFlag {
     public static let notAMeasurement: Set<QualityFlag> = [
         .controlSolution, .valueNotANumber, .valueNotAtThisResolution, .valueInfinite, .valueReserved, .implausible,
         .systolicNotAboveDiastolic, .sensorMalfunction, .stripInsertionError, .stripTypeIncorrect, .sampleSizeInsufficient,
-        .generalDeviceFault, .readInterrupted,
+        .generalDeviceFault, .readInterrupted, .cgmWarmUp,
     ]
 }
 

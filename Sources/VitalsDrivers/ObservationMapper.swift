@@ -15,6 +15,8 @@ public enum ObservationMapper {
         public var deviceClockOffset: TimeInterval?
         /// The Blood Pressure Feature read at this connection: which status conditions the cuff detects.
         public var bloodPressureFeature: BloodPressureFeature?
+        /// CGM: the sensor's warm-up after a session start (from its profile), in minutes.
+        public var cgmWarmUpMinutes: Int?
 
         public init(subject: SubjectID, device: DeviceIdentity, received: Date, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
@@ -206,7 +208,7 @@ extension ObservationMapper {
     }
 
     /// CGM Sensor Status Annunciation bits kept as flags by name (CGMS 1.0 §3.1.1.6). The service has no
-    /// warm-up bit: a sensor warming up sends no records, or flags them "calibration required".
+    /// warm-up bit: warm-up is the profile's `warmUpMinutes` from the session start (`cgm.warm-up`).
     static let cgmStatusFlags: [(Int, QualityFlag)] = [
         (0, QualityFlag("cgm.session-stopped")), (4, QualityFlag("cgm.device-specific-alert")),
         (8, QualityFlag("cgm.time-sync-required")), (9, QualityFlag("cgm.calibration-not-allowed")),
@@ -229,6 +231,8 @@ extension ObservationMapper {
         if s.isSet(13) { flags.insert(.temperatureTooLow) }
         if s.isSet(22) { flags.insert(.resultBelowDeviceRange) }
         if s.isSet(23) { flags.insert(.resultAboveDeviceRange) }
+        // The service has no warm-up bit: the record's time offset in the session says it.
+        if let w = c.cgmWarmUpMinutes, Int(m.timeOffsetMinutes) < w { flags.insert(.cgmWarmUp) }
         var obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")
         // LOW / HIGH: the sensor cannot measure the value, so the number it sends (often its limit) is not
         // stored. The value is censored the way IEEE 11073 SFLOAT says it: −INF below, +INF above the range.

@@ -199,7 +199,8 @@ public final class BLECentralService: Service, Sendable {
                     if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
                     send(link, pdu)
                 case .measurement(let characteristic, let value, _) where characteristic == CGMMeasurement.uuid:
-                    let context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    context.cgmWarmUpMinutes = l.profile.warmUpMinutes
                     let session = links[link]?.cgm ?? l.cgm
                     for result in ObservationMapper.cgmReadings(value, session: session, context: context) {
                         received.increment()

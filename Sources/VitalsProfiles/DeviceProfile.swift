@@ -71,6 +71,9 @@ public struct DeviceProfile: Hashable, Sendable, Codable {
     public var validation: [Evidence]?
     public var quirks: [String]?
     public var notes: String?
+    /// CGM: minutes after a sensor session starts during which its values are not reliable (the
+    /// manufacturer's warm-up). Records from that time are flagged `cgm.warm-up`.
+    public var warmUpMinutes: Int?
 
     /// The `protocol` value of a profile that only documents a device: it is recognised but never connected.
     public static let unsupportedProtocol = "unsupported"

@@ -10,7 +10,7 @@ public struct ProfileCatalogue: Sendable {
 
     private static let allowedKeys: Set<String> = [
         "id", "manufacturer", "model", "kind", "transport", "recognise", "protocol", "site", "intendedUse", "simulated",
-        "declaredGrade", "regulatory", "validation", "quirks", "notes",
+        "declaredGrade", "regulatory", "validation", "quirks", "notes", "warmUpMinutes",
     ]
     private static let recogniseKeys: Set<String> = [
         "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
@@ -119,6 +119,10 @@ public struct ProfileCatalogue: Sendable {
         }
         if let pattern = r.namePattern {
             do { _ = try Regex(pattern) } catch { throw fail("recognise.namePattern", "not a valid regular expression: \(error)") }
+        }
+        if let w = p.warmUpMinutes {
+            guard p.kind == .continuousGlucoseMonitor else { throw fail("warmUpMinutes", "only a CGM has a sensor warm-up") }
+            guard (0...1440).contains(w) else { throw fail("warmUpMinutes", "\(w) is outside 0...1440 minutes") }
         }
         if p.declaredGrade != nil && p.simulated != true {
             throw fail("declaredGrade", "only simulated profiles may declare a grade; real profiles derive it from regulatory and validation evidence")

@@ -118,6 +118,22 @@ struct CGMCensoringTests {
         #expect(reading(nil).observations.first?.value == 40)
     }
 
+    /// Records from the sensor's warm-up (the profile's minutes after the session start) are flagged and
+    /// left out of analytics; from the end of the warm-up on they are measurements.
+    @Test func cgmWarmUpRecordsAreFlagged() throws {
+        let session = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: Date(timeIntervalSince1970: 1_699_990_000))
+        var c = context
+        c.cgmWarmUpMinutes = 60
+        func reading(_ offset: UInt16) -> Reading {
+            ObservationMapper.cgmReading(CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 120), timeOffsetMinutes: offset), raw: [], session: session, context: c)
+        }
+        #expect(reading(0).flags.contains(.cgmWarmUp) && !reading(0).isAnalysable)
+        #expect(reading(59).flags.contains(.cgmWarmUp))
+        #expect(!reading(60).flags.contains(.cgmWarmUp) && reading(60).isAnalysable)
+        // No declared warm-up: nothing is flagged.
+        #expect(ObservationMapper.cgmReading(CGMMeasurement(glucoseConcentration: SFloat(bitPattern: 120), timeOffsetMinutes: 0), raw: [], session: session, context: context).flags.isEmpty)
+    }
+
     /// Each Sensor Status Annunciation bit the service defines becomes a flag by name; faults make the
     /// record not a measurement, calibration and warning bits travel with it.
     @Test func cgmStatusBitsBecomeFlagsByName() throws {

@@ -40,6 +40,11 @@ struct ProfileCatalogueTests {
         #expect(refuse(Self.good.replacingOccurrences(of: "\"1808\"", with: "\"zz\"") + "}")?.field == "recognise.serviceUUIDs[0]")
         #expect(refuse(Self.good.replacingOccurrences(of: "\"protocol\":\"gls\",", with: "") + "}")?.field == "protocol")
         #expect(refuse(Self.good + ",\"declaredGrade\":\"medical\"}")?.field == "declaredGrade")
+        // A warm-up belongs to a CGM sensor, and is at most a day.
+        #expect(refuse(Self.good + ",\"warmUpMinutes\":60}")?.field == "warmUpMinutes")
+        let cgm = Self.good.replacingOccurrences(of: "\"glucose-meter\"", with: "\"cgm\"").replacingOccurrences(of: "\"gls\"", with: "\"cgm\"")
+        #expect(refuse(cgm + ",\"warmUpMinutes\":60}") == nil)
+        #expect(refuse(cgm + ",\"warmUpMinutes\":5000}")?.field == "warmUpMinutes")
         #expect(refuse(Self.good + ",\"regulatory\":[{\"type\":\"fda-510k\",\"reference\":\"K000000\",\"source\":\"\"}]}")?.field == "regulatory[0].source")
         let syntax = refuse("{\n\"id\": \n}")
         #expect(syntax?.file == "bad.json")
