@@ -101,6 +101,16 @@ final class PHDHost {
         links[link] = nil
     }
 
+    /// Asks the agent to release the association (the hub is stopping); true when a release request went out.
+    @discardableResult
+    func release(link: UInt16) async -> Bool {
+        guard var l = links[link] else { return false }
+        let actions = l.session.release(now: elapsed)
+        links[link] = l
+        await perform(actions, link: link)
+        return !actions.isEmpty
+    }
+
     func tick() async {
         for link in links.keys {
             guard var l = links[link] else { continue }

@@ -143,16 +143,19 @@ public final class USBHostService: Service, Sendable {
             transport: config.acceptSimulatedProfiles ? .simBLE : .usb,
             send: { _, bytes in writer.yield(bytes) }, onMalformed: { [malformed] in malformed.increment() })
         await host.attached(link: 1, vendorID: d.vendorID, productID: d.productID, interfaceClass: 0x0F, product: d.product ?? "")
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await bytes in writes {
-                    do { try await link.write(bytes) } catch {
-                        self.logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
-                    }
+        // The writer is not a child task: when the hub stops (this task cancelled) it must still carry the
+        // release request and the last acknowledgements out. It ends when `writes` is finished.
+        let writing = Task {
+            for await bytes in writes {
+                do { try await link.write(bytes) } catch {
+                    self.logger.warning("USB write failed", metadata: ["usb.id": "\(d.vidPid)", "error": "\(error)"])
                 }
             }
+        }
+        do {
             defer { writer.finish() }
-            while !Task.isCancelled {
+            var gone = false
+            while !Task.isCancelled && !gone {
                 do {
                     if let bytes = try await link.read(timeout: .milliseconds(250)) {
                         received.increment()
@@ -171,17 +174,37 @@ public final class USBHostService: Service, Sendable {
                         if state == .operating { $0[key]?.associated = true }
                         if $0[key]?.associated == true && state == .unassociated { $0[key]?.finished = true }
                     }
+                } catch is CancellationError {
+                    break  // the hub is stopping: release below
                 } catch USBLinkError.stalled(let endpoint) {
                     // The link has cleared the halt; the agent is still there.
                     logger.warning("USB endpoint stalled and cleared", metadata: ["usb.id": "\(d.vidPid)", "usb.endpoint": "\(endpoint)"])
                 } catch {
                     logger.info("USB agent gone", metadata: ["usb.id": "\(d.vidPid)", "reason": "\(error)"])
                     await host.detached(link: 1)
+                    gone = true
                     break
                 }
             }
+            // The hub is stopping with the agent still attached: release the association, as the standard has a
+            // manager do, and wait briefly for the agent's answer (the session's release timeout ends it too).
+            // (This runs in the cancelled task: a read that gives up at once on cancellation is paced here.)
+            if !gone, await host.release(link: 1) {
+                let deadline = ContinuousClock.now + .seconds(3)
+                while ContinuousClock.now < deadline, let state = host.links[1]?.session.state, state != .unassociated {
+                    guard let bytes = try? await link.read(timeout: .milliseconds(100)) else {
+                        await host.tick()
+                        usleep(20_000)
+                        continue
+                    }
+                    await host.data(link: 1, bytes: bytes)
+                }
+                let released = host.links[1].map { $0.session.state == .unassociated } ?? true
+                logger.info(released ? "USB agent released at shutdown" : "USB agent did not answer the release", metadata: ["usb.id": "\(d.vidPid)"])
+            }
             active.withLock { $0[key]?.finished = true }
         }
+        await writing.value
     }
 }
 

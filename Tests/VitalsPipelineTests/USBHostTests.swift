@@ -42,7 +42,61 @@ final class InProcessUSBLink: USBBulkLink {
     func close() {}
 }
 
+/// An agent whose own release request is lost on the way (so the hub still sees it associated when it
+/// stops); records what the host sends it.
+final class ReleaseHoldingFunction: SimulatedUSBFunction {
+    let inner: PHDAgentUSBFunction
+    let fromHost = Mutex<[[UInt8]]>([])
+    let dropped = Mutex(false)
+    init(_ inner: PHDAgentUSBFunction) { self.inner = inner }
+    var usbDescriptor: SimulatedUSBDescriptor { inner.usbDescriptor }
+    func configured() -> [[UInt8]] { filter(inner.configured()) }
+    func bulkOut(_ data: [UInt8]) -> [[UInt8]] {
+        fromHost.withLock { $0.append(data) }
+        return filter(inner.bulkOut(data))
+    }
+    /// Drops the agent's first RLRQ (APDU choice 0xE4).
+    func filter(_ out: [[UInt8]]) -> [[UInt8]] {
+        out.filter { apdu in
+            guard apdu.first == 0xE4 else { return true }
+            return dropped.withLock { d in defer { d = true }; return d }
+        }
+    }
+}
+
 struct USBHostTests {
+    /// A hub that stops while an agent is still associated releases the association (RLRQ) and takes the
+    /// agent's answer, instead of leaving it to time out.
+    @Test func stoppingTheHubReleasesAssociatedAgents() async throws {
+        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let bp = ReleaseHoldingFunction(try #require(PHDAgentUSBFunction.fromScenario(try Scenario.load("usb-agents"), type: "phd-bp")))
+        let link = InProcessUSBLink(bp, bus: 1, address: 2)
+        let (events, cont) = AsyncStream<USBHotplugEvent>.makeStream()
+        cont.yield(.arrived(link.device))
+        let source = USBHostService.Source(events: { events }, open: { _ in link }, stop: { cont.finish() })
+        let store = try VitalsStore(path: ":memory:", logger: quiet)
+        let pipeline = HubPipeline(
+            configuration: .init(central: .init(subject: SubjectID("kiosk"))), radio: nil, usb: source,
+            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
+        ) { _ in }
+        let run = Task { try await pipeline.run(signals: []) }
+        // Wait until both measurements are stored (the agent then sends its release, which is lost).
+        var waited = 0
+        while try await store.readings().count < 2 && waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(bp.dropped.withLock { $0 }, "the agent's own release was dropped")
+        // The hub stops (as on SIGTERM the USB source stops).
+        cont.finish()
+        try await run.value
+        let sent = bp.fromHost.withLock { $0 }
+        #expect(sent.contains { $0.first == 0xE4 }, "the hub sent a release request")
+        #expect(bp.inner.isFinished, "the agent answered it and is done")
+        #expect(try await store.readings().count == 2)
+    }
+
     /// The USB side of the hub with its transport replaced by in-process links: two PHDC agents (BP and
     /// glucose) are found by their descriptors, associate, measure, release; the service ends when idle.
     @Test func phdcAgentsThroughTheUSBHostService() async throws {
