@@ -21,6 +21,24 @@ struct ECGAnalysisServiceTests {
         return x
     }
 
+    /// Hands `samples[range]` on in blocks, as the record stage does: each block stored first (the device and
+    /// subject rows with it), then sent for analysis.
+    static func feed(
+        _ samples: [Int32], _ range: Range<Int>, block size: Int, rate: Double, device: DeviceIdentity, start: Date,
+        store: VitalsStore, into input: BoundedChannel<SampleBlock>
+    ) async throws {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let n = min(size, range.upperBound - i)
+            let block = SampleBlock(
+                subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / rate),
+                sampleRate: rate, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
+            _ = try await store.record(block: block)
+            await input.send(block)
+            i += n
+        }
+    }
+
     /// Blocks of a chest strap's stream, as the store hands them on: one session, analysed when the
     /// stream ends; the 4-s pause becomes one pause alert with its evidence span, stored and reported.
     @Test func aPauseInTheStreamRaisesOneAlertWithItsSpan() async throws {
@@ -31,17 +49,7 @@ struct ECGAnalysisServiceTests {
         let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:01", profileID: "sim-polar-ecg")
         let samples = Self.strip(seconds: 90, rr: 0.8, pauseAt: 40)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        var i = 0
-        while i < samples.count {
-            let n = min(73, samples.count - i)
-            let block = SampleBlock(
-                subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / 130),
-                sampleRate: 130, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
-            // As the record stage does: stored first (the device and subject rows with it), then analysed.
-            _ = try await store.record(block: block)
-            await input.send(block)
-            i += n
-        }
+        try await Self.feed(samples, samples.indices, block: 73, rate: 130, device: device, start: start, store: store, into: input)
         input.finish()
         let service = ECGAnalysisService(store: store, catalogue: catalogue, input: input, events: events, logger: quiet, now: { start.addingTimeInterval(100) })
         await service.analyse()
@@ -68,16 +76,7 @@ struct ECGAnalysisServiceTests {
         let service = ECGAnalysisService(store: store, catalogue: catalogue, input: input, events: events, logger: quiet, now: { start })
         let analysis = Task { await service.analyse() }
         func send(_ range: Range<Int>) async throws {
-            var i = range.lowerBound
-            while i < range.upperBound {
-                let n = min(130, range.upperBound - i)
-                let block = SampleBlock(
-                    subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / 130),
-                    sampleRate: 130, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
-                _ = try await store.record(block: block)
-                await input.send(block)
-                i += n
-            }
+            try await Self.feed(samples, range, block: 130, rate: 130, device: device, start: start, store: store, into: input)
         }
         // The first 90 s, and the stream stays open: the alert must come now.
         try await send(0..<(90 * 130))
@@ -118,16 +117,7 @@ struct ECGAnalysisServiceTests {
             var samples = input
             for i in flatFrom..<flatTo { samples[i] = 0 }
             let start = Date(timeIntervalSince1970: 1_795_000_000)
-            var i = 0
-            while i < samples.count {
-                let n = min(64, samples.count - i)
-                let block = SampleBlock(
-                    subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / rate),
-                    sampleRate: rate, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
-                _ = try await store.record(block: block)
-                await channel.send(block)
-                i += n
-            }
+            try await Self.feed(samples, samples.indices, block: 64, rate: rate, device: device, start: start, store: store, into: channel)
             channel.finish()
             await ECGAnalysisService(store: store, catalogue: catalogue, input: channel, events: events, logger: quiet, now: { start }).analyse()
             return try await store.waveformQuality(device: device.id, lead: .ecgUnspecified)
