@@ -54,7 +54,7 @@ if cs:
 print(row)
 print(f"(ms = detection time per 30-min record; ours: release build, streaming in 4096-sample blocks; peers: their Python API on the same channel-0 samples)")
 lat = max((v[5] for v in score["ours"].values()), default=0)
-print(f"ours: max detection latency {lat:.3f} s (after the detector's 2-s learning period)")
+print(f"ours: max detection latency {lat:.3f} s")
 for r, (ref, det, ov) in sorted(af.items()):
     print(f"AF {r}: reference {ref:.0f} s, detected {det:.0f} s, overlap {ov:.0f} s -> duration Se {pct(ov, ref):.1f} %, PPV {pct(ov, det):.1f} %")
 if af:

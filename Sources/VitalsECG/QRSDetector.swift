@@ -79,6 +79,9 @@ public struct QRSDetector: Sendable {
         /// Latency bound (s): a candidate between the thresholds is decided no later than this after its R
         /// peak (see `processDeadlines`).
         public var maxLatency: Double = 0.95
+        /// Signal (s) that sets the first thresholds, at the start and after a lead-off. Beats found in it
+        /// are reported when it ends, filter delays later: 0.8 s keeps them within `maxLatency` too.
+        public var learningPeriod: Double = 0.8
         /// Look-back for a missed beat (see `lookBack`): an interval between two beats at least this multiple
         /// of the mean RR is searched for a candidate above NPK + `lookBackFraction` (SPK − NPK) that lies at
         /// least `tWaveWindow` after the first beat and `lookBackGapAfter` seconds before the second.
@@ -237,7 +240,7 @@ public struct QRSDetector: Sendable {
         s1 = L1 * x
         s2 = L1 * L1 * x
         s3 = Lh * L1 * L1 * x
-        learnEnd = Int(configuration.sampleRate) + delayY + delayYM
+        learnEnd = Int(configuration.learningPeriod * configuration.sampleRate) + delayY + delayYM
     }
 
     @inline(__always)
@@ -298,7 +301,7 @@ public struct QRSDetector: Sendable {
             out.losses.append(SignalLoss(start: flatStart, end: chunkStart, reason: .flatLine))
             // Start again: relearn the levels on the returning signal.
             learning = true
-            learnEnd = count + Int(configuration.sampleRate) + delayY + delayYM
+            learnEnd = count + Int(configuration.learningPeriod * configuration.sampleRate) + delayY + delayYM
             learnCandidates = []
             learnMax = 0
             lastBeatM = -1

@@ -371,118 +371,124 @@ public final class BLECentralService: Service, Sendable {
             },
             onMalformed: { [malformed] in malformed.increment() })
 
-        for try await event in radio.events {
-            radio.consumed(event)
-            switch event {
-            case .usbAttached(let link, let vendorID, let productID, let interfaceClass, let product):
-                let usbTransport: TransportKind = transport == .simBLE ? .simUSB : .usb
-                if interfaceClass != 0x0F,
-                    let profile = catalogue.match(usbVendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product, transport: usbTransport),
-                    profile.protocol == "astm-e1394"
-                {
-                    let device = DeviceIdentity(
-                        transport: usbTransport, address: "\(String(format: "%04x:%04x", vendorID, productID)):link-\(link)", profileID: profile.id,
-                        manufacturer: profile.manufacturer, model: profile.model)
-                    let host = ASTMHost(
-                        device: device, profile: profile, config: config, output: output, logger: logger, now: now,
-                        send: { bytes in try? radio.sendUSB(link: link, data: bytes) }, onMalformed: { [malformed] in malformed.increment() })
-                    meters[link] = host
-                    await host.start(now: clock.now - loopStart)
-                } else {
-                    await phd.attached(link: link, vendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product)
-                }
-            case .usbData(let link, let data):
-                received.increment()
-                if let m = meters[link] { await m.data(data, now: clock.now - loopStart) } else { await phd.data(link: link, bytes: data) }
-            case .usbDetached(let link):
-                if meters.removeValue(forKey: link) == nil { await phd.detached(link: link) }
-            case .tick:
-                await phd.tick()
-                for m in meters.values { await m.tick(now: clock.now - loopStart) }
-                for (address, d) in deferred where (backoff[address]?.notBefore).map({ clock.now >= $0 }) ?? true {
-                    deferred[address] = nil
-                    if pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) {
-                        connect(address, d.addressType, d.profile)
+        do {
+            for try await event in radio.events {
+                radio.consumed(event)
+                switch event {
+                case .usbAttached(let link, let vendorID, let productID, let interfaceClass, let product):
+                    let usbTransport: TransportKind = transport == .simBLE ? .simUSB : .usb
+                    if interfaceClass != 0x0F,
+                        let profile = catalogue.match(usbVendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product, transport: usbTransport),
+                        profile.protocol == "astm-e1394"
+                    {
+                        let device = DeviceIdentity(
+                            transport: usbTransport, address: "\(String(format: "%04x:%04x", vendorID, productID)):link-\(link)", profileID: profile.id,
+                            manufacturer: profile.manufacturer, model: profile.model)
+                        let host = ASTMHost(
+                            device: device, profile: profile, config: config, output: output, logger: logger, now: now,
+                            send: { bytes in try? radio.sendUSB(link: link, data: bytes) }, onMalformed: { [malformed] in malformed.increment() })
+                        meters[link] = host
+                        await host.start(now: clock.now - loopStart)
+                    } else {
+                        await phd.attached(link: link, vendorID: vendorID, productID: productID, interfaceClass: interfaceClass, product: product)
                     }
-                }
-                for (link, l) in links {
-                    guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
-                    var session = l.session
-                    let actions = session.transactionTimedOut()
-                    links[link]?.session = session
-                    await perform(actions, link: link)
-                }
-            case .malformed(let what):
-                malformed.increment()
-                logger.warning("malformed input from the radio", metadata: ["error": "\(what)"])
-            case .advertisement(let address, let addressType, _, let data):
-                guard pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) else { continue }
-                let ad: AdvertisingData
-                do { ad = try AdvertisingData(bytes: data) } catch {
-                    logger.warning("malformed advertisement", metadata: ["address": "\(address)", "error": "\(error)"])
-                    continue
-                }
-                guard let profile = catalogue.match(advertisement: ad, transport: config.acceptSimulatedProfiles ? .simBLE : transport) else {
-                    logger.debug("no profile matches device", metadata: ["address": "\(address)"])
-                    continue
-                }
-                guard profile.isSupported else {
-                    if notConnected.insert(address).inserted {
-                        logger.info(
-                            "device recognised but not connected: its protocol is proprietary and not supported",
-                            metadata: ["address": "\(address)", "profile": "\(profile.id)", "grade": "\(profile.grade.rawValue)"])
+                case .usbData(let link, let data):
+                    received.increment()
+                    if let m = meters[link] { await m.data(data, now: clock.now - loopStart) } else { await phd.data(link: link, bytes: data) }
+                case .usbDetached(let link):
+                    if meters.removeValue(forKey: link) == nil { await phd.detached(link: link) }
+                case .tick:
+                    await phd.tick()
+                    for m in meters.values { await m.tick(now: clock.now - loopStart) }
+                    for (address, d) in deferred where (backoff[address]?.notBefore).map({ clock.now >= $0 }) ?? true {
+                        deferred[address] = nil
+                        if pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) {
+                            connect(address, d.addressType, d.profile)
+                        }
                     }
-                    continue
-                }
-                if let wait = backoff[address], clock.now < wait.notBefore {
-                    deferred[address] = (profile, addressType)
-                    continue
-                }
-                connect(address, addressType, profile)
-            case .connected(let address, let link):
-                guard let profile = pending.removeValue(forKey: address) else {
-                    try? radio.disconnect(link: link)
-                    continue
-                }
-                let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
-                let stored = try await store.lastSequence(device: device.id)
-                let last = [stored, handedOff[device.id]].compactMap { $0 }.max()
-                guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
-                    try? radio.disconnect(link: link)
-                    continue
-                }
-                let start = session.start()
-                links[link] = Link(device: device, profile: profile, session: session)
-                await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
-                await perform(start, link: link)
-            case .connectFailed(let address, let reason):
-                pending[address] = nil
-                failed(address)
-                logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
-            case .disconnected(let link, let reason):
-                await flushGlucoseContext(link)
-                if let l = links.removeValue(forKey: link) {
-                    await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
-                }
-            case .att(let link, let bytes):
-                guard var l = links[link] else { continue }
-                let pdu: ATTPDU
-                do { pdu = try ATTPDU(bytes: bytes) } catch {
+                    for (link, l) in links {
+                        guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
+                        var session = l.session
+                        let actions = session.transactionTimedOut()
+                        links[link]?.session = session
+                        await perform(actions, link: link)
+                    }
+                case .malformed(let what):
                     malformed.increment()
-                    logger.warning("malformed ATT PDU from device", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                    continue
-                }
-                let actions = l.session.receive(pdu)
-                links[link] = l
-                await perform(actions, link: link)
-            case .scenarioEnd:
-                await output.send(.event(.scenarioEnded))
-                if config.exitWhenScenarioEnds {
-                    logger.info("simulator scenario ended")
-                    for link in links.keys { await flushGlucoseContext(link) }
-                    return
+                    logger.warning("malformed input from the radio", metadata: ["error": "\(what)"])
+                case .advertisement(let address, let addressType, _, let data):
+                    guard pending[address] == nil, !links.values.contains(where: { $0.device.address == address.description }) else { continue }
+                    let ad: AdvertisingData
+                    do { ad = try AdvertisingData(bytes: data) } catch {
+                        logger.warning("malformed advertisement", metadata: ["address": "\(address)", "error": "\(error)"])
+                        continue
+                    }
+                    guard let profile = catalogue.match(advertisement: ad, transport: config.acceptSimulatedProfiles ? .simBLE : transport) else {
+                        logger.debug("no profile matches device", metadata: ["address": "\(address)"])
+                        continue
+                    }
+                    guard profile.isSupported else {
+                        if notConnected.insert(address).inserted {
+                            logger.info(
+                                "device recognised but not connected: its protocol is proprietary and not supported",
+                                metadata: ["address": "\(address)", "profile": "\(profile.id)", "grade": "\(profile.grade.rawValue)"])
+                        }
+                        continue
+                    }
+                    if let wait = backoff[address], clock.now < wait.notBefore {
+                        deferred[address] = (profile, addressType)
+                        continue
+                    }
+                    connect(address, addressType, profile)
+                case .connected(let address, let link):
+                    guard let profile = pending.removeValue(forKey: address) else {
+                        try? radio.disconnect(link: link)
+                        continue
+                    }
+                    let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
+                    let stored = try await store.lastSequence(device: device.id)
+                    let last = [stored, handedOff[device.id]].compactMap { $0 }.max()
+                    guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
+                        try? radio.disconnect(link: link)
+                        continue
+                    }
+                    let start = session.start()
+                    links[link] = Link(device: device, profile: profile, session: session)
+                    await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
+                    await perform(start, link: link)
+                case .connectFailed(let address, let reason):
+                    pending[address] = nil
+                    failed(address)
+                    logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
+                case .disconnected(let link, let reason):
+                    await flushGlucoseContext(link)
+                    if let l = links.removeValue(forKey: link) {
+                        await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
+                    }
+                case .att(let link, let bytes):
+                    guard var l = links[link] else { continue }
+                    let pdu: ATTPDU
+                    do { pdu = try ATTPDU(bytes: bytes) } catch {
+                        malformed.increment()
+                        logger.warning("malformed ATT PDU from device", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
+                        continue
+                    }
+                    let actions = l.session.receive(pdu)
+                    links[link] = l
+                    await perform(actions, link: link)
+                case .scenarioEnd:
+                    await output.send(.event(.scenarioEnded))
+                    if config.exitWhenScenarioEnds {
+                        logger.info("simulator scenario ended")
+                        for link in links.keys { await flushGlucoseContext(link) }
+                        return
+                    }
                 }
             }
+        } catch {
+            // The radio failed: a reading still waiting for its context is stored before the error goes on.
+            for link in links.keys { await flushGlucoseContext(link) }
+            throw error
         }
         // The radio's events ended (shutdown): a reading still waiting for its context is stored without it.
         for link in links.keys { await flushGlucoseContext(link) }

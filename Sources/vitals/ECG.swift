@@ -135,7 +135,7 @@ struct ECG: ParsableCommand {
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score detections against the record's reference beats (EC57: ±150 ms, first 5 minutes excluded).",
-            discussion: "Prints `record ref tp fn fp se ppv seconds max-latency-s` (latency after the 2-s learning period), and with --af the AF duration overlap `af ref-s det-s overlap-s`.")
+            discussion: "Prints `record ref tp fn fp se ppv seconds max-latency-s`, and with --af the AF duration overlap `af ref-s det-s overlap-s`.")
         @OptionGroup var options: RecordOptions
         @Option(help: "Score these detections (one sample index per line) instead of running our detector.") var detections: String?
         @Option(help: "Seconds the other detector took (printed as is).") var seconds: Double?
@@ -158,8 +158,7 @@ struct ECG: ParsableCommand {
                 let beats = QRSDetector.detect(x, configuration: rec.configuration(options.channel))
                 secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 det = beats.map(\.sample)
-                // After the detector's 2-s learning period (a first beat found while it learns can come later).
-                maxLatency = Double(beats.filter { $0.sample >= Int(2 * fs) }.map { $0.emittedAt - $0.sample }.max() ?? 0) / fs
+                maxLatency = Double(beats.map { $0.emittedAt - $0.sample }.max() ?? 0) / fs
             }
             let ref = ann.filter(\.isBeat).map(\.sample)
             let vf = WFDBAnnotationFile.ventricularFibrillationSpans(ann, recordEnd: rec.header.sampleCount)
