@@ -10,10 +10,12 @@ import VitalsStore
 /// streaming R-peak detector. While the session runs, every `interval` seconds of signal, the rhythm rules
 /// (bradycardia, tachycardia, pause, atrial fibrillation) run on the beats of the last `lookback` seconds,
 /// so a sustained tachycardia or an AF episode is reported while the strap is still streaming; once more
-/// when the session ends (a gap in the blocks, another rate, or the hub stopping). An episode is reported
-/// once: a finding that overlaps one already reported for the session (same kind) extends it instead of
-/// raising another alert. Alerts carry the evidence span as found; a device that is not medical-grade
-/// raises advisories only. Memory per session is bounded by the lookback (older beats are dropped).
+/// when the session ends (a gap in the blocks, another rate, or the hub stopping). Each episode is one alert
+/// with a life, stored as steps (`alert_events`, which the webhook delivers): raised when first found,
+/// updated as it goes on (every 30 s of further evidence, the span extended), resolved once no beat has
+/// continued it for 60 s or the session ends. A finding that overlaps an episode of the same kind is that
+/// episode. A device that is not medical-grade raises advisories only. Memory per session is bounded by
+/// the lookback (older beats and finished episodes are dropped).
 public struct ECGAnalysisService: Service {
     let store: VitalsStore
     let catalogue: ProfileCatalogue
@@ -59,8 +61,9 @@ public struct ECGAnalysisService: Service {
         var breaks: [Int] = []
         /// Sample count at the last analysis.
         var analysedAt = 0
-        /// Episodes already reported in this session: kind and sample span (extended as they go on).
-        var reported: [RhythmEvent] = []
+        /// Episodes reported in this session: the finding (its span extended as it goes on), its alert, and
+        /// how far the alert's evidence reaches.
+        var reported: [Episode] = []
 
         var expectedNext: Date { start.addingTimeInterval(Double(samples) / rate) }
 
@@ -98,23 +101,30 @@ public struct ECGAnalysisService: Service {
             let oldest = samples - keep
             beats.removeFirst(beats.firstIndex(where: { $0 >= oldest }) ?? beats.count)
             breaks.removeAll { $0 < oldest }
-            // An episode that ended before the window cannot overlap a new finding.
-            reported.removeAll { $0.end < oldest }
+            // A resolved episode that ended before the window cannot overlap a new finding.
+            reported.removeAll { $0.resolved && $0.event.end < oldest }
         }
 
-        /// The findings not reported yet; overlapping ones extend what was reported.
+        /// The findings that are no episode yet; overlapping ones extend their episode.
         mutating func unreported(_ found: [RhythmEvent]) -> [RhythmEvent] {
             var fresh: [RhythmEvent] = []
             for e in found {
-                if let i = reported.firstIndex(where: { $0.kind == e.kind && $0.start <= e.end && e.start <= $0.end }) {
-                    reported[i].end = max(reported[i].end, e.end)
+                if let i = reported.firstIndex(where: { $0.event.kind == e.kind && $0.event.start <= e.end && e.start <= $0.event.end }) {
+                    if !reported[i].resolved { reported[i].event.end = max(reported[i].event.end, e.end) }
                 } else {
-                    reported.append(e)
                     fresh.append(e)
                 }
             }
             return fresh
         }
+    }
+
+    struct Episode {
+        var event: RhythmEvent
+        var alert: Alert
+        /// The last sample the alert's evidence reaches.
+        var reportedEnd: Int
+        var resolved = false
     }
 
     public func run() async throws {
@@ -166,24 +176,66 @@ public struct ECGAnalysisService: Service {
         var s = session
         s.take(s.detector.finish())
         await storeQuality(&s)
-        await analyse(&s)
+        await analyse(&s, sessionEnded: true)
         logger.info("ECG session analysed", metadata: [
             "device.id": "\(s.device.id)", "ecg.samples": "\(s.samples)", "ecg.rhythm-events": "\(s.reported.count)",
         ])
     }
 
-    /// Runs the rules on the session's recent beats; stores and reports episodes not reported before.
-    func analyse(_ s: inout Session) async {
+    /// Seconds of further evidence before an episode's alert is updated, and without any before it is resolved.
+    static let updateEvery = 30.0
+    static let resolveAfter = 60.0
+
+    /// Runs the rules on the session's recent beats and moves each episode's alert along: raised, updated,
+    /// resolved (all of them when the session has ended).
+    func analyse(_ s: inout Session, sessionEnded: Bool = false) async {
         s.analysedAt = s.samples
         s.trim(keep: Int(lookback * s.rate))
         let found = s.unreported(rules.analyse(beats: s.beats, sampleRate: s.rate, breaks: s.breaks))
-        guard !found.isEmpty else { return }
-        let medical = s.device.profileID.flatMap { catalogue.profile(id: $0) }?.grade.isMedical ?? false
-        let alerts = RhythmAlerts.alerts(
-            for: found, sampleRate: s.rate, recordingStart: s.start, subject: s.subject, device: s.device.id, medicalGrade: medical, now: now())
+        let at = now()
+        let (start, rate) = (s.start, s.rate)
+        func time(_ sample: Int) -> Date { start.addingTimeInterval(Double(sample) / rate) }
+        var steps: [AlertTransition] = []
+        if !found.isEmpty {
+            let medical = s.device.profileID.flatMap { catalogue.profile(id: $0) }?.grade.isMedical ?? false
+            let alerts = RhythmAlerts.alerts(
+                for: found, sampleRate: s.rate, recordingStart: s.start, subject: s.subject, device: s.device.id, medicalGrade: medical, now: at)
+            for (e, a) in zip(found, alerts) {
+                var alert = a
+                alert.evidenceFrom = time(e.start)
+                alert.evidenceTo = time(e.end)
+                s.reported.append(Episode(event: e, alert: alert, reportedEnd: e.end))
+                steps.append(AlertTransition(kind: .raised, alert: alert, at: at, eventTime: time(e.start)))
+            }
+        }
+        let lastBeat = s.beats.last ?? 0
+        for i in s.reported.indices where !s.reported[i].resolved {
+            var ep = s.reported[i]
+            if Double(ep.event.end - ep.reportedEnd) >= Self.updateEvery * s.rate {
+                ep.reportedEnd = ep.event.end
+                ep.alert.state = .updated
+                ep.alert.evidenceTo = time(ep.event.end)
+                ep.alert.updatedAt = at
+                let secs = Int((Double(ep.event.end - ep.event.start) / s.rate).rounded())
+                steps.append(AlertTransition(kind: .updated, alert: ep.alert, at: at, eventTime: time(ep.event.end), detail: "the episode goes on: \(secs) s so far"))
+            }
+            if sessionEnded || Double(lastBeat - ep.event.end) >= Self.resolveAfter * s.rate {
+                ep.resolved = true
+                ep.alert.state = .resolved
+                ep.alert.updatedAt = at
+                if ep.reportedEnd < ep.event.end { ep.alert.evidenceTo = time(ep.event.end) }
+                let secs = Int((Double(ep.event.end - ep.event.start) / s.rate).rounded())
+                let why = Double(lastBeat - ep.event.end) >= Self.resolveAfter * s.rate ? "the episode ended" : "the ECG session ended"
+                steps.append(AlertTransition(kind: .resolved, alert: ep.alert, at: at, eventTime: time(ep.event.end), detail: "\(why) after \(secs) s"))
+            }
+            s.reported[i] = ep
+        }
+        guard !steps.isEmpty else { return }
         do {
-            let fresh = try await store.record(alerts: alerts)
-            for (a, isNew) in zip(alerts, fresh) where isNew { await events.send(.alert(a)) }
+            let seqs = try await store.apply(steps)
+            for (step, seq) in zip(steps, seqs) where seq != nil {
+                await events.send(step.kind == .raised ? .alert(step.alert) : .alertUpdate(step))
+            }
         } catch {
             logger.error("cannot store rhythm alerts", metadata: ["device.id": "\(s.device.id)", "error": "\(error)"])
         }

@@ -103,6 +103,15 @@ struct ECGAnalysisServiceTests {
         while let e = await events.next() { if case .alert(let a) = e { later.append(a) } }
         #expect(later.isEmpty, "reported again: \(later.map(\.message))")
         #expect(try await store.alerts().map(\.ruleID) == ["ecg.tachycardia"])
+        // One alert with a life, every step stored for delivery: raised, updated as the episode went on (its
+        // evidence reaching further), resolved when the stream ended.
+        let steps = try await store.alertEvents(alertID: live.id)
+        #expect(steps.first?.transition == .raised && steps.last?.transition == .resolved)
+        #expect(steps.contains { $0.transition == .updated }, "\(steps.map(\.transition))")
+        let stored = try #require(try await store.alert(id: live.id))
+        #expect(stored.state == .resolved)
+        let span = (stored.evidenceTo ?? start).timeIntervalSince(stored.evidenceFrom ?? start)
+        #expect(span > 150, "the evidence covers the whole episode: \(span) s")
     }
 
     /// Signal quality is kept per 10-s window: a lead-off stretch (flat line) is flagged, clean windows are
