@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import VitalsAnalytics
 import VitalsCore
 import VitalsECG
 import VitalsProfiles
@@ -13,7 +14,8 @@ import VitalsStore
 /// when the session ends (a gap in the blocks, another rate, or the hub stopping). Each episode is one alert
 /// with a life, stored as steps (`alert_events`, which the webhook delivers): raised when first found,
 /// updated as it goes on (every 30 s of further evidence, the span extended), resolved once no beat has
-/// continued it for 60 s or the session ends. A finding that overlaps an episode of the same kind is that
+/// continued it for 60 s or the session ends; escalated, as the other alerts are, when nobody acknowledged it
+/// within `escalateAfter` (a non-medical device's stay advisories). A finding that overlaps an episode of the same kind is that
 /// episode. A device that is not medical-grade raises advisories only. Memory per session is bounded by
 /// the lookback (older beats and finished episodes are dropped).
 public struct ECGAnalysisService: Service {
@@ -28,12 +30,17 @@ public struct ECGAnalysisService: Service {
     let interval: Double
     /// Seconds of beats each analysis looks at (longer than the rules' 30-s episodes and 32-RR AF window).
     let lookback: Double
+    /// An open rhythm alert nobody acknowledged is escalated after this many seconds (and again after as long).
+    let escalateAfter: Double
+    let maxEscalations: Int
 
     public init(
         store: VitalsStore, catalogue: ProfileCatalogue, input: BoundedChannel<SampleBlock>, events: BoundedChannel<PipelineEvent>,
         logger: Logger, rules: RhythmRules = RhythmRules(), now: @escaping @Sendable () -> Date = { Date() },
-        interval: Double = 15, lookback: Double = 600
+        interval: Double = 15, lookback: Double = 600, escalateAfter: Double = 15 * 60, maxEscalations: Int = 2
     ) {
+        self.escalateAfter = escalateAfter
+        self.maxEscalations = maxEscalations
         self.interval = interval
         self.lookback = lookback
         self.store = store
@@ -125,6 +132,9 @@ public struct ECGAnalysisService: Service {
         /// The last sample the alert's evidence reaches.
         var reportedEnd: Int
         var resolved = false
+        /// When the alert was raised or last escalated (hub time).
+        var escalationClock: Date
+        var medical: Bool
     }
 
     public func run() async throws {
@@ -204,7 +214,7 @@ public struct ECGAnalysisService: Service {
                 var alert = a
                 alert.evidenceFrom = time(e.start)
                 alert.evidenceTo = time(e.end)
-                s.reported.append(Episode(event: e, alert: alert, reportedEnd: e.end))
+                s.reported.append(Episode(event: e, alert: alert, reportedEnd: e.end, escalationClock: at, medical: medical))
                 steps.append(AlertTransition(kind: .raised, alert: alert, at: at, eventTime: time(e.start)))
             }
         }
@@ -218,6 +228,16 @@ public struct ECGAnalysisService: Service {
                 ep.alert.updatedAt = at
                 let secs = Int((Double(ep.event.end - ep.event.start) / s.rate).rounded())
                 steps.append(AlertTransition(kind: .updated, alert: ep.alert, at: at, eventTime: time(ep.event.end), detail: "the episode goes on: \(secs) s so far"))
+            }
+            if !sessionEnded && ep.alert.escalations < maxEscalations && at.timeIntervalSince(ep.escalationClock) >= escalateAfter {
+                // Acknowledged by someone (vitals alerts ack): no escalation, and later updates keep it acknowledged.
+                let acknowledged = (try? await store.alert(id: ep.alert.id))?.state == .acknowledged
+                if acknowledged {
+                    ep.alert.state = .acknowledged
+                } else if let step = AlertLifecycle.apply(.escalate(cap: ep.medical ? .critical : .advisory), to: &ep.alert, at: at) {
+                    steps.append(step)
+                }
+                ep.escalationClock = at
             }
             if sessionEnded || Double(lastBeat - ep.event.end) >= Self.resolveAfter * s.rate {
                 ep.resolved = true

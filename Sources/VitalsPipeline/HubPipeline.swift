@@ -69,7 +69,9 @@ public struct HubPipeline: Sendable {
         let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
         var record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
         record.waveforms = waveforms
-        let ecg = ECGAnalysisService(store: store, catalogue: catalogue, input: waveforms, events: events, logger: logger, now: now)
+        let ecg = ECGAnalysisService(
+            store: store, catalogue: catalogue, input: waveforms, events: events, logger: logger, now: now,
+            escalateAfter: configuration.analytics.escalateAfter, maxEscalations: configuration.analytics.maxEscalations)
         let analytics = AnalyticsService(
             rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
             feed: configuration.alertFeed, logger: logger)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VitalsCore
 @testable import VitalsPipeline
@@ -73,7 +74,11 @@ struct ECGAnalysisServiceTests {
         // 150 bpm (RR 0.4 s) for 3 minutes, no pause (the pause is put beyond the end).
         let samples = Self.strip(seconds: 180, rr: 0.4, pauseAt: 1000)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let service = ECGAnalysisService(store: store, catalogue: catalogue, input: input, events: events, logger: quiet, now: { start })
+        // Hub time moves 20 s per analysis; nobody acknowledges, so the alert is escalated after 60 s.
+        let clock = Mutex(start)
+        let service = ECGAnalysisService(
+            store: store, catalogue: catalogue, input: input, events: events, logger: quiet,
+            now: { clock.withLock { $0 = $0.addingTimeInterval(20); return $0 } }, escalateAfter: 60)
         let analysis = Task { await service.analyse() }
         func send(_ range: Range<Int>) async throws {
             try await Self.feed(samples, range, block: 130, rate: 130, device: device, start: start, store: store, into: input)
@@ -108,6 +113,9 @@ struct ECGAnalysisServiceTests {
         let steps = try await store.alertEvents(alertID: live.id)
         #expect(steps.first?.transition == .raised && steps.last?.transition == .resolved)
         #expect(steps.contains { $0.transition == .updated }, "\(steps.map(\.transition))")
+        // Escalated while nobody acknowledged it; a consumer strap's alert stays an advisory.
+        let escalations = steps.filter { $0.transition == .escalated }
+        #expect(!escalations.isEmpty && escalations.count <= 2 && escalations.allSatisfy { $0.severity == .advisory })
         let stored = try #require(try await store.alert(id: live.id))
         #expect(stored.state == .resolved)
         let span = (stored.evidenceTo ?? start).timeIntervalSince(stored.evidenceFrom ?? start)
