@@ -64,8 +64,8 @@ struct ECGAnalysisServiceTests {
     }
 
     /// A sustained tachycardia is reported while the stream is still running (not only when it ends), once,
-    /// however many times the live analysis sees it.
-    @Test func aSustainedTachycardiaIsReportedLiveAndOnce() async throws {
+    /// however many times the live analysis sees it; escalated when nobody acknowledges it, not when someone does.
+    @Test(arguments: [false, true]) func aSustainedTachycardiaIsReportedLiveAndOnce(acknowledge: Bool) async throws {
         let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
         let store = try VitalsStore(path: ":memory:", logger: quiet)
         let input = BoundedChannel<SampleBlock>(capacity: 4096)
@@ -74,11 +74,12 @@ struct ECGAnalysisServiceTests {
         // 150 bpm (RR 0.4 s) for 3 minutes, no pause (the pause is put beyond the end).
         let samples = Self.strip(seconds: 180, rr: 0.4, pauseAt: 1000)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        // Hub time moves 20 s per analysis; nobody acknowledges, so the alert is escalated after 60 s.
+        // Hub time moves 20 s per analysis (every 15 s of signal): escalation is due 100 s after the alert is
+        // raised, i.e. after the first 90 s of signal have been analysed.
         let clock = Mutex(start)
         let service = ECGAnalysisService(
             store: store, catalogue: catalogue, input: input, events: events, logger: quiet,
-            now: { clock.withLock { $0 = $0.addingTimeInterval(20); return $0 } }, escalateAfter: 60)
+            now: { clock.withLock { $0 = $0.addingTimeInterval(20); return $0 } }, escalateAfter: 100)
         let analysis = Task { await service.analyse() }
         func send(_ range: Range<Int>) async throws {
             try await Self.feed(samples, range, block: 130, rate: 130, device: device, start: start, store: store, into: input)
@@ -100,6 +101,7 @@ struct ECGAnalysisServiceTests {
         let first = await events.next()
         guard case .alert(let live)? = first else { Issue.record("no live alert: \(String(describing: first))"); return }
         #expect(live.ruleID == "ecg.tachycardia")
+        if acknowledge { _ = try await store.acknowledge(alertID: live.id, at: clock.withLock { $0 }) }
         // The rest, then the end of the stream: the same episode is not reported again.
         try await send((90 * 130)..<samples.count)
         input.finish()
@@ -113,9 +115,13 @@ struct ECGAnalysisServiceTests {
         let steps = try await store.alertEvents(alertID: live.id)
         #expect(steps.first?.transition == .raised && steps.last?.transition == .resolved)
         #expect(steps.contains { $0.transition == .updated }, "\(steps.map(\.transition))")
-        // Escalated while nobody acknowledged it; a consumer strap's alert stays an advisory.
+        // Escalated while nobody acknowledged it (a consumer strap's alert stays an advisory); never once acknowledged.
         let escalations = steps.filter { $0.transition == .escalated }
-        #expect(!escalations.isEmpty && escalations.count <= 2 && escalations.allSatisfy { $0.severity == .advisory })
+        if acknowledge {
+            #expect(escalations.isEmpty && steps.contains { $0.transition == .acknowledged })
+        } else {
+            #expect(!escalations.isEmpty && escalations.count <= 2 && escalations.allSatisfy { $0.severity == .advisory })
+        }
         let stored = try #require(try await store.alert(id: live.id))
         #expect(stored.state == .resolved)
         let span = (stored.evidenceTo ?? start).timeIntervalSince(stored.evidenceFrom ?? start)
