@@ -235,34 +235,6 @@ public actor VitalsStore {
         }
     }
 
-    /// Stores alerts; an alert whose id is already stored is left as it is (idempotent). Returns which were new.
-    public func record(alerts: [Alert]) throws(StoreError) -> [Bool] {
-        guard !alerts.isEmpty else { return [] }
-        return try transaction(.full) { () throws(StoreError) -> [Bool] in
-            var out: [Bool] = []
-            for a in alerts {
-                try ensureSubject(a.subject, at: a.raisedAt)
-                let parts = a.evidenceKey.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-                let (dev, kind, key) = parts.count == 3 ? (parts[0], parts[1], parts[2]) : ("", "", "")
-                try statement("""
-                    INSERT INTO alerts (id, rule_id, subject_id, device_id, reading_id, severity, state, message, citation, raised_at, effective_at, evidence_key)
-                    VALUES (?, ?, ?, ?, (SELECT id FROM readings WHERE device_id = ? AND kind = ? AND natural_key = ?), ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO NOTHING
-                    """).run([
-                        .text(a.id), .text(a.ruleID), .text(a.subject.rawValue), .text(a.device.rawValue), .text(dev), .text(kind), .text(key),
-                        .text(a.severity.rawValue), .text(a.state.rawValue), .text(a.message), .text(a.citation), .int(Self.ms(a.raisedAt)),
-                        .int(Self.ms(a.effectiveTime)), .text(a.evidenceKey),
-                    ])
-                let inserted = db.changes > 0
-                if inserted {
-                    try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('alert', ?, ?)").run([.text(a.id), .int(Self.ms(a.raisedAt))])
-                }
-                out.append(inserted)
-            }
-            return out
-        }
-    }
-
     /// Waveform codecs of the `waveform_blocks.codec` column.
     public enum WaveformCodecID: Int64, Sendable {
         /// int32 little-endian samples.
@@ -459,12 +431,6 @@ public actor VitalsStore {
         }
     }
 
-    /// A device's recorded facts: certified classes and the last clock offset.
-    public func deviceFacts(_ device: DeviceID) throws(StoreError) -> (certifiedClasses: String?, clockOffset: Double?)? {
-        try statement("SELECT certified_classes, clock_offset_s FROM devices WHERE id = ?").query([.text(device.rawValue)]) {
-            ($0.optText(0), $0.optDouble(1))
-        }.first
-    }
 
     /// Waveform blocks for a device and lead, in time order: start (µs since 1970), sample count, rate.
     public func waveformBlocks(device: DeviceID, lead: Metric) throws(StoreError) -> [(startMicroseconds: Int64, samples: Int, sampleRate: Double)] {

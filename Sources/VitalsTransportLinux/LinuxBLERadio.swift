@@ -252,8 +252,7 @@ public final class LinuxBLERadio: BLERadio {
         return SeqPacketSocket(adopting: fd)
     }
 
-    /// The socket's current BT_SECURITY level (1 low: no encryption, 2 medium: encrypted, 3 high: authenticated).
-    public static func securityLevel(_ fd: Int32) -> UInt8 {
+    static func securityLevel(_ fd: Int32) -> UInt8 {
         var sec = bt_security()
         var len = socklen_t(MemoryLayout<bt_security>.size)
         guard getsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, &len) == 0 else { return 0 }
@@ -306,4 +305,10 @@ public final class LinuxBLERadio: BLERadio {
         continuation.finish()
         slots.signal()
     }
+}
+
+extension SeqPacketSocket {
+    /// An L2CAP socket's current BT_SECURITY level: 1 low (not encrypted), 2 medium (encrypted), 3 high
+    /// (authenticated); 0 when it cannot be read.
+    public var bluetoothSecurityLevel: UInt8 { LinuxBLERadio.securityLevel(fd) }
 }

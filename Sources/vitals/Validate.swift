@@ -49,13 +49,7 @@ struct Validate: ParsableCommand {
     /// (`config`, or the first candidate for the profile's kind that lays it out).
     func apduReadings(_ text: String, config: String?, kind: DeviceProfile.Kind, context: ObservationMapper.Context) throws -> [Reading] {
         var candidates = Self.candidateConfigurations(for: kind)
-        if let config {
-            let hex = config.lowercased().hasPrefix("0x")
-            guard let id = UInt16(hex ? String(config.dropFirst(2)) : config, radix: hex ? 16 : 10), StandardConfiguration.objects(configID: id) != nil else {
-                throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
-            }
-            candidates = [id]
-        }
+        if let config { candidates = [try standardConfigID(config)] }
         let bytes = try Hex.parse(text)
         guard case .data(let d) = try PHDAPDU(bytes: bytes) else { throw Malformed("the APDU is not a PRST (data) APDU: it carries no measurements") }
         let report: EventReport

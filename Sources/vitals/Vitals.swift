@@ -100,13 +100,7 @@ struct Decode: ParsableCommand {
     func run() throws {
         if let apdu {
             var objects: [ConfigReport.ConfigObject]?
-            if let config {
-                let text = config.lowercased().hasPrefix("0x") ? String(config.dropFirst(2)) : config
-                guard let id = UInt16(text, radix: config.lowercased().hasPrefix("0x") ? 16 : 10), let o = StandardConfiguration.objects(configID: id) else {
-                    throw ValidationError("--config \(config) is not a standard configuration this build knows (\(StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")))")
-                }
-                objects = o
-            }
+            if let config { objects = StandardConfiguration.objects(configID: try standardConfigID(config)) }
             do {
                 let bytes = try Hex.parse(apdu)
                 print(try PHDAPDU(bytes: bytes).json(configuration: objects).serialized(pretty: true))
@@ -123,6 +117,16 @@ struct Decode: ParsableCommand {
             throw fail("\(error)")
         }
     }
+}
+
+/// A `--config` value (`0x02BC` or `700`) naming a standard IEEE 11073-20601 configuration this build knows.
+func standardConfigID(_ text: String) throws -> UInt16 {
+    let hex = text.lowercased().hasPrefix("0x")
+    guard let id = UInt16(hex ? String(text.dropFirst(2)) : text, radix: hex ? 16 : 10), StandardConfiguration.objects(configID: id) != nil else {
+        let known = StandardConfiguration.specializations.flatMap(\.configIDs).map { "0x" + String($0, radix: 16, uppercase: true) }
+        throw ValidationError("--config \(text) is not a standard configuration this build knows (\(known.joined(separator: ", ")))")
+    }
+    return id
 }
 
 struct Doctor: ParsableCommand {

@@ -22,6 +22,12 @@ struct ECGAnalysisServiceTests {
         return x
     }
 
+    /// The service's surroundings: the shipped profiles, an in-memory store, its input and event channels.
+    static func rig() throws -> (ProfileCatalogue, VitalsStore, BoundedChannel<SampleBlock>, BoundedChannel<PipelineEvent>) {
+        (try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles")), try VitalsStore(path: ":memory:", logger: quiet),
+         BoundedChannel<SampleBlock>(capacity: 4096), BoundedChannel<PipelineEvent>(capacity: 64))
+    }
+
     /// Hands `samples[range]` on in blocks, as the record stage does: each block stored first (the device and
     /// subject rows with it), then sent for analysis.
     static func feed(
@@ -43,10 +49,7 @@ struct ECGAnalysisServiceTests {
     /// Blocks of a chest strap's stream, as the store hands them on: one session, analysed when the
     /// stream ends; the 4-s pause becomes one pause alert with its evidence span, stored and reported.
     @Test func aPauseInTheStreamRaisesOneAlertWithItsSpan() async throws {
-        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
-        let store = try VitalsStore(path: ":memory:", logger: quiet)
-        let input = BoundedChannel<SampleBlock>(capacity: 4096)
-        let events = BoundedChannel<PipelineEvent>(capacity: 64)
+        let (catalogue, store, input, events) = try Self.rig()
         let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:01", profileID: "sim-polar-ecg")
         let samples = Self.strip(seconds: 90, rr: 0.8, pauseAt: 40)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
@@ -66,10 +69,7 @@ struct ECGAnalysisServiceTests {
     /// A sustained tachycardia is reported while the stream is still running (not only when it ends), once,
     /// however many times the live analysis sees it; escalated when nobody acknowledges it, not when someone does.
     @Test(arguments: [false, true]) func aSustainedTachycardiaIsReportedLiveAndOnce(acknowledge: Bool) async throws {
-        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
-        let store = try VitalsStore(path: ":memory:", logger: quiet)
-        let input = BoundedChannel<SampleBlock>(capacity: 4096)
-        let events = BoundedChannel<PipelineEvent>(capacity: 64)
+        let (catalogue, store, input, events) = try Self.rig()
         let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:02", profileID: "sim-polar-ecg")
         // 150 bpm (RR 0.4 s) for 3 minutes, no pause (the pause is put beyond the end).
         let samples = Self.strip(seconds: 180, rr: 0.4, pauseAt: 1000)
@@ -131,11 +131,8 @@ struct ECGAnalysisServiceTests {
     /// Signal quality is kept per 10-s window: a lead-off stretch (flat line) is flagged, clean windows are
     /// usable with a high index; an ECG sampled below 125 Hz is flagged whatever its index.
     @Test func signalQualityWindowsAreStoredWithLeadOffAndRateFlags() async throws {
-        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
         func run(rate: Double, flatFrom: Int, flatTo: Int, samples input: [Int32]) async throws -> [VitalsStore.WaveformQuality] {
-            let store = try VitalsStore(path: ":memory:", logger: quiet)
-            let channel = BoundedChannel<SampleBlock>(capacity: 4096)
-            let events = BoundedChannel<PipelineEvent>(capacity: 64)
+            let (catalogue, store, channel, events) = try Self.rig()
             let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:03", profileID: "sim-polar-ecg")
             var samples = input
             for i in flatFrom..<flatTo { samples[i] = 0 }

@@ -48,14 +48,13 @@ struct FaultTests {
         // The cuff's regulatory list claims only a glucose-meter class (10417): its readings are flagged, and the
         // list and the clock offset are recorded with the device.
         #expect(readings.allSatisfy { $0.flags.contains("device.certification-mismatch") })
-        let facts = try await store.deviceFacts(DeviceID(transport: .simBLE, address: "C0:FF:EE:00:01:07"))
-        #expect(facts?.certifiedClasses?.contains("10417") == true || facts?.certifiedClasses?.lowercased().contains("glucose") == true)
-        #expect(facts?.clockOffset.map { abs($0) > 3600 } == true)
+        let device = try await store.devices().first { $0.id == "sim-ble:C0:FF:EE:00:01:07" }
+        #expect(device?.certifiedClasses?.contains("10417") == true || device?.certifiedClasses?.lowercased().contains("glucose") == true)
+        #expect(device?.clockOffsetSeconds.map { abs($0) > 3600 } == true)
         // Every clock check is kept: the first, at the first connection, found the 90-minute offset.
         let checks = try await store.clockChecks(DeviceID(transport: .simBLE, address: "C0:FF:EE:00:01:07"))
         #expect(checks.count >= 1 && checks.count <= 2 && abs(checks[0].offsetSeconds) > 3600)
         // The cuff's UDI (0x2BFF) is recorded with the device.
-        let device = try await store.devices().first { $0.id == "sim-ble:C0:FF:EE:00:01:07" }
         #expect(device?.udiDeviceIdentifier == "00000000000017" && device?.udi == "(01)00000000000017(21)SIMBP0001")
         // The device time itself is kept as the device said it.
         #expect(readings.first?.deviceTime != nil)

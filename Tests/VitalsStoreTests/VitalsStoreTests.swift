@@ -86,8 +86,10 @@ struct VitalsStoreTests {
         let r = bpReading(186, 124, key: 2)
         _ = try await store.record([r])
         let a = Alert(id: "bp.crisis/1", ruleID: "bp.crisis", subject: r.subject, device: r.device.id, severity: .critical, message: "m", citation: "c", raisedAt: Date(), effectiveTime: r.effectiveTime, evidenceKey: Alert.evidenceKey(for: r))
-        #expect(try await store.record(alerts: [a]) == [true])
-        #expect(try await store.record(alerts: [a]) == [false])
+        let raised = AlertTransition(kind: .raised, alert: a, at: a.raisedAt, eventTime: a.effectiveTime)
+        let first = try await store.apply([raised])
+        #expect(first.count == 1 && first[0] != nil, "stored as a step")
+        #expect(try await store.apply([raised]) == [nil], "the same step again changes nothing")
         #expect(try await store.alerts().map(\.id) == ["bp.crisis/1"])
         #expect(try await store.alerts(subject: "bob").isEmpty)
     }
@@ -142,8 +144,8 @@ struct MigrationHistoryTests {
         }
         let store = try VitalsStore(path: path, logger: quiet)
         #expect(try await store.schemaVersion() == 6)
-        let facts = try await store.deviceFacts(DeviceID(rawValue: "ble:AA"))
-        #expect(facts != nil && facts?.clockOffset == nil, "the v1 row is kept and has the new columns")
+        let device = try await store.devices().first { $0.id == "ble:AA" }
+        #expect(device != nil && device?.clockOffsetSeconds == nil && device?.udi == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
         let stored = try await store.readings(subject: "alice")
         #expect(stored.count == 1 && stored.first?.observations.first?.value == 120 && stored.first?.observations.first?.metric == "bp.systolic")

@@ -46,7 +46,7 @@ public struct RadioPeripheralServer: Sendable {
                     continue
                 }
                 if device.requiresEncryption, let handle = Self.protectedWrite(pdu) {
-                    let level = LinuxBLERadio.securityLevel(socket.fd)
+                    let level = socket.bluetoothSecurityLevel
                     if level < 2 {
                         logger.notice("write refused: link not encrypted", metadata: ["handle": "\(handle)", "security.level": "\(level)"])
                         if case .writeRequest = pdu {
