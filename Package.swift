@@ -102,24 +102,27 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // What the test targets share: a quiet logger, the repository root and ../shared/data, an in-memory store, readings.
+        .target(name: "VitalsTestSupport", dependencies: ["VitalsCore", "VitalsStore", logging], path: "Tests/VitalsTestSupport", swiftSettings: strictTests),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore"], swiftSettings: strictTests),
         .testTarget(name: "VitalsWireTests", dependencies: ["VitalsWire", "VitalsCore"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsProfilesTests", dependencies: ["VitalsProfiles"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsProfilesTests", dependencies: ["VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsTransportTests", dependencies: ["VitalsTransport", "VitalsTransportLinux", "VitalsWire"], swiftSettings: strictTests),
         .testTarget(name: "VitalsDriversTests", dependencies: ["VitalsDrivers", "VitalsWire", "FirmwareSimKit"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsStoreTests", dependencies: ["VitalsStore", "VitalsCore"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsStoreTests", dependencies: ["VitalsStore", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsAnalyticsTests", dependencies: ["VitalsAnalytics", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(
             name: "VitalsPipelineTests",
             dependencies: [
-                "VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", "VitalsAnalytics", logging, metrics,
+                "VitalsPipeline", "FirmwareSimKit", "VitalsStore", "VitalsProfiles", "VitalsTransport", "VitalsAnalytics", "VitalsTestSupport", logging, metrics,
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictTests
         ),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "VitalsWire", logging], swiftSettings: strictTests),
-        .testTarget(name: "VitalsECGTests", dependencies: ["VitalsECG", "VitalsCore"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsECGTests", dependencies: ["VitalsECG", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]
 )

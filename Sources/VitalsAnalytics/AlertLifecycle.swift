@@ -7,6 +7,9 @@ public enum LifecycleEvent: Hashable, Sendable {
     case deepen(severity: AlertSeverity, ruleID: String, message: String, citation: String, evidenceTo: Date)
     /// New evidence of the same severity: only the evidence span grows (no notification).
     case extend(evidenceTo: Date)
+    /// New evidence of the same severity worth a step of its own (an episode that goes on): the span grows and
+    /// an `updated` step says so; the state is kept (an acknowledged alert stays acknowledged).
+    case report(evidenceTo: Date, detail: String)
     case acknowledge
     /// Not acknowledged in time: one severity step up (capped), and notified again.
     case escalate(cap: AlertSeverity)
@@ -15,12 +18,12 @@ public enum LifecycleEvent: Hashable, Sendable {
 
 /// The alert state machine (pure):
 ///
-/// | from \ event | deepen | extend | acknowledge | escalate | resolve |
-/// |---|---|---|---|---|---|
-/// | raised | updated | raised | acknowledged | updated | resolved |
-/// | updated | updated | updated | acknowledged | updated | resolved |
-/// | acknowledged | updated (severity up re-opens it) | acknowledged | — | — | resolved |
-/// | resolved | — | — | — | — | — |
+/// | from \ event | deepen | extend | report | acknowledge | escalate | resolve |
+/// |---|---|---|---|---|---|---|
+/// | raised | updated | raised | updated | acknowledged | updated | resolved |
+/// | updated | updated | updated | updated | acknowledged | updated | resolved |
+/// | acknowledged | updated (severity up re-opens it) | acknowledged | acknowledged | — | — | resolved |
+/// | resolved | — | — | — | — | — | — |
 ///
 /// `extend` changes the alert without a transition; `—` is refused (returns nil, the alert is unchanged).
 public enum AlertLifecycle {
@@ -41,6 +44,12 @@ public enum AlertLifecycle {
         case .extend(let to):
             a.evidenceTo = max(a.evidenceTo ?? to, to)
             return nil
+        case .report(let to, let detail):
+            guard !a.historical else { return nil }
+            a.evidenceTo = max(a.evidenceTo ?? to, to)
+            if a.state != .acknowledged { a.state = .updated }
+            a.updatedAt = now
+            return AlertTransition(kind: .updated, alert: a, at: now, eventTime: to, detail: detail)
         case .acknowledge:
             guard a.state == .raised || a.state == .updated, !a.historical else { return nil }
             a.state = .acknowledged

@@ -53,19 +53,18 @@ public struct AlertRules: Sendable {
     public static let standard: [ReadingRule] = [hypertensiveCrisis, hypoglycaemiaLevel2, hypoglycaemiaLevel1]
 
     /// Alerts for one stored reading. A reading that cannot be trusted as a measurement (control solution,
-    /// special values, implausible) raises nothing; one from a device that is not medical-grade raises at most
-    /// an advisory that says to confirm with a validated device.
+    /// special values, implausible) raises nothing; the rest go through `AlertPolicy`: doubtful cuff readings one
+    /// severity lower, and a device that is not medical-grade at most an advisory that says to confirm.
     public func evaluate(_ r: Reading, now: Date) -> [Alert] {
         guard r.isAnalysable else { return [] }
         var out: [Alert] = []
+        let key = AlertPolicy.evidenceKey(r)
         for rule in rules where rule.kind == r.kind {
-            guard let (severity, message) = rule.check(r) else { continue }
-            let key = "\(r.device.id.rawValue)|\(r.kind.rawValue)|\(r.naturalKey)"
-            let medical = r.grade.isMedical
+            guard let (ruleSeverity, ruleMessage) = rule.check(r) else { continue }
+            let (adjusted, explained) = AlertPolicy.qualityAdjusted(ruleSeverity, ruleMessage, flags: r.flags)
+            let (severity, message) = AlertPolicy.capped(adjusted, explained, medical: r.grade.isMedical, grade: r.grade.rawValue)
             out.append(Alert(
-                id: "\(rule.id)/\(key)", ruleID: rule.id, subject: r.subject, device: r.device.id,
-                severity: medical ? severity : .advisory,
-                message: medical ? message : message + " This device is not a validated medical device (grade: \(r.grade.rawValue)): confirm with a validated device.",
+                id: "\(rule.id)/\(key)", ruleID: rule.id, subject: r.subject, device: r.device.id, severity: severity, message: message,
                 citation: rule.citation, raisedAt: now, effectiveTime: r.effectiveTime, evidenceKey: key))
         }
         return out

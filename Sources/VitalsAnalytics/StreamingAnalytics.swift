@@ -43,9 +43,12 @@ public struct StreamInput: Hashable, Sendable, Codable {
     public var medical: Bool
     public var grade: String
     public var spotAlerts: [Alert]
+    /// A measurement the device itself doubts (a cuff's body movement, loose cuff, improper position): it may
+    /// raise a (downgraded) alert but never ends one. nil is false.
+    public var doubtful: Bool?
 
     public init(key: StreamKey, time: Date, value: Double, secondary: Double? = nil, device: String, evidenceKey: String,
-                medical: Bool, grade: String, spotAlerts: [Alert] = []) {
+                medical: Bool, grade: String, spotAlerts: [Alert] = [], doubtful: Bool = false) {
         self.key = key
         self.time = time
         self.value = value
@@ -55,6 +58,7 @@ public struct StreamInput: Hashable, Sendable, Codable {
         self.medical = medical
         self.grade = grade
         self.spotAlerts = spotAlerts
+        self.doubtful = doubtful ? true : nil
     }
 
     public static let cgm = "glucose.cgm"
@@ -62,21 +66,30 @@ public struct StreamInput: Hashable, Sendable, Codable {
     public static let bloodPressure = "bp"
 
     /// The stream input for a stored reading, or nil when it is not analysed (other kinds, or a reading that
-    /// is not a trustworthy measurement: control solution, special values, implausible).
+    /// is not a trustworthy measurement: control solution, special values, implausible). A glucose result the
+    /// device could not measure is censored, not dropped: LOW is −∞ (below every threshold), HIGH +∞.
     public static func from(_ r: Reading, rules: AlertRules = AlertRules(), now: Date) -> StreamInput? {
         guard r.isAnalysable else { return nil }
-        let key = "\(r.device.id.rawValue)|\(r.kind.rawValue)|\(r.naturalKey)"
         func make(_ metric: String, _ v: Double, _ v2: Double?, spot: Bool) -> StreamInput {
             StreamInput(key: StreamKey(subject: r.subject.rawValue, metric: metric), time: r.effectiveTime, value: v, secondary: v2,
-                        device: r.device.id.rawValue, evidenceKey: key, medical: r.grade.isMedical, grade: r.grade.rawValue,
-                        spotAlerts: spot ? rules.evaluate(r, now: now) : [])
+                        device: r.device.id.rawValue, evidenceKey: AlertPolicy.evidenceKey(r), medical: r.grade.isMedical, grade: r.grade.rawValue,
+                        spotAlerts: spot ? rules.evaluate(r, now: now) : [], doubtful: !AlertPolicy.canResolve(flags: r.flags))
         }
         switch r.kind {
         case .bloodPressure:
             guard let s = r.observation(.systolic)?.value, let d = r.observation(.diastolic)?.value else { return nil }
             return make(bloodPressure, s, d, spot: true)
         case .glucose:
-            guard let o = r.observations.first(where: { $0.unit == .milligramPerDecilitre }), let v = o.value else { return nil }
+            guard let o = r.observations.first(where: { $0.unit == .milligramPerDecilitre }) else { return nil }
+            let v: Double
+            switch o.state {
+            case .number:
+                guard let n = o.value else { return nil }
+                v = n
+            case .negativeInfinity: v = -.infinity
+            case .positiveInfinity: v = .infinity
+            default: return nil
+            }
             let isCGM = o.metric.mdc == Metric.glucoseInterstitial.mdc
             return make(isCGM ? cgm : spotGlucose, v, nil, spot: !isCGM)
         default: return nil
@@ -102,11 +115,23 @@ public enum StreamingRules {
     public static let fallingFastCitation = "Dexcom trend arrows (user manual): single down arrow 2–3 mg/dL/min, double arrow > 3 mg/dL/min, over the last 15–20 min"
     public static let predictedLowID = "glucose.predicted-low"
     public static let predictedLowCitation = "Predictive low-glucose alerts: linear projection of the CGM trend 20–30 min ahead below 70 mg/dL (as in the Dexcom G6 'Urgent Low Soon' 20-min projection and predictive low-glucose suspend systems, Forlenza et al., Diabetes Technol Ther 2018;20:1)"
-    public static let crisisResolution = "a later reading is below the hypertensive-crisis thresholds (ACC/AHA 2017)"
+    /// Value hysteresis of the spot rules: an open alert ends only on a reading clearly past its threshold, by
+    /// more than a device's own error (ISO 81060-2 lets a cuff's error have an SD of 8 mmHg; ISO 15197 lets a
+    /// meter be 15 mg/dL off below 100 mg/dL, half of which is the band here), so one reading at the boundary
+    /// (180/120, 70 mg/dL) never ends an episode.
+    public static let crisisResolvedBelow = (systolic: 170.0, diastolic: 110.0)
+    public static let hypoResolvedAtOrAbove = 80.0
+    public static let crisisResolution = "a later reading is below 170/110 mmHg, clear of the hypertensive-crisis thresholds (ACC/AHA 2017: > 180 and/or > 120)"
+    public static let hypoResolution = "a later reading is at or above 80 mg/dL, clear of the 70 mg/dL hypoglycaemia threshold (ADA Standards of Care §6)"
     public static let backfillDetail = "backfill: measured before the live horizon"
-    public static let nonMedicalSuffix = "This device is not a validated medical device"
 
-    static func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v) }
+    static func fmt(_ v: Double) -> String {
+        guard v.isFinite else { return v < 0 ? "LOW" : "HIGH" }
+        return v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v)
+    }
+
+    /// "lowest 48 mg/dL", or for a sensor that read LOW, that it did.
+    static func lowest(_ v: Double) -> String { v.isFinite ? "lowest \(fmt(v)) mg/dL" : "the sensor read LOW, below what it can measure" }
 }
 
 /// The consensus hypoglycaemia episode detector for one CGM stream, at both levels at once; the same rules as
@@ -170,6 +195,10 @@ struct Lane: Sendable, Codable {
     /// Recent CGM samples for the rate of change.
     var recent: [StreamSample] = []
     var trendAlertID: String?
+    /// CGM: the time of the previous reading, and since when readings have been at or above 70 mg/dL while a
+    /// hypoglycaemia alert is open (a gap of more than 30 minutes restarts the count).
+    var lastCGMTime: Double?
+    var recoverySince: Double?
 }
 
 /// The streaming analytics core: routes each input to its stream's live or backfill lane, orders it by event
@@ -230,7 +259,7 @@ public struct StreamingAnalytics: Sendable, Codable {
             guard var a = open[id], !a.historical, a.state == .raised || a.state == .updated,
                   a.escalations < configuration.maxEscalations,
                   t - (a.updatedAt ?? a.raisedAt).timeIntervalSince1970 >= configuration.escalateAfter else { continue }
-            let cap: AlertSeverity = medical[id] == false ? .advisory : .critical
+            let cap = AlertPolicy.escalationCap(medical: medical[id] ?? true)
             if let tr = AlertLifecycle.apply(.escalate(cap: cap), to: &a, at: now) {
                 open[id] = a
                 out.transitions.append(tr)
@@ -283,7 +312,10 @@ public struct StreamingAnalytics: Sendable, Codable {
     }
 
     /// Meter glucose and blood pressure: per-reading rules raise; a worse reading updates the open alert; a later
-    /// reading that no longer meets any rule resolves it (hysteresis by event time: an older reading never does).
+    /// reading clearly clear of the thresholds (`crisisResolvedBelow`, `hypoResolvedAtOrAbove`) resolves it. Only
+    /// evidence measured after the alert's evidence and, for a live alert, after the alert was raised ends it:
+    /// an earlier reading in the same download cannot show the person recovered from what the alert told them.
+    /// A doubtful reading never ends it; a reading between the thresholds leaves it as it is.
     mutating func handleSpot(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
         let worst = x.spotAlerts.max { $0.severity < $1.severity }
         if let id = lane.spotAlertID, var a = open[id] {
@@ -293,8 +325,8 @@ public struct StreamingAnalytics: Sendable, Codable {
                     : .extend(evidenceTo: x.time)
                 if let tr = AlertLifecycle.apply(event, to: &a, at: now) { out.append(tr) }
                 open[id] = a
-            } else if x.time > (a.evidenceTo ?? a.effectiveTime) {
-                let reason = x.key.metric == StreamInput.bloodPressure ? StreamingRules.crisisResolution : "a later reading is at or above 70 mg/dL"
+            } else if x.doubtful != true, x.time > (a.evidenceTo ?? a.effectiveTime), a.historical || x.time > a.raisedAt,
+                      let reason = Self.spotRecovery(x) {
                 close(id, eventTime: x.time, reason: reason, now: now, out: &out)
                 lane.spotAlertID = nil
             }
@@ -304,27 +336,43 @@ public struct StreamingAnalytics: Sendable, Codable {
         }
     }
 
-    func capped(_ s: AlertSeverity, _ message: String, _ x: StreamInput) -> (AlertSeverity, String) {
-        x.medical ? (s, message) : (.advisory, message + " \(StreamingRules.nonMedicalSuffix) (grade: \(x.grade)): confirm with a validated device.")
+    /// Why this reading ends its stream's open spot alert, or nil when it is not clear of the threshold.
+    static func spotRecovery(_ x: StreamInput) -> String? {
+        if x.key.metric == StreamInput.bloodPressure {
+            let limit = StreamingRules.crisisResolvedBelow
+            return x.value < limit.systolic && (x.secondary ?? .infinity) < limit.diastolic ? StreamingRules.crisisResolution : nil
+        }
+        return x.value >= StreamingRules.hypoResolvedAtOrAbove ? StreamingRules.hypoResolution : nil
     }
 
+    func capped(_ s: AlertSeverity, _ message: String, _ x: StreamInput) -> (AlertSeverity, String) {
+        AlertPolicy.capped(s, message, medical: x.medical, grade: x.grade)
+    }
+
+    /// CGM hypoglycaemia: the episode detector raises (level 1 after 15 minutes below 70, deepened to level 2
+    /// after 15 minutes below 54). The alert ends only on recovery: 15 minutes of readings at or above 70 mg/dL
+    /// (the consensus end of an event), the last of them measured after the alert was raised. A data gap is not
+    /// recovery: the alert stays open through it (and escalates if nobody acknowledges it), and if the
+    /// readings after the gap are still low, the same alert goes on.
     mutating func handleCGM(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
         let t = x.time.timeIntervalSince1970
         for step in lane.hypo.step(time: t, value: x.value, key: x.evidenceKey) {
             switch step {
             case .start1:
+                if let id = lane.hypo.alertID, open[id] != nil { continue }  // the open alert goes on
                 let startKey = lane.hypo.runStartKey ?? x.evidenceKey
                 let from = Date(timeIntervalSince1970: lane.hypo.runStartTime ?? t)
-                let (sev, msg) = capped(.urgent, "Glucose has been below 70 mg/dL for at least 15 minutes (level-1 hypoglycaemia, lowest \(StreamingRules.fmt(lane.hypo.nadir)) mg/dL). Take fast-acting carbohydrate and re-check in 15 minutes.", x)
+                let (sev, msg) = capped(.urgent, "Glucose has been below 70 mg/dL for at least 15 minutes (level-1 hypoglycaemia, \(StreamingRules.lowest(lane.hypo.nadir))). Take fast-acting carbohydrate and re-check in 15 minutes.", x)
                 let a = Alert(id: "\(StreamingRules.hypoEpisodeID)/\(startKey)", ruleID: AlertRules.hypoglycaemiaLevel1.id,
                               subject: SubjectID(x.key.subject), device: DeviceID(rawValue: x.device), severity: sev, message: msg,
                               citation: StreamingRules.hypoEpisodeCitation, raisedAt: now, effectiveTime: from, evidenceKey: startKey,
                               evidenceFrom: from, evidenceTo: x.time)
                 lane.hypo.alertID = a.id
+                lane.recoverySince = nil
                 start(a, medical: x.medical, historical: historical, now: now, out: &out)
             case .start2:
-                guard let id = lane.hypo.alertID, var a = open[id] else { continue }
-                let (sev, msg) = capped(.critical, "Glucose has been below 54 mg/dL for at least 15 minutes (level-2 hypoglycaemia, lowest \(StreamingRules.fmt(lane.hypo.nadir)) mg/dL). Treat with fast-acting carbohydrate now and re-check in 15 minutes.", x)
+                guard let id = lane.hypo.alertID, var a = open[id], a.ruleID != AlertRules.hypoglycaemiaLevel2.id else { continue }
+                let (sev, msg) = capped(.critical, "Glucose has been below 54 mg/dL for at least 15 minutes (level-2 hypoglycaemia, \(StreamingRules.lowest(lane.hypo.nadir))). Treat with fast-acting carbohydrate now and re-check in 15 minutes.", x)
                 if let tr = AlertLifecycle.apply(.deepen(severity: sev, ruleID: AlertRules.hypoglycaemiaLevel2.id, message: msg, citation: StreamingRules.hypoEpisodeCitation, evidenceTo: x.time), to: &a, at: now) {
                     out.append(tr)
                 } else if !x.medical {
@@ -333,18 +381,27 @@ public struct StreamingAnalytics: Sendable, Codable {
                     a.message = msg
                 }
                 open[id] = a
-            case .end1:
-                close(lane.hypo.alertID, eventTime: x.time, reason: "≥ 15 minutes at or above 70 mg/dL", now: now, out: &out)
-                lane.hypo.alertID = nil
-            case .gap:
-                close(lane.hypo.alertID, eventTime: x.time, reason: "no readings for more than 30 minutes", now: now, out: &out)
-                lane.hypo.alertID = nil
+            case .end1, .gap:
+                break  // the alert's end is decided on recovery evidence below
             }
         }
         if let id = lane.hypo.alertID, var a = open[id] {
-            _ = AlertLifecycle.apply(.extend(evidenceTo: x.time), to: &a, at: now)
-            open[id] = a
+            if x.value >= GlucoseMetrics.level1Threshold {
+                let afterGap = lane.lastCGMTime.map { t - $0 > GlucoseMetrics.maxGapSeconds } ?? false
+                let since = afterGap ? t : (lane.recoverySince ?? t)
+                lane.recoverySince = since
+                if t - since >= GlucoseMetrics.episodeSeconds, a.historical || x.time > a.raisedAt {
+                    close(id, eventTime: x.time, reason: "≥ 15 minutes at or above 70 mg/dL", now: now, out: &out)
+                    lane.hypo.alertID = nil
+                    lane.recoverySince = nil
+                }
+            } else {
+                lane.recoverySince = nil
+                _ = AlertLifecycle.apply(.extend(evidenceTo: x.time), to: &a, at: now)
+                open[id] = a
+            }
         }
+        lane.lastCGMTime = t
         trend(x, lane: &lane, historical: historical, now: now, out: &out)
     }
 
@@ -353,6 +410,8 @@ public struct StreamingAnalytics: Sendable, Codable {
     /// resolved when the projection is back at or above 70 and the fall is slower than 2 mg/dL/min.
     mutating func trend(_ x: StreamInput, lane: inout Lane, historical: Bool, now: Date, out: inout [AlertTransition]) {
         let t = x.time.timeIntervalSince1970
+        // A censored LOW or HIGH has no value to fit a slope to (the episode detector has judged it).
+        guard x.value.isFinite else { return }
         lane.recent.append(StreamSample(time: t, value: x.value))
         lane.recent.removeAll { $0.time < t - configuration.rateWindow }
         guard historical == false, let slope = Self.slopePerMinute(lane.recent), lane.recent.count >= 3 else { return }

@@ -126,6 +126,9 @@ public struct Reading: Hashable, Sendable, Codable {
     /// The hub's count of readings received in this run, for readings that carry neither sequence nor time:
     /// a burst of them within one millisecond must not collapse into one.
     public var receiptIndex: UInt64 = 0
+    /// The user the device filed the reading under, as the device said it (a multi-user cuff's User ID;
+    /// 0xFF is "unknown user"). The hub files the reading under a subject from it (`SubjectAssignment`).
+    public var deviceUser: UInt8?
 
     public init(
         subject: SubjectID, device: DeviceIdentity, kind: ReadingKind, observations: [Observation],

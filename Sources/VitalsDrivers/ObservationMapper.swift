@@ -94,10 +94,12 @@ public enum ObservationMapper {
             if s.improperMeasurementPosition { flags.insert(.improperPosition) }
         }
         let (effective, deviceTime, timeFlags) = times(m.timeStamp, offsetMinutes: nil, context: c)
-        return Reading(
+        var reading = Reading(
             subject: c.subject, device: c.device, kind: .bloodPressure, observations: obs, effectiveTime: effective,
             deviceTime: deviceTime, receivedTime: c.received, sequence: nil, flags: flags.union(timeFlags),
             raw: RawFrame(source: "2A35", bytes: raw))
+        reading.deviceUser = m.userID
+        return reading
     }
 
     public static func glucoseMetric(_ type: GlucoseMeasurement.SampleType?) -> Metric {
@@ -109,18 +111,15 @@ public enum ObservationMapper {
         }
     }
 
+    /// A glucose device's ±INFINITY, or its "result lower / higher than the device can process" status: the
+    /// flag that says which side of its range the result lies on.
+    public static func deviceRangeFlag(_ state: ValueState) -> QualityFlag {
+        state == .negativeInfinity ? .resultBelowDeviceRange : .resultAboveDeviceRange
+    }
+
     public static func glucose(_ g: GlucoseMeasurement, raw: [UInt8], context c: Context) -> Reading {
         var obs: [Observation] = []
         var flags: Set<QualityFlag> = []
-        if let conc = g.concentration {
-            // Canonical mg/dL: kg/L × 10⁵, or mol/L × 10³ × 18.016. The wire value keeps what was sent.
-            let scale: (Double) -> Double = g.unit == .kilogramPerLitre
-                ? { ($0 * 100_000 * 1000).rounded() / 1000 }
-                : { (UnitConversion.glucoseMgPerDl(fromMmolPerL: $0 * 1000) * 10).rounded() / 10 }
-            obs.append(observation(glucoseMetric(g.sampleType), conc, unit: .milligramPerDecilitre, wireUnit: g.unit.rawValue, scale: scale))
-            flags.formUnion(valueFlags([conc]))
-        }
-        if g.sampleType == .controlSolution || g.sampleLocation == .controlSolution { flags.insert(.controlSolution) }
         if let s = g.sensorStatus {
             let map: [(Int, QualityFlag)] = [
                 (0, .batteryLow), (1, .sensorMalfunction), (2, .sampleSizeInsufficient), (3, .stripInsertionError),
@@ -129,6 +128,26 @@ public enum ObservationMapper {
             ]
             for (bit, flag) in map where s.isSet(bit) { flags.insert(flag) }
         }
+        if let conc = g.concentration {
+            // Canonical mg/dL: kg/L × 10⁵, or mol/L × 10³ × 18.016. The wire value keeps what was sent.
+            let scale: (Double) -> Double = g.unit == .kilogramPerLitre
+                ? { ($0 * 100_000 * 1000).rounded() / 1000 }
+                : { (UnitConversion.glucoseMgPerDl(fromMmolPerL: $0 * 1000) * 10).rounded() / 10 }
+            var o = observation(glucoseMetric(g.sampleType), conc, unit: .milligramPerDecilitre, wireUnit: g.unit.rawValue, scale: scale)
+            if conc.state == .negativeInfinity || conc.state == .positiveInfinity {
+                // The meter's LOW / HIGH sent as ±INFINITY: censored, still a measurement of the person.
+                flags.insert(deviceRangeFlag(conc.state))
+            } else {
+                flags.formUnion(valueFlags([conc]))
+            }
+            // LOW / HIGH by status: the number sent (often the meter's limit) is not the result, so it is not stored.
+            if flags.contains(.resultBelowDeviceRange) || flags.contains(.resultAboveDeviceRange) {
+                o.value = nil
+                o.state = flags.contains(.resultBelowDeviceRange) ? .negativeInfinity : .positiveInfinity
+            }
+            obs.append(o)
+        }
+        if g.sampleType == .controlSolution || g.sampleLocation == .controlSolution { flags.insert(.controlSolution) }
         let (effective, deviceTime, timeFlags) = times(g.baseTime, offsetMinutes: g.timeOffsetMinutes, context: c)
         return Reading(
             subject: c.subject, device: c.device, kind: .glucose, observations: obs, effectiveTime: effective,

@@ -89,7 +89,9 @@ public enum PHDObservationMapper {
                     case .number: break
                     case .notANumber: flags.insert(.valueNotANumber)
                     case .notAtThisResolution: flags.insert(.valueNotAtThisResolution)
-                    case .positiveInfinity, .negativeInfinity: flags.insert(.valueInfinite)
+                    case .positiveInfinity, .negativeInfinity:
+                        // A glucose meter's ±INFINITY is its LOW / HIGH: censored, still a measurement.
+                        flags.insert(kind == .glucose ? ObservationMapper.deviceRangeFlag(state) : .valueInfinite)
                     case .reserved: flags.insert(.valueReserved)
                     }
                     let mdcUnitName = MDC.name(partition: 4, term: unitCode) ?? "\(unitCode)"

@@ -168,10 +168,10 @@ public enum RhythmAlerts {
 
     /// - Parameters:
     ///   - recordingStart: time of sample 0.
-    ///   - medicalGrade: false demotes alerts to advisories that ask for confirmation.
+    ///   - grade: the device's grade; below medical the alerts are advisories that ask for confirmation (`AlertPolicy`).
     public static func alerts(
         for events: [RhythmEvent], sampleRate: Double, recordingStart: Date, subject: SubjectID, device: DeviceID,
-        medicalGrade: Bool = true, now: Date
+        grade: DeviceGrade = .medical, now: Date
     ) -> [Alert] {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -189,10 +189,10 @@ public enum RhythmAlerts {
             }
             let ruleID = "ecg.\(e.kind.rawValue)"
             let key = "\(device.rawValue)|ecg|\(span)"
+            let (capped, message) = AlertPolicy.capped(
+                severity, "\(text) Evidence: \(span)." + (grade.isMedical ? " Contact the care team." : ""), medical: grade.isMedical, grade: grade.rawValue)
             return Alert(
-                id: "\(ruleID)/\(key)", ruleID: ruleID, subject: subject, device: device,
-                severity: medicalGrade ? severity : .advisory,
-                message: "\(text) Evidence: \(span)." + (medicalGrade ? " Contact the care team." : " This device is not a validated medical device: confirm with a validated device."),
+                id: "\(ruleID)/\(key)", ruleID: ruleID, subject: subject, device: device, severity: capped, message: message,
                 citation: citation(e.kind), raisedAt: now, effectiveTime: from, evidenceKey: key)
         }
     }

@@ -50,7 +50,7 @@ final class ASTMHost {
             switch a {
             case .send(let bytes): await send(bytes)
             case .message(let m):
-                let context = ObservationMapper.Context(subject: config.subject, device: device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                let context = ObservationMapper.Context(subject: config.subject, device: device, received: now(), deviceTimeZone: config.timeZone(for: device))
                 let out = ASTMObservationMapper.map(m, context: context)
                 for why in out.unmapped { logger.warning("ASTM result not coded; raw message kept", metadata: ["device.id": "\(device.id)", "reason": "\(why)"]) }
                 if !out.unmapped.isEmpty {

@@ -28,7 +28,10 @@ public struct AlertDeliveryService: Service {
         self.logger = logger
     }
 
-    /// One pass: delivers what is pending, in order, stopping at the first step that fails. Returns how many.
+    /// One pass: delivers what is pending, in order. A step the receiver refuses for good (`DeliveryRefusal`,
+    /// e.g. a webhook's 4xx) is parked (`vitals alerts` shows it) and the pass goes on with the next step; any
+    /// other failure (receiver down, 5xx) stops the pass so the step is tried again, in order. Returns how many
+    /// were delivered.
     @discardableResult
     public func deliverPending(now: @Sendable () -> Date = { Date() }) async throws -> Int {
         var count = 0
@@ -39,6 +42,10 @@ public struct AlertDeliveryService: Service {
                 let attempts: Int
                 do {
                     attempts = try await deliver(e)
+                } catch let refusal as any DeliveryRefusal {
+                    logger.error("alert step refused by the receiver; parked", metadata: ["delivery.channel": "\(channel)", "alert.event": "\(e.eventID)", "error": "\(refusal)"])
+                    try await store.park(seq: e.seq, channel: channel, reason: "\(refusal)", attempts: refusal.attempts, at: now())
+                    continue
                 } catch {
                     logger.warning("alert delivery failed; will retry", metadata: ["delivery.channel": "\(channel)", "alert.event": "\(e.eventID)", "error": "\(error)"])
                     return count
@@ -63,12 +70,22 @@ public struct AlertDeliveryService: Service {
 
 extension AlertDeliveryService: CustomStringConvertible { public var description: String { "AlertDeliveryService(\(channel))" } }
 
+/// A delivery failure that trying again will not mend (the receiver refused the step): the step is parked.
+public protocol DeliveryRefusal: Error, CustomStringConvertible {
+    var attempts: Int { get }
+}
+
+/// A webhook receiver's 4xx (other than 429): the request itself is refused.
+public struct WebhookRefused: DeliveryRefusal, Equatable {
+    public var status: Int
+    public var attempts: Int
+    public var description: String { "the receiver refused the request (HTTP \(status)); not retried" }
+}
+
 public enum WebhookError: Error, Equatable, CustomStringConvertible {
-    case rejected(status: Int)
     case gaveUp(attempts: Int, lastStatus: Int?)
     public var description: String {
         switch self {
-        case .rejected(let s): "the receiver refused the request (HTTP \(s)); not retried"
         case .gaveUp(let n, let s): "gave up after \(n) attempts\(s.map { " (last HTTP \($0))" } ?? " (no response)")"
         }
     }
@@ -139,8 +156,8 @@ public struct WebhookDelivery: Sendable {
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 lastStatus = status
                 if (200..<300).contains(status) { return attempt }
-                if status != 429 && (400..<500).contains(status) { throw WebhookError.rejected(status: status) }
-            } catch let e as WebhookError {
+                if status != 429 && (400..<500).contains(status) { throw WebhookRefused(status: status, attempts: attempt) }
+            } catch let e as WebhookRefused {
                 throw e
             } catch {
                 if Task.isCancelled { throw error }

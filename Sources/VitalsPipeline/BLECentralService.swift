@@ -28,11 +28,18 @@ public final class BLECentralService: Service, Sendable {
         /// adapter). Off by default: a real radio never matches a simulated profile.
         public var acceptSimulatedProfiles = false
 
+        /// Zones of particular devices (by device id) whose clocks keep another zone than `deviceTimeZone`.
+        public var deviceTimeZones: [String: TimeZone] = [:]
+
+        /// `deviceTimeZone`: the zone device clocks are read in (devices keep local time without a zone).
         public init(subject: SubjectID, exitWhenScenarioEnds: Bool = false, deviceTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.subject = subject
             self.exitWhenScenarioEnds = exitWhenScenarioEnds
             self.deviceTimeZone = deviceTimeZone
         }
+
+        /// The zone this device's clock keeps.
+        public func timeZone(for device: DeviceIdentity) -> TimeZone { deviceTimeZones[device.id.rawValue] ?? deviceTimeZone }
     }
 
     /// Opens the radio when the service starts.
@@ -199,7 +206,7 @@ public final class BLECentralService: Service, Sendable {
                     if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
                     send(link, pdu)
                 case .measurement(let characteristic, let value, _) where characteristic == CGMMeasurement.uuid:
-                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.timeZone(for: l.device))
                     context.cgmWarmUpMinutes = l.profile.warmUpMinutes
                     let session = links[link]?.cgm ?? l.cgm
                     for result in ObservationMapper.cgmReadings(value, session: session, context: context) {
@@ -230,7 +237,7 @@ public final class BLECentralService: Service, Sendable {
                 case .measurement(let characteristic, let value, let needsConfirmation):
                     received.increment()
                     let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
-                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.timeZone(for: l.device))
                     context.deviceClockOffset = links[link]?.clockOffset
                     context.bloodPressureFeature = links[link]?.bloodPressureFeature
                     do {
@@ -338,7 +345,7 @@ public final class BLECentralService: Service, Sendable {
         /// Reads the device clock against the hub's and sets it when it is off and the device allows it.
         func deviceClock(_ value: [UInt8], link: UInt16, device: DeviceIdentity) async {
             guard let ct = try? CurrentTime(bytes: value), ct.dateTime.isValid,
-                let deviceNow = ct.dateTime.deviceTime.date(in: config.deviceTimeZone)
+                let deviceNow = ct.dateTime.deviceTime.date(in: config.timeZone(for: device))
             else {
                 logger.warning("device clock unreadable or not set", metadata: ["device.id": "\(device.id)"])
                 return
@@ -349,10 +356,10 @@ public final class BLECentralService: Service, Sendable {
             var set = false
             if let limit = config.setDeviceClocksBeyond, abs(offset) > Double(limit.components.seconds), links[link]?.session.isWritable(CurrentTime.uuid) == true {
                 var cal = Calendar(identifier: .gregorian)
-                cal.timeZone = config.deviceTimeZone
+                cal.timeZone = config.timeZone(for: device)
                 let weekday = cal.component(.weekday, from: hubNow)  // 1 = Sunday
                 let fresh = CurrentTime(
-                    dateTime: BLEDateTime(date: hubNow, in: config.deviceTimeZone), dayOfWeek: UInt8(weekday == 1 ? 7 : weekday - 1),
+                    dateTime: BLEDateTime(date: hubNow, in: config.timeZone(for: device)), dayOfWeek: UInt8(weekday == 1 ? 7 : weekday - 1),
                     adjustReason: [.manualTimeUpdate])
                 links[link]?.session.enqueueWrite(CurrentTime.uuid, value: fresh.encoded())
                 set = true

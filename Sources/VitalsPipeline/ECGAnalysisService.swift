@@ -18,6 +18,13 @@ import VitalsStore
 /// within `escalateAfter` (a non-medical device's stay advisories). A finding that overlaps an episode of the same kind is that
 /// episode. A device that is not medical-grade raises advisories only. Memory per session is bounded by
 /// the lookback (older beats and finished episodes are dropped).
+///
+/// Signal quality acts on the alerts (docs/validation-policy.md): a finding whose evidence lies half or more in
+/// 10-s windows that are not usable (lead off, low quality, below 125 Hz) is held, not raised (a flat line or
+/// noise is what makes false pauses and false AF); it is raised later if it goes on in usable signal. A finding
+/// with some unusable evidence is raised one severity lower, saying so. A session belongs to one person: a
+/// device's blocks filed under another subject start that person's own session, so one patient's ECG never
+/// extends, deepens or ends another's episode.
 public struct ECGAnalysisService: Service {
     let store: VitalsStore
     let catalogue: ProfileCatalogue
@@ -71,6 +78,15 @@ public struct ECGAnalysisService: Service {
         /// Episodes reported in this session: the finding (its span extended as it goes on), its alert, and
         /// how far the alert's evidence reaches.
         var reported: [Episode] = []
+        /// The quality windows of the lookback, in samples: whether each was usable.
+        var windows: [(start: Int, end: Int, usable: Bool)] = []
+
+        /// The share of samples in `start..<end` that lie in windows found not usable (unjudged samples count as usable).
+        func unusableShare(_ start: Int, _ end: Int) -> Double {
+            guard end > start else { return 0 }
+            let bad = windows.filter { !$0.usable }.reduce(0) { $0 + max(0, min(end, $1.end) - max(start, $1.start)) }
+            return Double(bad) / Double(end - start)
+        }
 
         var expectedNext: Date { start.addingTimeInterval(Double(samples) / rate) }
 
@@ -95,11 +111,14 @@ public struct ECGAnalysisService: Service {
                 var w = window
                 w.end = min(w.end, samples)
                 var flags: [String] = []
-                if lossSpans.contains(where: { $0.start < w.end && ($0.end ?? Int.max) > w.start }) { flags.append(ECGAnalysisService.leadOff.rawValue) }
+                let leadOff = lossSpans.contains(where: { $0.start < w.end && ($0.end ?? Int.max) > w.start })
+                if leadOff { flags.append(ECGAnalysisService.leadOff.rawValue) }
                 if w.index < 0.66 { flags.append(ECGAnalysisService.lowQuality.rawValue) }
                 if rate < 125 { flags.append(ECGAnalysisService.rateBelow125.rawValue) }
+                let usable = w.usable && rate >= 125 && !leadOff
+                windows.append((w.start, w.end, usable))
                 return .init(start: start.addingTimeInterval(Double(w.start) / rate), end: start.addingTimeInterval(Double(w.end) / rate),
-                             index: w.index, usable: w.usable && rate >= 125, flags: flags)
+                             index: w.index, usable: usable, flags: flags)
             }
         }
 
@@ -108,8 +127,9 @@ public struct ECGAnalysisService: Service {
             let oldest = samples - keep
             beats.removeFirst(beats.firstIndex(where: { $0 >= oldest }) ?? beats.count)
             breaks.removeAll { $0 < oldest }
+            windows.removeAll { $0.end < oldest }
             // A resolved episode that ended before the window cannot overlap a new finding.
-            reported.removeAll { $0.resolved && $0.event.end < oldest }
+            reported.removeAll { ($0.resolved || !$0.raised) && $0.event.end < oldest }
         }
 
         /// The findings that are no episode yet; overlapping ones extend their episode.
@@ -129,6 +149,8 @@ public struct ECGAnalysisService: Service {
     struct Episode {
         var event: RhythmEvent
         var alert: Alert
+        /// False while the finding is held for poor signal: no step has been stored for it.
+        var raised = true
         /// The last sample the alert's evidence reaches.
         var reportedEnd: Int
         var resolved = false
@@ -150,8 +172,8 @@ public struct ECGAnalysisService: Service {
         while let block = await input.next() {
             guard block.lead.key.hasPrefix("ecg") else { continue }
             let key = "\(block.device.id.rawValue)|\(block.lead.mdc)"
-            // A gap of more than a second, or another rate, ends the session.
-            if let s = sessions[key], s.rate != block.sampleRate || abs(block.startTime.timeIntervalSince(s.expectedNext)) > 1 {
+            // A gap of more than a second, another rate, or the device now recording another person ends the session.
+            if let s = sessions[key], s.subject != block.subject || s.rate != block.sampleRate || abs(block.startTime.timeIntervalSince(s.expectedNext)) > 1 {
                 await finish(s)
                 sessions[key] = nil
             }
@@ -195,6 +217,8 @@ public struct ECGAnalysisService: Service {
     /// Seconds of further evidence before an episode's alert is updated, and without any before it is resolved.
     static let updateEvery = 30.0
     static let resolveAfter = 60.0
+    /// A finding with this share or more of its evidence in unusable signal is held.
+    static let holdShare = 0.5
 
     /// Runs the rules on the session's recent beats and moves each episode's alert along: raised, updated,
     /// resolved (all of them when the session has ended).
@@ -207,48 +231,60 @@ public struct ECGAnalysisService: Service {
         func time(_ sample: Int) -> Date { start.addingTimeInterval(Double(sample) / rate) }
         var steps: [AlertTransition] = []
         if !found.isEmpty {
-            let medical = s.device.profileID.flatMap { catalogue.profile(id: $0) }?.grade.isMedical ?? false
+            let grade = s.device.profileID.flatMap { catalogue.profile(id: $0) }?.grade ?? .unverified
             let alerts = RhythmAlerts.alerts(
-                for: found, sampleRate: s.rate, recordingStart: s.start, subject: s.subject, device: s.device.id, medicalGrade: medical, now: at)
+                for: found, sampleRate: s.rate, recordingStart: s.start, subject: s.subject, device: s.device.id, grade: grade, now: at)
             for (e, a) in zip(found, alerts) {
                 var alert = a
                 alert.evidenceFrom = time(e.start)
                 alert.evidenceTo = time(e.end)
-                s.reported.append(Episode(event: e, alert: alert, reportedEnd: e.end, escalationClock: at, medical: medical))
-                steps.append(AlertTransition(kind: .raised, alert: alert, at: at, eventTime: time(e.start)))
+                s.reported.append(Episode(event: e, alert: alert, raised: false, reportedEnd: e.end, escalationClock: at, medical: grade.isMedical))
             }
         }
         let lastBeat = s.beats.last ?? 0
         for i in s.reported.indices where !s.reported[i].resolved {
             var ep = s.reported[i]
+            defer { s.reported[i] = ep }
+            if !ep.raised {
+                // Held until half or more of its evidence is usable signal.
+                let share = s.unusableShare(ep.event.start, ep.event.end)
+                guard share < Self.holdShare else { continue }
+                if share > 0 {
+                    ep.alert.severity = ep.alert.severity == .critical ? .urgent : .advisory
+                    ep.alert.message += " Part of this ECG (\(Int((share * 100).rounded())) %) was recorded with poor signal or a lead off: check the electrode contact and record again to confirm."
+                }
+                ep.raised = true
+                ep.reportedEnd = ep.event.end
+                ep.escalationClock = at
+                ep.alert.evidenceTo = time(ep.event.end)
+                steps.append(AlertTransition(kind: .raised, alert: ep.alert, at: at, eventTime: time(ep.event.start)))
+                continue
+            }
             if Double(ep.event.end - ep.reportedEnd) >= Self.updateEvery * s.rate {
                 ep.reportedEnd = ep.event.end
-                ep.alert.state = .updated
-                ep.alert.evidenceTo = time(ep.event.end)
-                ep.alert.updatedAt = at
                 let secs = Int((Double(ep.event.end - ep.event.start) / s.rate).rounded())
-                steps.append(AlertTransition(kind: .updated, alert: ep.alert, at: at, eventTime: time(ep.event.end), detail: "the episode goes on: \(secs) s so far"))
+                if let step = AlertLifecycle.apply(.report(evidenceTo: time(ep.event.end), detail: "the episode goes on: \(secs) s so far"), to: &ep.alert, at: at) {
+                    steps.append(step)
+                }
             }
             if !sessionEnded && ep.alert.escalations < maxEscalations && at.timeIntervalSince(ep.escalationClock) >= escalateAfter {
                 // Acknowledged by someone (vitals alerts ack): no escalation, and later updates keep it acknowledged.
-                let acknowledged = (try? await store.alert(id: ep.alert.id))?.state == .acknowledged
-                if acknowledged {
-                    ep.alert.state = .acknowledged
-                } else if let step = AlertLifecycle.apply(.escalate(cap: ep.medical ? .critical : .advisory), to: &ep.alert, at: at) {
+                if (try? await store.alert(id: ep.alert.id))?.state == .acknowledged {
+                    _ = AlertLifecycle.apply(.acknowledge, to: &ep.alert, at: at)
+                } else if let step = AlertLifecycle.apply(.escalate(cap: AlertPolicy.escalationCap(medical: ep.medical)), to: &ep.alert, at: at) {
                     steps.append(step)
                 }
                 ep.escalationClock = at
             }
             if sessionEnded || Double(lastBeat - ep.event.end) >= Self.resolveAfter * s.rate {
                 ep.resolved = true
-                ep.alert.state = .resolved
-                ep.alert.updatedAt = at
-                if ep.reportedEnd < ep.event.end { ep.alert.evidenceTo = time(ep.event.end) }
                 let secs = Int((Double(ep.event.end - ep.event.start) / s.rate).rounded())
                 let why = Double(lastBeat - ep.event.end) >= Self.resolveAfter * s.rate ? "the episode ended" : "the ECG session ended"
-                steps.append(AlertTransition(kind: .resolved, alert: ep.alert, at: at, eventTime: time(ep.event.end), detail: "\(why) after \(secs) s"))
+                ep.alert.evidenceTo = max(ep.alert.evidenceTo ?? time(ep.event.end), time(ep.event.end))
+                if let step = AlertLifecycle.apply(.resolve(eventTime: time(ep.event.end), reason: "\(why) after \(secs) s"), to: &ep.alert, at: at) {
+                    steps.append(step)
+                }
             }
-            s.reported[i] = ep
         }
         guard !steps.isEmpty else { return }
         do {

@@ -26,6 +26,9 @@ public struct HubPipeline: Sendable {
         public var alertFeed: AlertFeed?
         /// Deliver every stored alert step to this webhook (channel "webhook"), at least once.
         public var webhook: WebhookDelivery?
+        /// Which person each device's readings are filed under; nil: the central's subject, one per user of a
+        /// multi-user device (`SubjectAssignment`).
+        public var subjects: SubjectAssignment?
         public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil, usbAcceptSimulatedProfiles: Bool = false) {
             self.central = central
             self.channelCapacity = channelCapacity
@@ -66,7 +69,9 @@ public struct HubPipeline: Sendable {
                 config: .init(central: configuration.central, exitWhenIdle: configuration.usbExitWhenIdle, acceptSimulatedProfiles: configuration.usbAcceptSimulatedProfiles), source: usb, catalogue: catalogue, store: store,
                 output: decoded, logger: logger, metrics: metrics, now: now))
         }
-        let validation = ValidationService(validator: ReadingValidator(catalogue: catalogue), input: decoded, output: validated)
+        let validation = ValidationService(
+            validator: ReadingValidator(catalogue: catalogue),
+            subjects: configuration.subjects ?? SubjectAssignment(defaultSubject: configuration.central.subject), input: decoded, output: validated)
         var record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: metrics)
         record.waveforms = waveforms
         let ecg = ECGAnalysisService(

@@ -153,7 +153,7 @@ final class PHDHost {
             case .clockSet:
                 logger.info("agent confirmed its clock is set", metadata: ["device.id": "\(l.device.id)"])
             case .measurements(let ms, _, let apdu, let ack):
-                var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.deviceTimeZone)
+                var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.timeZone(for: l.device))
                 context.deviceClockOffset = l.clockOffset
                 let out = PHDObservationMapper.map(ms, apdu: apdu, context: context)
                 for why in out.unmapped {
@@ -208,7 +208,7 @@ final class PHDHost {
             }
         }
         var offset: TimeInterval?
-        if case .absoluteTime(let t)? = r.attribute(MDC.attrTimeAbsolute), let deviceNow = t.deviceTime.date(in: config.deviceTimeZone) {
+        if case .absoluteTime(let t)? = r.attribute(MDC.attrTimeAbsolute), let deviceNow = t.deviceTime.date(in: config.timeZone(for: device)) {
             let hubNow = now()
             // Within 2 s the clocks agree as far as can be told (a clock read to the hundredth, a GET in
             // flight): no correction.
@@ -219,7 +219,7 @@ final class PHDHost {
             if let limit = config.setDeviceClocksBeyond, abs(offset!) > Double(limit.components.seconds) {
                 var session = links[link]!.session
                 var cal = Calendar(identifier: .gregorian)
-                cal.timeZone = config.deviceTimeZone
+                cal.timeZone = config.timeZone(for: device)
                 let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: hubNow)
                 let actions = session.setTime(AbsoluteTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!), now: elapsed)
                 links[link]?.session = session

@@ -9,14 +9,19 @@ import VitalsStore
 import VitalsWire
 import VitalsValidation
 
-/// Grades and flags each reading. Drains its input to the end, so a shutdown loses nothing received.
+/// Files each reading and waveform block under its person (`SubjectAssignment`: the device's, or the
+/// multi-user device's user's), then grades and flags each reading. Drains its input to the end, so a
+/// shutdown loses nothing received.
 public struct ValidationService: Service {
     let validator: ReadingValidator
+    let subjects: SubjectAssignment?
     let input: BoundedChannel<IngestItem>
     let output: BoundedChannel<IngestItem>
 
-    public init(validator: ReadingValidator, input: BoundedChannel<IngestItem>, output: BoundedChannel<IngestItem>) {
+    /// `subjects` nil keeps the subject each transport gave.
+    public init(validator: ReadingValidator, subjects: SubjectAssignment? = nil, input: BoundedChannel<IngestItem>, output: BoundedChannel<IngestItem>) {
         self.validator = validator
+        self.subjects = subjects
         self.input = input
         self.output = output
     }
@@ -25,8 +30,13 @@ public struct ValidationService: Service {
         defer { output.finish() }
         while let item = await input.next() {
             switch item {
-            case .reading(let r, let ack): await output.send(.reading(validator.validate(r), ack: ack))
-            case .rejected, .barrier, .event, .waveform, .deviceFacts: await output.send(item)
+            case .reading(var r, let ack):
+                if let subjects { r.subject = subjects.subject(device: r.device.id, user: r.deviceUser) }
+                await output.send(.reading(validator.validate(r), ack: ack))
+            case .waveform(var block):
+                if let subjects { block.subject = subjects.subject(device: block.device.id, user: nil) }
+                await output.send(.waveform(block))
+            case .rejected, .barrier, .event, .deviceFacts: await output.send(item)
             }
         }
         output.finish()

@@ -138,14 +138,46 @@ extension VitalsStore {
             at: date(row.int(5)), eventTime: date(row.int(6)), detail: row.text(7), alert: a)
     }
 
-    /// Steps not yet delivered on `channel`, oldest first (at-least-once: mark each after it is delivered).
+    /// Steps not yet delivered on `channel` and not parked there, oldest first (at-least-once: mark each after
+    /// it is delivered).
     public func undeliveredAlertEvents(channel: String, limit: Int = 100) throws(StoreError) -> [StoredAlertEvent] {
         try statement("""
             SELECT e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(Self.alertColumns)
             FROM alert_events e JOIN alerts a ON a.id = e.alert_id
             WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.event_seq = e.seq AND d.channel = ?1)
+              AND NOT EXISTS (SELECT 1 FROM alert_dead_letters p WHERE p.event_seq = e.seq AND p.channel = ?1)
             ORDER BY e.seq LIMIT ?2
             """).query([.text(channel), .int(Int64(limit))], Self.event)
+    }
+
+    /// A step the channel refused for good (a webhook's 4xx): kept aside with the reason, never retried on
+    /// its own, so the steps after it go out.
+    public func park(seq: Int64, channel: String, reason: String, attempts: Int, at: Date) throws(StoreError) {
+        try transaction(.full) { () throws(StoreError) in
+            try statement("INSERT INTO alert_dead_letters (event_seq, channel, reason, attempts, parked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .run([.int(seq), .text(channel), .text(reason.isEmpty ? "refused" : reason), .int(Int64(max(1, attempts))), .int(Self.ms(at))])
+        }
+    }
+
+    /// A parked step: which channel refused it, why, and when.
+    public struct ParkedAlertEvent: Hashable, Sendable, Codable {
+        public var event: StoredAlertEvent
+        public var channel: String
+        public var reason: String
+        public var attempts: Int
+        public var parkedAt: Date
+    }
+
+    /// The parked steps (all, or one alert's), oldest first.
+    public func parkedAlertEvents(alertID: String? = nil) throws(StoreError) -> [ParkedAlertEvent] {
+        try statement("""
+            SELECT e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(Self.alertColumns),
+                   p.channel, p.reason, p.attempts, p.parked_at
+            FROM alert_dead_letters p JOIN alert_events e ON e.seq = p.event_seq JOIN alerts a ON a.id = e.alert_id
+            WHERE (?1 IS NULL OR e.alert_id = ?1) ORDER BY e.seq, p.channel
+            """).query([alertID.map { .text($0) } ?? .null]) { row in
+                ParkedAlertEvent(event: Self.event(row), channel: row.text(24), reason: row.text(25), attempts: Int(row.int(26)), parkedAt: Self.date(row.int(27)))
+            }
     }
 
     public func markDelivered(seq: Int64, channel: String, attempts: Int, at: Date) throws(StoreError) {

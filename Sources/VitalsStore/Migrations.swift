@@ -250,5 +250,17 @@ enum Migrations {
                 PRIMARY KEY (device_id, lead_mdc, start_us)
             ) STRICT, WITHOUT ROWID;
             """),
+        Migration(version: 7, name: "v7: the device's own user id on readings (multi-user cuffs); alert steps a delivery channel refused, parked", sql: """
+            ALTER TABLE readings ADD COLUMN device_user INTEGER CHECK (device_user IS NULL OR device_user BETWEEN 0 AND 255);
+
+            CREATE TABLE alert_dead_letters (
+                event_seq INTEGER NOT NULL REFERENCES alert_events (seq),
+                channel TEXT NOT NULL CHECK (length(channel) > 0),
+                reason TEXT NOT NULL CHECK (length(reason) > 0),
+                attempts INTEGER NOT NULL CHECK (attempts > 0),
+                parked_at INTEGER NOT NULL,
+                PRIMARY KEY (event_seq, channel)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ]
 }

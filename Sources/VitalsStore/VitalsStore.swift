@@ -33,6 +33,8 @@ public struct StoredReading: Hashable, Sendable, Codable {
     public var flags: [String]
     public var observations: [StoredObservation]
     public var rawHex: String
+    /// The user the device filed the reading under (a multi-user cuff's User ID; 255 is "unknown user").
+    public var deviceUser: Int64?
 }
 
 public struct StoredObservation: Hashable, Sendable, Codable {
@@ -193,13 +195,14 @@ public actor VitalsStore {
                     .run([.text(r.device.id.rawValue), .text(r.raw.source), .int(Self.ms(r.receivedTime)), .blob(r.raw.bytes)])
                 let rawID = db.lastInsertRowID
                 try statement("""
-                    INSERT INTO readings (device_id, subject_id, kind, natural_key, sequence, effective_at, device_time, received_at, grade, flags, raw_frame_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO readings (device_id, subject_id, kind, natural_key, sequence, effective_at, device_time, received_at, grade, flags, raw_frame_id, device_user)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).run([
                         .text(r.device.id.rawValue), .text(r.subject.rawValue), .text(r.kind.rawValue), .text(r.naturalKey),
                         r.sequence.map { .int(Int64($0)) } ?? .null, .int(Self.ms(r.effectiveTime)),
                         r.deviceTime.map { .text($0.description) } ?? .null, .int(Self.ms(r.receivedTime)), .text(r.grade.rawValue),
                         .text(r.flags.sorted().map(\.rawValue).joined(separator: " ")), .int(rawID),
+                        r.deviceUser.map { .int(Int64($0)) } ?? .null,
                     ])
                 let id = db.lastInsertRowID
                 for (ordinal, o) in r.observations.enumerated() {
@@ -445,7 +448,7 @@ public actor VitalsStore {
 
     public func readings(subject: String? = nil, limit: Int = 1000) throws(StoreError) -> [StoredReading] {
         let rows = try statement("""
-            SELECT r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes
+            SELECT r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes, r.device_user
             FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id
             WHERE (?1 IS NULL OR r.subject_id = ?1) ORDER BY r.effective_at, r.id LIMIT ?2
             """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit))]) { row in
@@ -453,7 +456,7 @@ public actor VitalsStore {
                     id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), kind: row.text(3), naturalKey: row.text(4),
                     sequence: row.optInt(5), effectiveAt: Self.date(row.int(6)), deviceTime: row.optText(7), receivedAt: Self.date(row.int(8)),
                     grade: row.text(9), flags: row.text(10).split(separator: " ").map(String.init), observations: [],
-                    rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined())
+                    rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined(), deviceUser: row.optInt(12))
             }
         let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal")
         return try rows.map { (r: StoredReading) throws(StoreError) -> StoredReading in

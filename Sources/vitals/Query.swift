@@ -66,17 +66,31 @@ struct AlertsList: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Only this person's alerts.") var subject: String?
     @Flag(help: "Also print each alert's history (raised, updated, escalated, acknowledged, resolved).") var history = false
+    @Flag(help: "Only the alert steps a delivery channel refused (parked, not retried): which, where, why.") var parked = false
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
         let store = try database.openForReading()
+        let refused = try await store.parkedAlertEvents().filter { subject == nil || $0.event.alert.subject.rawValue == subject }
+        if parked {
+            if json { return try printJSON(refused) }
+            if refused.isEmpty { print("no parked alert steps") }
+            for p in refused {
+                print("\(ConsoleReporter.time(p.parkedAt))  PARKED  \(p.channel)  \(p.event.transition.rawValue) \(p.event.severity.rawValue)  \(p.event.alert.ruleID)  \(p.reason)  event=\(p.event.eventID)")
+            }
+            return
+        }
         let alerts = try await store.alerts(subject: subject)
         if json { return try printJSON(alerts) }
         if alerts.isEmpty { print("no alerts") }
+        let parkedByAlert = Dictionary(grouping: refused, by: \.event.alert.id)
         for a in alerts {
             let state = a.historical ? "historical" : a.state.rawValue
             let span = a.evidenceFrom.map { from in "  measured \(ConsoleReporter.time(from))\(a.evidenceTo.map { $0 > from ? "–" + ConsoleReporter.time($0) : "" } ?? "")" } ?? ""
             print("\(ConsoleReporter.time(a.raisedAt))  \(state.uppercased())  \(a.severity.rawValue.uppercased())  \(a.ruleID)  \(a.message)\(span)\(a.escalations > 0 ? "  escalated ×\(a.escalations)" : "")  id=\(a.id)")
+            for p in parkedByAlert[a.id] ?? [] {
+                print("    NOT DELIVERED on \(p.channel): the \(p.event.transition.rawValue) step (\(ConsoleReporter.time(p.event.at))) was parked: \(p.reason)")
+            }
             if history {
                 for e in try await store.alertEvents(alertID: a.id) {
                     print("    \(ConsoleReporter.time(e.at))  \(e.transition.rawValue)  \(e.severity.rawValue)\(e.detail.isEmpty ? "" : "  " + e.detail)")

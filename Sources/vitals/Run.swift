@@ -30,6 +30,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Readings measured longer ago than this many minutes are recorded as historical events, not live alerts.") var liveHorizon: Double = 60
     @Option(help: "Escalate an alert nobody acknowledged after this many minutes.") var escalateAfter: Double = 15
     @Option(help: "POST every alert step to this URL (signed with HMAC-SHA256; the secret is read from $VITALS_WEBHOOK_SECRET).") var webhook: String?
+    @Option(help: ArgumentHelp(
+        "The time zone device clocks keep (IANA name, e.g. Europe/Berlin), or DEVICE=ZONE for one device (its id as `vitals devices` prints it). Repeatable.",
+        discussion: "Default: this machine's zone (TZ, else /etc/localtime): devices are set to local time by their owners.")) var deviceTimeZone: [String] = []
+    @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable. Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
 
     func validate() throws {
         if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
@@ -68,9 +72,20 @@ struct Run: AsyncParsableCommand {
         let hasRadio = radioOptions.sim != nil || radioOptions.ble
         var central = BLECentralService.Configuration(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)
         central.acceptSimulatedProfiles = acceptSimulatedDevices
+        central.deviceTimeZone = TimeZone.current
+        for z in deviceTimeZone {
+            let (device, name) = z.lastIndex(of: "=").map { (String(z[..<$0]), String(z[z.index(after: $0)...])) } ?? ("", z)
+            guard let zone = TimeZone(identifier: name) else { throw ValidationError("--device-time-zone: '\(name)' is not a time zone name (e.g. Europe/Berlin, UTC)") }
+            if device.isEmpty { central.deviceTimeZone = zone } else { central.deviceTimeZones[device] = zone }
+        }
+        var subjects = SubjectAssignment(defaultSubject: SubjectID(subject))
+        for a in assign {
+            do { try subjects.add(a) } catch { throw ValidationError("--assign: \(error)") }
+        }
         var configuration = HubPipeline.Configuration(
             central: central,
             usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices)
+        configuration.subjects = subjects
         configuration.analytics.liveHorizon = liveHorizon * 60
         configuration.analytics.escalateAfter = escalateAfter * 60
         if let webhook, let url = URL(string: webhook) {
@@ -117,7 +132,11 @@ struct ConsoleReporter: Sendable {
             return s
         case .glucose:
             let o = r.observations.first
-            var s = "glucose \(number(o?.value)) mg/dL"
+            var s = switch o?.state {
+            case .negativeInfinity?: "glucose LOW (below what the device can measure)"
+            case .positiveInfinity?: "glucose HIGH (above what the device can measure)"
+            default: "glucose \(number(o?.value)) mg/dL"
+            }
             if let seq = r.sequence { s += " (record \(seq))" }
             return s
         case .heartRate:

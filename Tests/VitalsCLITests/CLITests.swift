@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// Runs the built `vitals` and `firmware-sim` executables as a user would.
 enum CLI {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = VitalsTestSupport.repoRoot
 
     static func binary(_ name: String) throws -> URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
@@ -25,11 +26,12 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ name: String, _ args: [String], cwd: URL = repoRoot) throws -> Result {
+    static func run(_ name: String, _ args: [String], cwd: URL = repoRoot, env: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = try binary(name)
         p.arguments = args
         p.currentDirectoryURL = cwd
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
@@ -42,6 +44,24 @@ enum CLI {
     }
 
     static func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+
+    /// firmware-sim plays `scenario` (with `simEnv`, e.g. its TZ) while `vitals run` takes it in; returns the hub's
+    /// result and the database path (in a temporary folder the caller removes).
+    static func simAndHub(_ scenario: String, simEnv: [String: String] = [:], hubArgs: [String] = [], hubEnv: [String: String] = [:]) throws -> (Result, String, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(scenario)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let socket = dir.appendingPathComponent("sim.sock").path
+        let db = dir.appendingPathComponent("vitals.sqlite").path
+        let sim = Process()
+        sim.executableURL = try binary("firmware-sim")
+        sim.arguments = ["run", scenario, "--socket", socket]
+        if !simEnv.isEmpty { sim.environment = ProcessInfo.processInfo.environment.merging(simEnv) { $1 } }
+        sim.standardOutput = Pipe()
+        try sim.run()
+        let hub = try run("vitals", ["run", "--sim", socket, "--db", db, "--exit-when-done"] + hubArgs, env: hubEnv)
+        sim.waitUntilExit()
+        return (hub, db, dir)
+    }
 }
 
 struct DecodeCommandTests {
@@ -155,10 +175,11 @@ struct DemoFlowTests {
         #expect(alerts.status == 0)
         let list = try #require(try CLI.json(alerts.stdout) as? [[String: Any]])
         #expect(Set(list.compactMap { $0["ruleID"] as? String }) == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"])
-        // The lifecycle: the crisis is open (raised), the hypo was resolved by the later 71 mg/dL; ack the crisis.
+        // The lifecycle: the crisis is open (raised); so is the hypo: the later 71 mg/dL is inside the 80 mg/dL
+        // hysteresis band and was measured before the alert was raised. Ack the crisis.
         let crisis = try #require(list.first { $0["ruleID"] as? String == "bp.hypertensive-crisis" })
         #expect(crisis["state"] as? String == "raised")
-        #expect(list.first { $0["ruleID"] as? String == "glucose.hypoglycaemia-level-2" }?["state"] as? String == "resolved")
+        #expect(list.first { $0["ruleID"] as? String == "glucose.hypoglycaemia-level-2" }?["state"] as? String == "raised")
         let crisisID = try #require(crisis["id"] as? String)
         let ack = try CLI.run("vitals", ["alerts", "ack", crisisID, "--db", db])
         #expect(ack.status == 0 && ack.stdout.contains("acknowledged"), "\(ack.stderr)")
@@ -171,6 +192,47 @@ struct DemoFlowTests {
         #expect((try CLI.json(readings.stdout) as? [Any])?.count == 7)
         let mode = try FileManager.default.attributesOfItem(atPath: db)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    /// A meter result of LOW (below what the meter can measure) raises the level-2 hypoglycaemia alert in the
+    /// running hub, printed and stored, and is stored censored (−inf), not as the meter's limit.
+    @Test func aLowMeterResultRaisesLevel2InTheRunningHub() throws {
+        let (hub, db, dir) = try CLI.simAndHub("meter-low")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(hub.status == 0, "\(hub.stderr)")
+        #expect(hub.stdout.contains("glucose LOW (below what the device can measure)"), "\(hub.stdout)")
+        #expect(hub.stdout.contains("ALERT       CRITICAL: Glucose is LOW"), "\(hub.stdout)")
+        let alerts = try #require(try CLI.json(try CLI.run("vitals", ["alerts", "--json", "--db", db]).stdout) as? [[String: Any]])
+        #expect(alerts.map { "\($0["ruleID"] ?? "")/\($0["severity"] ?? "")/\($0["state"] ?? "")" } == ["glucose.hypoglycaemia-level-2/critical/raised"])
+        let readings = try #require(try CLI.json(try CLI.run("vitals", ["readings", "--json", "--db", db]).stdout) as? [[String: Any]])
+        let low = try #require(readings.first { ($0["flags"] as? [String])?.contains("glucose.result-below-device-range") == true })
+        let obs = try #require((low["observations"] as? [[String: Any]])?.first)
+        #expect(obs["state"] as? String == "-inf" && obs["value"] == nil)
+    }
+
+    /// Devices keep local time. A meter set to India's time (UTC+5:30) read by a hub told its zone is on time:
+    /// no drift flag, no clock set, the right instant; the same meter read by a hub that assumes UTC looks 330
+    /// minutes fast.
+    @Test func aDeviceInLocalTimeIsNotFlaggedAsDrifting() throws {
+        let zone = ["TZ": "Asia/Kolkata"]
+        let (told, db, dir) = try CLI.simAndHub("quiet", simEnv: zone, hubArgs: ["--device-time-zone", "Asia/Kolkata"], hubEnv: ["TZ": "UTC"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(told.status == 0, "\(told.stderr)")
+        #expect(!told.stdout.contains("clock "), "\(told.stdout)")
+        let readings = try #require(try CLI.json(try CLI.run("vitals", ["readings", "--json", "--db", db]).stdout) as? [[String: Any]])
+        #expect(readings.count == 1)
+        let flags = (readings.first?["flags"] as? [String]) ?? []
+        #expect(flags.contains("time.device-clock-drift") == false, "\(flags)")
+        let measured = try #require(ISO8601DateFormatter().date(from: readings.first?["effectiveAt"] as? String ?? ""))
+        #expect(abs(measured.timeIntervalSinceNow + 60) < 120, "measured a minute ago, not hours off: \(measured)")
+
+        let (assumed, _, dir2) = try CLI.simAndHub("quiet", simEnv: zone, hubEnv: ["TZ": "UTC"])
+        defer { try? FileManager.default.removeItem(at: dir2) }
+        // 5 h 30 min, less the seconds between the meter's clock and the hub's read of it.
+        #expect(assumed.stdout.contains("device clock ahead by 329 min") || assumed.stdout.contains("device clock ahead by 330 min"), "\(assumed.stdout)")
+
+        let bad = try CLI.run("vitals", ["run", "--sim", "/nonexistent.sock", "--device-time-zone", "Mars/Olympus"])
+        #expect(bad.status != 0 && bad.stderr.contains("Mars/Olympus"))
     }
 
     @Test func runWithoutATransportSaysSo() throws {

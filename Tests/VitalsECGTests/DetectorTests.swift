@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 @testable import VitalsECG
 
 /// Scores detections against the generator's known beats (±150 ms).

@@ -1,13 +1,13 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 @testable import VitalsECG
 
-/// The MIT-BIH Arrhythmia Database records in ../shared/data/mitdb (relative to the package root). CI
-/// always has them; on a fresh clone elsewhere these tests are skipped, and say so.
+/// The MIT-BIH Arrhythmia Database records in ../shared/data/mitdb (relative to the repository). CI always
+/// has them, and there a missing folder fails these tests; on a clone elsewhere without it they are skipped.
 enum MITBIH {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let dir = root.appendingPathComponent("../shared/data/mitdb").standardizedFileURL
-    static var available: Bool { FileManager.default.fileExists(atPath: dir.path) }
+    static let dir = SharedData.url("mitdb")
+    static var available: Bool { SharedData.runs("mitdb") }
 
     static var records: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])

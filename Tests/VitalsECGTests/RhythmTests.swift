@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsCore
 @testable import VitalsECG
 
@@ -103,7 +104,7 @@ import VitalsCore
                                         device: DeviceID(rawValue: "sim-ble:AA"), now: start)
         #expect(again.map(\.id) == alerts.map(\.id))
         let consumer = RhythmAlerts.alerts(for: events, sampleRate: 360, recordingStart: start, subject: SubjectID("alice"),
-                                           device: DeviceID(rawValue: "sim-ble:AA"), medicalGrade: false, now: start)
+                                           device: DeviceID(rawValue: "sim-ble:AA"), grade: .consumer, now: start)
         #expect(consumer.allSatisfy { $0.severity == .advisory && $0.message.contains("not a validated medical device") })
     }
 }

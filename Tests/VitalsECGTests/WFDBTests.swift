@@ -1,4 +1,5 @@
 import Testing
+import VitalsTestSupport
 @testable import VitalsECG
 
 @Suite struct WFDBTests {

@@ -6,6 +6,7 @@ import Glibc
 import Logging
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsCore
 @testable import VitalsPipeline
 import VitalsStore
@@ -144,17 +145,30 @@ struct AlertDeliveryTests {
         #expect(Array(server.requests.suffix(2).compactMap { $0.headers["x-openvitals-event-id"] }) == [transitions[0].eventID, transitions[1].eventID])
     }
 
-    @Test func aRefusingOrDeadReceiverLeavesTheStepPending() async throws {
+    /// A receiver that refuses a step (HTTP 400) gets it once: the step is parked, visible with the reason, and
+    /// the steps after it still go out. A receiver that is down leaves every step pending, in order.
+    @Test func aRefusedStepIsParkedAndLaterStepsStillGoOut() async throws {
         let server = try LoopbackHTTPServer.start(script: [400])
-        let (store, _) = try await storeWithACrisis()
+        let (store, transitions) = try await storeWithACrisis()
         let hook = WebhookDelivery(url: URL(string: "http://127.0.0.1:\(server.port)/alerts")!, secret: [1], maxAttempts: 3, baseDelay: .milliseconds(10))
         let service = AlertDeliveryService(store: store, channel: "webhook", logger: quiet) { try await hook.send($0) }
+        #expect(try await service.deliverPending() == 1, "the resolved step went out after the refused one")
+        #expect(server.requests.count == 2, "a 400 is not retried")
+        #expect(server.requests.compactMap { $0.headers["x-openvitals-event-id"] } == transitions.map(\.eventID))
+        let parked = try await store.parkedAlertEvents()
+        #expect(parked.count == 1 && parked[0].event.eventID == transitions[0].eventID && parked[0].channel == "webhook")
+        #expect(parked[0].reason.contains("HTTP 400") && parked[0].attempts == 1)
+        #expect(try await store.undeliveredAlertEvents(channel: "webhook").isEmpty, "parked is not pending: never blocks the queue")
         #expect(try await service.deliverPending() == 0)
-        #expect(server.requests.count == 1, "a 400 is not retried")
         server.stop()
-        // Nobody listens any more: three attempts, then it gives up and the steps stay pending.
-        await #expect(throws: WebhookError.self) { _ = try await hook.send(try await store.undeliveredAlertEvents(channel: "webhook")[0]) }
-        #expect(try await store.undeliveredAlertEvents(channel: "webhook").count == 2)
+
+        // Nobody listens: three attempts, then it gives up; the steps stay pending for the next pass.
+        let (down, _) = try await storeWithACrisis()
+        let dead = AlertDeliveryService(store: down, channel: "webhook", logger: quiet) { try await hook.send($0) }
+        #expect(try await dead.deliverPending() == 0)
+        await #expect(throws: WebhookError.self) { _ = try await hook.send(try await down.undeliveredAlertEvents(channel: "webhook")[0]) }
+        #expect(try await down.undeliveredAlertEvents(channel: "webhook").count == 2)
+        #expect(try await down.parkedAlertEvents().isEmpty)
     }
 
     @Test func liveFeedGetsEveryTransition() async throws {

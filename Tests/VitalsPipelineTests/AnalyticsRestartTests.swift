@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Testing
+import VitalsTestSupport
 import VitalsAnalytics
 import VitalsCore
 @testable import VitalsPipeline

@@ -10,8 +10,7 @@ import VitalsProfiles
 import VitalsStore
 import VitalsTransport
 
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+import VitalsTestSupport
 
 /// The hub's radio over the simulator link at `path`.
 func simRadio(_ path: String) -> BLECentralService.RadioFactory {

@@ -5,6 +5,7 @@ import Metrics
 import MetricsTestKit
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsCore
 @testable import VitalsPipeline
 import VitalsProfiles

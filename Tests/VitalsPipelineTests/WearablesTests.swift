@@ -2,6 +2,7 @@ import FirmwareSimKit
 import Foundation
 import Metrics
 import Testing
+import VitalsTestSupport
 import VitalsCore
 @testable import VitalsPipeline
 import VitalsProfiles

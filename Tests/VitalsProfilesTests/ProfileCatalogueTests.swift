@@ -4,7 +4,7 @@ import VitalsCore
 @testable import VitalsProfiles
 import VitalsWire
 
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import VitalsTestSupport
 
 struct ProfileCatalogueTests {
     @Test func shippedProfilesLoadAndMatch() throws {

@@ -5,7 +5,7 @@ import VitalsCore
 @testable import VitalsStore
 
 func tempDB() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path }
-let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+import VitalsTestSupport
 
 func bpReading(_ sys: Double, _ dia: Double, key second: Int, device: String = "C0:FF:EE:00:01:01") -> Reading {
     let wire = { (v: Double) in WireValue(encoding: "sfloat", bits: UInt64(v), unit: "mmHg") }
@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 6)
+        #expect(try await store.schemaVersion() == 7)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -61,7 +61,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 6)
+        #expect(try await reopened.schemaVersion() == 7)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -143,7 +143,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 6)
+        #expect(try await store.schemaVersion() == 7)
         let device = try await store.devices().first { $0.id == "ble:AA" }
         #expect(device != nil && device?.clockOffsetSeconds == nil && device?.udi == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
@@ -190,7 +190,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 6)
+        #expect(try await store.schemaVersion() == 7)
         let device = DeviceIdentity(transport: .simBLE, address: "AA", profileID: nil)
         #expect(device.id.rawValue == "sim-ble:AA")
         #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old)

@@ -3,24 +3,10 @@ import Testing
 import VitalsAnalytics
 import VitalsCore
 import VitalsProfiles
+import VitalsTestSupport
 import VitalsValidation
 
-let profilesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("device-profiles")
-
-func bp(_ sys: Double, _ dia: Double, profile: String?) -> Reading {
-    let w = WireValue(encoding: "sfloat", bits: 0, unit: "mmHg")
-    return Reading(
-        subject: SubjectID("s"), device: DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:01:01", profileID: profile), kind: .bloodPressure,
-        observations: [Observation(metric: .systolic, value: sys, unit: .millimetreOfMercury, wire: w), Observation(metric: .diastolic, value: dia, unit: .millimetreOfMercury, wire: w)],
-        effectiveTime: Date(timeIntervalSince1970: 100), deviceTime: nil, receivedTime: Date(timeIntervalSince1970: 100), sequence: nil, raw: RawFrame(source: "2A35", bytes: []))
-}
-
-func glucose(_ mgdl: Double, flags: Set<QualityFlag> = []) -> Reading {
-    Reading(
-        subject: SubjectID("s"), device: DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:02:01", profileID: "sim-glucose-meter"), kind: .glucose,
-        observations: [Observation(metric: .glucoseCapillaryWholeBlood, value: mgdl, unit: .milligramPerDecilitre, wire: WireValue(encoding: "sfloat", bits: 0, unit: "kg/L"))],
-        effectiveTime: Date(timeIntervalSince1970: 100), deviceTime: nil, receivedTime: Date(timeIntervalSince1970: 100), sequence: 3, flags: flags, raw: RawFrame(source: "2A18", bytes: []))
-}
+let profilesDir = repoRoot.appendingPathComponent("device-profiles")
 
 struct ValidationAndRulesTests {
     let validator: ReadingValidator

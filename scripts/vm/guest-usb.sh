@@ -96,11 +96,12 @@ acks = [open(f"{w}/usbip-{n}.out").read() for n in ("bp", "glucose")]
 released = all("released" in a for a in acks)
 scan = open(f"{w}/usb-scan.out").read()
 matched = sum(1 for l in scan.splitlines() if "PHDC 11073-20601" in l and "match: generic-phd" in l)
-rules = sorted(f'{a["ruleID"]}:{a["severity"]}' for a in alerts)
+rules = sorted(f'{a["ruleID"]}:{a["severity"]}' + (":historical" if a.get("historical") else "") for a in alerts)
 clean = hubrc == "0"
-# On the lab rig the simulated devices match their (medical) sim profiles: critical alerts. (scan --usb, without
+# The ASTM meter's `<20` result (LOW, censored) is a level-2 hypoglycaemia too: recorded as a historical event, since
+# the meter's records are old. On the lab rig the simulated devices match their (medical) sim profiles: critical alerts. (scan --usb, without
 # the rig flag, shows the agents as unprofiled PHDC devices: generic-phd.)
-ok = clean and once and by_kind == sent and astm == 7 and released and matched == 2 and rules == ["bp.hypertensive-crisis:critical", "glucose.hypoglycaemia-level-2:critical"]
+ok = clean and once and by_kind == sent and astm == 7 and released and matched == 2 and rules == ["bp.hypertensive-crisis:critical", "glucose.hypoglycaemia-level-2:critical", "glucose.hypoglycaemia-level-2:critical:historical"]
 line = (f"vm-test usb: sent {sum(sent.values())} readings from 2 IEEE 11073 agents and an ASTM meter ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose, {astm} of them ASTM), "
         f"stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}); scan --usb matched {matched}/2 to generic-phd; agents {'released' if released else 'NOT released'}; "
         f"alerts {rules}; hub shutdown {'clean' if clean else 'exit ' + hubrc}; {probe}")

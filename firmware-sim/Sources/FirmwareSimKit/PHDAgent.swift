@@ -258,7 +258,7 @@ public struct PHDAgent: Sendable {
         case .action(let a, let confirmed) where a.actionType == MDC.actSetTime:
             var r = ByteReader(a.info, entity: "SetTimeInvoke")
             if let t = try? AbsoluteTime(mder: &r), let set = DateComponents(
-                calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: t.year, month: t.month, day: t.day,
+                calendar: Calendar(identifier: .gregorian), timeZone: SimulatedClock.zone, year: t.year, month: t.month, day: t.day,
                 hour: t.hour, minute: t.minute, second: t.second
             ).date {
                 clockOffset = set.timeIntervalSince(now())
@@ -308,7 +308,7 @@ public struct PHDAgent: Sendable {
 
     /// The device's own time for a real instant.
     func deviceTime(_ d: Date, offset: TimeInterval? = nil) -> AbsoluteTime {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: d.addingTimeInterval(offset ?? clockOffset))
+        let c = Calendar(identifier: .gregorian).dateComponents(in: SimulatedClock.zone, from: d.addingTimeInterval(offset ?? clockOffset))
         return AbsoluteTime(year: c.year!, month: c.month!, day: c.day!, hour: c.hour!, minute: c.minute!, second: c.second!, hundredths: (c.nanosecond ?? 0) / 10_000_000)
     }
 

@@ -216,6 +216,7 @@ public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
         "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults, "usb-stored": usbStored, "vm-wearables": vmWearables,
+        "meter-low": meterLow,
     ]
 
     /// One IEEE 11073-20601 agent per specialisation over USB; the glucose meter and the scale announce
@@ -383,6 +384,24 @@ public enum BuiltinScenarios {
                 { "mgdl": 96, "minutesAgo": 720, "meal": 1 },
                 { "mgdl": 48, "minutesAgo": 25 },
                 { "mgdl": 71, "minutesAgo": 10 }
+              ]
+            }
+          ]
+        }
+        """
+
+    /// A meter whose newest result is LOW: below what it can measure (Sensor Status Annunciation bit 6, "result
+    /// lower than the device can process"; the number it sends is its limit, not the result).
+    public static let meterLow = """
+        {
+          "name": "meter-low",
+          "description": "Glucose meter with two stored records: 104 mg/dL three hours ago, and LOW (below the meter's range) five minutes ago.",
+          "devices": [
+            {
+              "type": "glucose-meter", "name": "OV-SIM-GLU-03", "address": "C0:FF:EE:00:02:03",
+              "records": [
+                { "mgdl": 104, "minutesAgo": 180 },
+                { "mgdl": 20, "minutesAgo": 5, "sensorStatusBits": [6] }
               ]
             }
           ]

@@ -26,9 +26,15 @@ public enum DeviceOutput: Hashable, Sendable {
     case disconnect
 }
 
+/// Simulated devices keep local wall time, as real ones set by their owner do: the zone of the machine
+/// firmware-sim runs on (`TZ`, else /etc/localtime).
+public enum SimulatedClock {
+    public static var zone: TimeZone { TimeZone.current }
+}
+
 extension BLEDateTime {
-    /// The device clock reading for `date`, in UTC fields.
-    public init(date: Date) { self.init(date: date, in: TimeZone(identifier: "UTC")!) }
+    /// The device clock reading for `date`, in the simulated devices' local time.
+    public init(date: Date) { self.init(date: date, in: SimulatedClock.zone) }
 }
 
 /// Values a device indicates one at a time: the next goes out only when the hub has confirmed the last,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsAnalytics
 import VitalsCore
 
@@ -129,11 +130,28 @@ struct StreamingAnalyticsTests {
         #expect(e.openLiveAlerts.first?.ruleID == "glucose.hypoglycaemia-level-2", "the record still says level 2")
     }
 
-    @Test func aGapOfMoreThan30MinutesEndsTheEpisode() {
+    /// A data gap is not recovery: the alert stays open through it, low readings after it continue the same
+    /// alert, and only 15 minutes at or above 70 end it.
+    @Test func aGapDoesNotEndAHypoAlert() {
         var e = StreamingAnalytics(configuration: liveForever)
-        let trs = live(&e, [cg(0, 60), cg(5, 60), cg(10, 60), cg(15, 60), cg(60, 60)])
-        #expect(trs.map(\.kind) == [.raised, .resolved])
-        #expect(trs[1].detail.contains("30 minutes"))
+        var trs = live(&e, [cg(0, 60), cg(5, 60), cg(10, 60), cg(15, 60), cg(60, 60)])
+        #expect(trs.map(\.kind) == [.raised], "still open after a 45-minute gap")
+        trs = live(&e, [cg(65, 62), cg(70, 61), cg(75, 60), cg(80, 60)])
+        #expect(trs.isEmpty, "low again after the gap: the same alert goes on, no second one")
+        #expect(e.openLiveAlerts.count == 1)
+        trs = live(&e, [cg(85, 80), cg(90, 85), cg(95, 90)])
+        #expect(trs.isEmpty, "10 minutes at or above 70 are not yet recovery")
+        trs = live(&e, [cg(100, 95)])
+        #expect(trs.map(\.kind) == [.resolved] && trs[0].detail.contains("15 minutes"))
+    }
+
+    /// A CGM that reads LOW (censored −∞) is below both thresholds: 15 minutes of LOW is a level-2 episode.
+    @Test func cgmLowReadingsAreALevel2Episode() {
+        var e = StreamingAnalytics(configuration: liveForever)
+        let trs = live(&e, [cg(0, 100), cg(5, 90)] + (2..<7).map { cg(Double($0) * 5, -.infinity) })
+        #expect(trs.filter { $0.alert.ruleID.hasPrefix("glucose.hypoglycaemia") }.map(\.kind) == [.raised, .updated])
+        let last = try? #require(e.openLiveAlerts.first { $0.ruleID == "glucose.hypoglycaemia-level-2" })
+        #expect(last?.severity == .critical && last?.message.contains("LOW") == true)
     }
 
     /// Out-of-order CGM data within the allowed lateness is put back in order before the episode detector sees it.
@@ -180,9 +198,82 @@ struct StreamingAnalyticsTests {
         trs = e.process([spot(bp(120, 80, profile: nil), at: 1, seq: 3)], now: Date(timeIntervalSince1970: t0 + 300)).transitions
         #expect(trs.isEmpty)
         trs = live(&e, [spot(bp(150, 95, profile: nil), at: 10, seq: 4)])
-        #expect(trs.map(\.kind) == [.resolved] && trs[0].detail.contains("below the hypertensive-crisis thresholds"))
+        #expect(trs.map(\.kind) == [.resolved] && trs[0].detail.contains("clear of the hypertensive-crisis thresholds"))
         trs = live(&e, [spot(bp(200, 100, profile: nil), at: 20, seq: 5)])
         #expect(trs.map(\.kind) == [.raised] && trs[0].alert.id.hasSuffix("seq:5"), "a new crisis after resolution is a new alert")
+    }
+
+    /// A meter's LOW result (below what it can measure, censored −∞) raises the level-2 alert in the stream,
+    /// as it does in `vitals validate`; a HIGH raises nothing, and a LOW never ends a hypo alert.
+    @Test func aLowMeterResultRaisesLevel2() throws {
+        var e = StreamingAnalytics(configuration: liveForever)
+        var low = censoredGlucose(low: true)
+        low.effectiveTime = Date(timeIntervalSince1970: t0)
+        low.grade = .medical
+        let input = try #require(StreamInput.from(low, now: low.effectiveTime), "a LOW is analysed, not dropped")
+        #expect(input.value == -.infinity)
+        var trs = e.process([input], now: low.effectiveTime).transitions
+        #expect(trs.map(\.kind) == [.raised])
+        #expect(trs[0].alert.ruleID == "glucose.hypoglycaemia-level-2" && trs[0].alert.severity == .critical && trs[0].alert.message.contains("LOW"))
+        var high = censoredGlucose(low: false)
+        high.effectiveTime = Date(timeIntervalSince1970: t0 + 600)
+        high.sequence = 9
+        high.grade = .medical
+        var f = StreamingAnalytics(configuration: liveForever)
+        trs = f.process([try #require(StreamInput.from(high, now: high.effectiveTime))], now: high.effectiveTime).transitions
+        #expect(trs.isEmpty)
+        // The open level-2 alert: a later 60 mg/dL extends it, it does not end it.
+        trs = live(&e, [spot(glucose(60), at: 5, seq: 4)])
+        #expect(trs.isEmpty && e.openLiveAlerts.count == 1)
+    }
+
+    /// Value hysteresis: one reading at exactly the threshold, or just past it, does not end an episode.
+    @Test func spotAlertsEndOnlyClearOfTheThreshold() {
+        var e = StreamingAnalytics(configuration: liveForever)
+        var trs = live(&e, [spot(bp(186, 124, profile: nil), at: 0, seq: 1)])
+        #expect(trs.map(\.kind) == [.raised])
+        for (i, (sys, dia)) in [(180.0, 120.0), (175, 100), (165, 112)].enumerated() {
+            trs = live(&e, [spot(bp(sys, dia, profile: nil), at: Double(i + 1) * 5, seq: UInt32(i + 2))])
+            #expect(trs.isEmpty, "\(sys)/\(dia) is not clear of the crisis thresholds")
+        }
+        trs = live(&e, [spot(bp(165, 105, profile: nil), at: 30, seq: 9)])
+        #expect(trs.map(\.kind) == [.resolved])
+
+        var g = StreamingAnalytics(configuration: liveForever)
+        trs = live(&g, [spot(glucose(62), at: 0, seq: 1)])
+        #expect(trs.map(\.kind) == [.raised])
+        for (i, v) in [70.0, 75, 79.9].enumerated() {
+            trs = live(&g, [spot(glucose(v), at: Double(i + 1) * 5, seq: UInt32(i + 2))])
+            #expect(trs.isEmpty, "\(v) mg/dL does not end a hypoglycaemia alert")
+        }
+        trs = live(&g, [spot(glucose(80), at: 30, seq: 9)])
+        #expect(trs.map(\.kind) == [.resolved] && trs[0].detail.contains("80 mg/dL"))
+    }
+
+    /// What `firmware-sim run usb-agents` showed: a 52 and an 88 measured 9 minutes apart arrive in one download;
+    /// the alert is raised then, and the 88, measured before the alert was raised, does not end it. A re-check
+    /// measured after it does.
+    @Test func onlyEvidenceMeasuredAfterTheAlertEndsIt() {
+        var e = StreamingAnalytics(configuration: liveForever)
+        let arrived = Date(timeIntervalSince1970: t0 + 10 * 60)
+        var trs = e.process([spot(glucose(52), at: 0, seq: 1), spot(glucose(88), at: 9, seq: 2)], now: arrived).transitions
+        #expect(trs.map(\.kind) == [.raised], "raised, not raised and resolved in the same second")
+        trs = e.process([spot(glucose(92), at: 25, seq: 3)], now: Date(timeIntervalSince1970: t0 + 26 * 60)).transitions
+        #expect(trs.map(\.kind) == [.resolved])
+    }
+
+    /// A cuff that reports body movement, a loose cuff or an improper position: its crisis reading raises one
+    /// severity lower and asks for a new measurement; such a reading never ends an open alert.
+    @Test func doubtfulCuffReadingsAreDowngradedAndNeverResolve() {
+        var e = StreamingAnalytics(configuration: liveForever)
+        var trs = live(&e, [spot(bp(192, 126, profile: nil, flags: [.bodyMovement]), at: 0, seq: 1)])
+        #expect(trs.map(\.alert.severity) == [.urgent] && trs[0].alert.message.contains("body movement"))
+        trs = live(&e, [spot(bp(190, 124, profile: nil), at: 5, seq: 2)])
+        #expect(trs.map(\.kind) == [.updated] && trs[0].alert.severity == .critical, "a sound crisis reading deepens it")
+        trs = live(&e, [spot(bp(118, 76, profile: nil, flags: [.cuffTooLoose]), at: 10, seq: 3)])
+        #expect(trs.isEmpty, "a loose-cuff reading cannot show the crisis is over")
+        trs = live(&e, [spot(bp(150, 90, profile: nil, flags: [.irregularPulse]), at: 15, seq: 4)])
+        #expect(trs.map(\.kind) == [.resolved], "an irregular pulse does not make the measurement doubtful")
     }
 
     @Test func meterHypoDeepensAndEscalatesUntilAcknowledged() {
@@ -256,9 +347,8 @@ struct StreamingAnalyticsTests {
     }
 }
 
-/// The reference data (../shared/data relative to the repository root), skipped only when it is absent.
-let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/data")
+/// The reference data (../shared/data relative to the repository root).
+let sharedData = SharedData.directory
 
 func simglucose(_ name: String) throws -> [GlucoseReading] {
     let table = try CSVTable.parse(try String(contentsOf: sharedData.appendingPathComponent("cgm/simglucose/\(name).csv"), encoding: .utf8))
@@ -270,7 +360,7 @@ func simglucose(_ name: String) throws -> [GlucoseReading] {
 }
 
 struct StreamingOnReferenceDataTests {
-    static var haveData: Bool { FileManager.default.fileExists(atPath: sharedData.appendingPathComponent("cgm/simglucose/adult001.csv").path) }
+    static var haveData: Bool { SharedData.runs("cgm/simglucose/adult001.csv") }
 
     /// adult001 (14 days, UVA/Padova simulator, 3-minute CGM): streaming live raises exactly one alert per
     /// level-1 episode and deepens exactly once per level-2 episode, as `GlucoseMetrics` counts them in batch.
@@ -307,7 +397,7 @@ struct StreamingOnReferenceDataTests {
 }
 
 struct StreamingBPOnReferenceDataTests {
-    static var haveData: Bool { FileManager.default.fileExists(atPath: sharedData.appendingPathComponent("bp/bp_hypnos.csv").path) }
+    static var haveData: Bool { SharedData.runs("bp/bp_hypnos.csv") }
 
     /// bp_hypnos (24-h ambulatory BP of 5 patients) has hypertensive-crisis readings: streamed per patient, each run of
     /// consecutive crisis readings is one alert, resolved by the next reading below the thresholds.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsAnalytics
 
 private func home(_ rows: [(String, Double, Double)]) -> HomeBPProtocolResult {
@@ -83,9 +84,9 @@ struct BloodPressureCategoriesTests {
         #expect(plain.readings.count == 1 && plain.readings[0].accAHA2017 == .normal)
     }
 
-    static let jhsPath = "/work/shared/data/bp/bp_jhs.csv"
+    static let jhsPath = SharedData.url("bp/bp_jhs.csv").path
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: jhsPath)))
+    @Test(.enabled(if: SharedData.runs("bp/bp_jhs.csv"), "needs ../shared/data"))
     func jhsFileWithMappedColumns() throws {
         let table = try CSVTable.parse(try String(contentsOfFile: Self.jhsPath, encoding: .utf8))
         let a = try BloodPressureCategories.analyze(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsAnalytics
 
 /// Readings every 5 minutes from t = 0 with the given values.
@@ -152,9 +153,9 @@ struct GlucoseMetricsTests {
         }
     }
 
-    static let igluPath = "/work/shared/data/cgm/iglu_example_data_5_subject.csv"
+    static let igluPath = SharedData.url("cgm/iglu_example_data_5_subject.csv").path
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: igluPath)))
+    @Test(.enabled(if: SharedData.runs("cgm/iglu_example_data_5_subject.csv"), "needs ../shared/data"))
     func igluExampleDataIsConsistentAndMatchesAnIndependentComputation() throws {
         let text = try String(contentsOfFile: Self.igluPath, encoding: .utf8)
         let summaries = try GlucoseMetrics.summarize(csv: try CSVTable.parse(text))
