@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import VitalsTestSupport
 import VitalsCore
+import VitalsECG
 @testable import VitalsPipeline
 import VitalsProfiles
 import VitalsStore
@@ -33,13 +34,13 @@ struct ECGAnalysisServiceTests {
     /// subject rows with it), then sent for analysis.
     static func feed(
         _ samples: [Int32], _ range: Range<Int>, block size: Int, rate: Double, device: DeviceIdentity, start: Date,
-        store: VitalsStore, into input: BoundedChannel<SampleBlock>
+        store: VitalsStore, into input: BoundedChannel<SampleBlock>, subject: SubjectID = SubjectID("p")
     ) async throws {
         var i = range.lowerBound
         while i < range.upperBound {
             let n = min(size, range.upperBound - i)
             let block = SampleBlock(
-                subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / rate),
+                subject: subject, device: device, lead: .ecgUnspecified, startTime: start.addingTimeInterval(Double(i) / rate),
                 sampleRate: rate, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples[i..<i + n]))
             _ = try await store.record(block: block)
             await input.send(block)
@@ -65,6 +66,53 @@ struct ECGAnalysisServiceTests {
         #expect(reported.map(\.id) == alerts.map(\.id))
         let pause = try #require(alerts.first)
         #expect(abs(pause.effectiveTime.timeIntervalSince(start) - 40) < 2 && pause.message.contains("Evidence:"))
+    }
+
+    /// The strap moves from one person to the next without a gap in its stream: the second person's pause is
+    /// their own alert, and nothing of theirs extends or deepens the first person's episode.
+    @Test func eachPersonsECGIsTheirOwnSession() async throws {
+        let (catalogue, store, input, events) = try Self.rig()
+        let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:05", profileID: "sim-polar-ecg")
+        let samples = Self.strip(seconds: 90, rr: 0.8, pauseAt: 40)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        try await Self.feed(samples, samples.indices, block: 73, rate: 130, device: device, start: start, store: store, into: input, subject: SubjectID("p"))
+        try await Self.feed(samples, samples.indices, block: 73, rate: 130, device: device, start: start.addingTimeInterval(Double(samples.count) / 130),
+                            store: store, into: input, subject: SubjectID("q"))
+        input.finish()
+        let service = ECGAnalysisService(store: store, catalogue: catalogue, input: input, events: events, logger: quiet, now: { start.addingTimeInterval(200) })
+        await service.analyse()
+        let alerts = try await store.alerts().filter { $0.ruleID == "ecg.pause" }
+        #expect(alerts.map(\.subject.rawValue).sorted() == ["p", "q"], "\(alerts.map { "\($0.subject): \($0.message)" })")
+        let first = try #require(alerts.first { $0.subject.rawValue == "p" })
+        #expect((first.evidenceTo ?? .distantFuture) <= start.addingTimeInterval(90), "p's evidence stays within p's recording")
+    }
+
+    /// Signal quality acts on rhythm alerts: a finding whose evidence lies in unusable windows (lead off, noise)
+    /// is held, not raised; once most of it is in usable signal it is raised, one step lower, saying why.
+    @Test func aFindingInPoorSignalIsHeldThenDowngraded() async throws {
+        let (catalogue, store, input, events) = try Self.rig()
+        let device = DeviceIdentity(transport: .simBLE, address: "C0:FF:EE:00:04:06", profileID: "sim-polar-ecg")
+        let samples = Self.strip(seconds: 90, rr: 0.8, pauseAt: 40)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        _ = try await store.record(block: SampleBlock(subject: SubjectID("p"), device: device, lead: .ecgUnspecified, startTime: start,
+                                                      sampleRate: 130, gain: 1000, baseline: 0, unit: .microvolt, samples: Array(samples)))
+        let service = ECGAnalysisService(store: store, catalogue: catalogue, input: input, events: events, logger: quiet, now: { start.addingTimeInterval(100) })
+        var s = ECGAnalysisService.Session(device: device, subject: SubjectID("p"), lead: .ecgUnspecified, start: start, rate: 130,
+                                           detector: QRSDetector(.init(sampleRate: 130, adcGain: 1000)))
+        s.take(s.detector.process(samples))
+        s.samples = samples.count
+        // Every window unusable: the pause is held.
+        s.windows = [(0, samples.count, false)]
+        await service.analyse(&s)
+        #expect(try await store.alerts().isEmpty, "held: a pause in unusable signal is not raised")
+        #expect(s.reported.count == 1 && !s.reported[0].raised)
+        // Only the 10 s before the pause unusable: under half its evidence, so it is raised, one step lower.
+        let pauseAt = s.reported[0].event.start
+        s.windows = [(max(0, pauseAt - 1300), pauseAt + 100, false)]
+        await service.analyse(&s)
+        let alert = try #require(try await store.alerts().first)
+        #expect(alert.ruleID == "ecg.pause" && alert.severity == .advisory, "urgent lowered to advisory: \(alert.severity)")
+        #expect(alert.message.contains("poor signal or a lead off"))
     }
 
     /// A sustained tachycardia is reported while the stream is still running (not only when it ends), once,
