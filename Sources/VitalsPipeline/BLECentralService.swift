@@ -71,22 +71,14 @@ public final class BLECentralService: Service, Sendable {
     }
 
     struct Link {
-        var device: DeviceIdentity
-        var profile: DeviceProfile
-        var session: BLEDeviceSession
+        /// The device's protocol state: session, features, clock, glucose-context join, progress.
+        var driver: BLEDeviceDriver
+        /// The profile the advertisement matched; what the device says about itself may refine it.
+        var advertised: DeviceProfile
         /// When the outstanding request was sent.
         var requestSentAt: ContinuousClock.Instant?
-        var expectedRecords: Int?
-        var receivedRecords = 0
-        /// How far the device clock is ahead of the hub's, measured at this connection.
-        var clockOffset: TimeInterval?
-        var bloodPressureFeature: BloodPressureFeature?
-        /// A glucose reading waiting for the context record it announced.
-        var glucoseContext = GlucoseContextJoin<Acknowledge>()
-        /// Set when the device's certified device classes do not include the specialization in use.
-        var certificationMismatch = false
-        /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
-        var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
+        var device: DeviceIdentity { driver.device }
+        var profile: DeviceProfile { driver.profile }
     }
 
     /// Profiles whose devices need an encrypted link (the GLS, BLS and CGM specifications require bonding).
@@ -121,21 +113,7 @@ public final class BLECentralService: Service, Sendable {
         radio.close()
     }
 
-    /// IEEE 11073-104xx specialization (its number, 7 for 10407) each protocol carries.
-    static let specialization: [String: UInt16] = ["bls": 7, "gls": 17, "plxs": 4, "cgm": 25]
-    public static let certificationMismatch = QualityFlag("device.certification-mismatch")
-
-    /// The ECG rate the hub asks a Polar strap for (the H10's only choice).
-    static let polarECGRate = 130.0
-
-    /// A PMD ECG frame as a sample block: µV samples, so 1000 units per mV, timed from the last sample back.
-    static func sampleBlock(_ f: PolarECGFrame, device: DeviceIdentity, subject: SubjectID) -> SampleBlock {
-        let last = PolarECGFrame.date(nanosecondsSince2000: f.timestamp)
-        let start = last.addingTimeInterval(-Double(f.samples.count - 1) / polarECGRate)
-        return SampleBlock(
-            subject: subject, device: device, lead: .ecgUnspecified, startTime: start, sampleRate: polarECGRate, gain: 1000, baseline: 0,
-            unit: .millivolt, samples: f.samples)
-    }
+    public static let certificationMismatch = BLEDeviceDriver.certificationMismatch
 
     func loop(_ radio: any BLERadio) async throws {
         var links: [UInt16: Link] = [:]
@@ -174,198 +152,82 @@ public final class BLECentralService: Service, Sendable {
             }
         }
 
-        /// Hands a reading on: receipt order, the certification flag, transfer progress.
-        func emit(_ r: Reading, ack: Acknowledge?, link: UInt16, device: DeviceIdentity? = nil) async {
-            var reading = r
-            receipts += 1
-            reading.receiptIndex = receipts
-            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
-            await output.send(.reading(reading, ack: ack))
-            let id = reading.device.id
-            if let seq = reading.sequence { handedOff[id] = max(handedOff[id] ?? 0, seq) }
-            if let expected = links[link]?.expectedRecords, reading.sequence != nil {
-                links[link]?.receivedRecords += 1
-                let got = links[link]?.receivedRecords ?? 0
-                // Progress at every tenth of the transfer, not per record.
-                if got == expected || (got * 10 / max(expected, 1)) != ((got - 1) * 10 / max(expected, 1)) {
-                    await output.send(.event(.transferProgress(reading.device, received: got, expected: expected)))
-                }
+        func log(_ note: BLEDeviceDriver.Note) {
+            let metadata = Logger.Metadata(uniqueKeysWithValues: note.metadata.map { ($0.key, Logger.MetadataValue.string($0.value)) })
+            switch note.level {
+            case .debug: logger.debug("\(note.message)", metadata: metadata)
+            case .info: logger.info("\(note.message)", metadata: metadata)
+            case .warning: logger.warning("\(note.message)", metadata: metadata)
             }
         }
 
-        /// A glucose reading still waiting for its context goes on without it.
-        func flushGlucoseContext(_ link: UInt16) async {
-            for (r, a) in links[link]?.glucoseContext.flush() ?? [] { await emit(r, ack: a, link: link) }
+        /// Feeds one input to a link's driver and carries out what it returns.
+        func drive(_ link: UInt16, _ input: (inout BLEDeviceDriver, Date) -> [BLEDeviceDriver.Output]) async {
+            guard var l = links[link] else { return }
+            let t = now()
+            let framesBefore = l.driver.framesReceived
+            let outputs = input(&l.driver, t)
+            links[link] = l
+            let frames = l.driver.framesReceived - framesBefore
+            if frames > 0 { received.increment(by: frames) }
+            await perform(outputs, link: link, device: l.device, at: t)
         }
 
-        func perform(_ actions: [BLEDeviceSession.Action], link: UInt16) async {
-            guard let l = links[link] else { return }
-            for action in actions {
-                switch action {
+        /// Turns a driver's outputs into radio sends, pipeline items and events.
+        func perform(_ outputs: [BLEDeviceDriver.Output], link: UInt16, device start: DeviceIdentity, at t: Date) async {
+            var device = start
+            for o in outputs {
+                if let current = links[link]?.device { device = current }
+                switch o {
                 case .send(let pdu):
                     if pdu.opcode.isRequest { links[link]?.requestSentAt = clock.now }
                     send(link, pdu)
-                case .measurement(let characteristic, let value, _) where characteristic == CGMMeasurement.uuid:
-                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.timeZone(for: l.device))
-                    context.cgmWarmUpMinutes = l.profile.warmUpMinutes
-                    let session = links[link]?.cgm ?? l.cgm
-                    for result in ObservationMapper.cgmReadings(value, session: session, context: context) {
-                        received.increment()
-                        switch result {
-                        case .success(var reading):
-                            receipts += 1
-                            reading.receiptIndex = receipts
-                            if links[link]?.certificationMismatch == true { reading.flags.insert(Self.certificationMismatch) }
-                            await output.send(.reading(reading, ack: nil))
-                        case .failure(let bad):
-                            // A record that fails its E2E-CRC is kept raw with the reason and flagged; the link goes on.
-                            malformed.increment()
-                            logger.warning("CGM record rejected; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(bad.error)"])
-                            await output.send(.rejected(device: l.device, source: "2AA7", bytes: bad.bytes, error: bad.error.description, received: context.received, ack: nil))
-                        }
-                    }
-                case .measurement(let characteristic, let value, _) where characteristic == PolarPMD.dataUUID:
-                    received.increment()
-                    do {
-                        let frame = try PolarECGFrame(bytes: value)
-                        await output.send(.waveform(Self.sampleBlock(frame, device: l.device, subject: config.subject)))
-                    } catch {
-                        malformed.increment()
-                        logger.warning("ECG frame could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                        await output.send(.rejected(device: l.device, source: "PMD data", bytes: value, error: error.description, received: now(), ack: nil))
-                    }
-                case .measurement(let characteristic, let value, let needsConfirmation):
-                    received.increment()
-                    let ack: Acknowledge? = needsConfirmation ? Self.confirmer(radio, link) : nil
-                    var context = ObservationMapper.Context(subject: config.subject, device: l.device, received: now(), deviceTimeZone: config.timeZone(for: l.device))
-                    context.deviceClockOffset = links[link]?.clockOffset
-                    context.bloodPressureFeature = links[link]?.bloodPressureFeature
-                    do {
-                        if characteristic == GlucoseMeasurementContext.uuid {
-                            let c = try GlucoseMeasurementContext(bytes: value)
-                            let joined = links[link]?.glucoseContext.context(c)
-                            if joined?.unmatched ?? true {
-                                logger.debug("glucose context with no reading waiting for it", metadata: ["device.id": "\(l.device.id)", "sequence": "\(c.sequenceNumber)"])
-                            }
-                            for (r, a) in joined?.handOn ?? [] { await emit(r, ack: a, link: link) }
-                            ack?()
-                        } else if let reading = try ObservationMapper.reading(characteristic: characteristic, value: value, context: context) {
-                            if characteristic == GlucoseMeasurement.uuid {
-                                let follows = GlucoseContextJoin<Acknowledge>.announcesContext(value)
-                                for (r, a) in links[link]?.glucoseContext.measurement(reading, ack: ack, contextFollows: follows) ?? [(reading, ack)] {
-                                    await emit(r, ack: a, link: link)
-                                }
-                            } else {
-                                await emit(reading, ack: ack, link: link)
-                            }
-                        } else {
-                            ack?()
-                        }
-                    } catch {
-                        malformed.increment()
-                        logger.warning("measurement could not be decoded; raw bytes kept", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                        await output.send(.rejected(device: l.device, source: characteristic.description, bytes: value, error: error.description, received: context.received, ack: ack))
-                    }
-                case .recordCount(let n):
-                    links[link]?.expectedRecords = n
-                    links[link]?.receivedRecords = 0
-                    await output.send(.event(.transferProgress(l.device, received: 0, expected: n)))
-                case .readValue(let characteristic, let value):
-                    logger.debug("read characteristic", metadata: ["device.id": "\(l.device.id)", "characteristic": "\(characteristic)"])
-                    if let kind = DeviceInformationString.Kind.allCases.first(where: { $0.uuid == characteristic }),
-                        let text = try? DeviceInformationString(kind: kind, bytes: value).value, !text.isEmpty
-                    {
-                        switch characteristic {
-                        case GATTAssigned.manufacturerName: links[link]?.device.manufacturer = text
-                        case GATTAssigned.modelNumber: links[link]?.device.model = text
-                        case GATTAssigned.serialNumber: links[link]?.device.serial = text
-                        default: break
-                        }
-                    } else if characteristic == BloodPressureFeature.uuid {
-                        links[link]?.bloodPressureFeature = try? BloodPressureFeature(bytes: value)
-                    } else if characteristic == CurrentTime.uuid {
-                        await deviceClock(value, link: link, device: l.device)
-                    } else if characteristic == RegulatoryCertificationDataList.uuid {
-                        if let list = try? RegulatoryCertificationDataList(bytes: value) {
-                            let classes = list.certifiedDeviceClasses
-                            logger.info("regulatory certification data", metadata: ["device.id": "\(l.device.id)", "certified.classes": "\(classes.count)"])
-                            // Interoperability certification is evidence of format, not accuracy; a class for another
-                            // specialization or transport than the ones in use is a warning sign all the same.
-                            if let expected = Self.specialization[l.profile.protocol],
-                                !RegulatoryCertificationDataList.certifies(classes, specialization: expected, over: l.device.transport)
-                            {
-                                links[link]?.certificationMismatch = true
-                            }
-                            await output.send(.deviceFacts(l.device, certifiedClasses: classes.map(\.description), clockOffset: nil, at: now()))
-                        }
-                    } else if characteristic == UDIForMedicalDevices.uuid {
-                        do {
-                            let udi = try UDIForMedicalDevices(bytes: value)
-                            logger.info("UDI read", metadata: ["device.id": "\(l.device.id)", "udi.di": "\(udi.deviceIdentifier ?? "-")"])
-                            await output.send(.deviceFacts(l.device, certifiedClasses: nil, clockOffset: nil, udi: udi, at: now()))
-                        } catch {
-                            logger.warning("UDI could not be decoded", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                        }
-                    } else if characteristic == CGMFeature.uuid {
-                        do { links[link]?.cgm.crcExpected = try CGMFeature(bytes: value).e2eCRCSupported } catch {
-                            logger.warning("CGM Feature could not be decoded; records taken without CRC", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                        }
-                    } else if characteristic == CGMSessionStartTime.uuid {
-                        do { links[link]?.cgm.sessionStart = ObservationMapper.sessionStart(try CGMSessionStartTime(bytes: value)) } catch {
-                            logger.warning("CGM Session Start Time could not be decoded", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
-                        }
-                    }
+                case .reading(var reading, let ack):
+                    receipts += 1
+                    reading.receiptIndex = receipts
+                    await output.send(.reading(reading, ack: ack.map { _ in Self.confirmer(radio, link) }))
+                    let id = reading.device.id
+                    if let seq = reading.sequence { handedOff[id] = max(handedOff[id] ?? 0, seq) }
+                case .rejected(let source, let bytes, let error, let receivedAt, let ack):
+                    malformed.increment()
+                    await output.send(.rejected(device: device, source: source, bytes: bytes, error: error, received: receivedAt, ack: ack.map { _ in Self.confirmer(radio, link) }))
+                case .waveform(let block):
+                    await output.send(.waveform(block))
+                case .identified(let manufacturer, let model, _):
+                    guard let l = links[link] else { continue }
+                    let refined = catalogue.refine(
+                        current: l.advertised, manufacturer: manufacturer, model: model, transport: config.acceptSimulatedProfiles ? .simBLE : transport)
+                    guard refined.id != l.profile.id, links[link]?.driver.adopt(refined) == true, let identified = links[link]?.device else { continue }
+                    device = identified
+                    logger.info(
+                        "device model identified from its Device Information; profile refined",
+                        metadata: ["device.id": "\(device.id)", "device.profile": "\(refined.id)", "device.grade": "\(refined.grade.rawValue)", "was": "\(l.profile.id)"])
+                    await output.send(.event(.deviceIdentified(device, profileName: "\(refined.manufacturer) \(refined.model)", grade: refined.grade)))
+                case .certification(let classes, _):
+                    await output.send(.deviceFacts(device, certifiedClasses: classes, clockOffset: nil, at: t))
+                case .udi(let udi):
+                    await output.send(.deviceFacts(device, certifiedClasses: nil, clockOffset: nil, udi: udi, at: t))
+                case .clock(let offset, let set):
+                    await output.send(.deviceFacts(device, certifiedClasses: nil, clockOffset: offset, at: t))
+                    await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
+                case .progress(let got, let expected):
+                    await output.send(.event(.transferProgress(device, received: got, expected: expected)))
+                case .transferComplete(let detail, let ack):
+                    if ack != nil { await output.send(.barrier(ack: Self.confirmer(radio, link))) }
+                    await output.send(.event(.transferComplete(device, detail: detail)))
                 case .ready:
-                    if let a = BLEAddress(string: l.device.address) { backoff[a] = nil }
-                    logger.info("device subscribed", metadata: ["device.id": "\(l.device.id)", "device.profile": "\(l.profile.id)"])
-                case .procedureComplete(let response, let needsConfirmation):
-                    let detail: String
-                    if let rc = response.responseCodeValue {
-                        detail = "record transfer: \(rc.code)"
-                    } else if let n = response.numberOfRecords {
-                        detail = "\(n) stored records"
-                    } else {
-                        detail = "record access: \(response.opCode)"
-                    }
-                    await flushGlucoseContext(link)
-                    if needsConfirmation { await output.send(.barrier(ack: Self.confirmer(radio, link))) }
-                    await output.send(.event(.transferComplete(l.device, detail: detail)))
-                case .confirmNow: send(link, .handleValueConfirmation)
+                    if let a = BLEAddress(string: device.address) { backoff[a] = nil }
+                    logger.info("device subscribed", metadata: ["device.id": "\(device.id)", "device.profile": "\(device.profileID ?? "-")"])
                 case .failed(let why):
-                    logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(l.device.id)", "reason": "\(why)"])
-                    if let a = BLEAddress(string: l.device.address) { failed(a) }
+                    logger.warning("device session failed; disconnecting", metadata: ["device.id": "\(device.id)", "reason": "\(why)"])
+                    if let a = BLEAddress(string: device.address) { failed(a) }
                     try? radio.disconnect(link: link)
-                    await flushGlucoseContext(link)
                     links[link] = nil
-                    await output.send(.event(.deviceDisconnected(l.device, reason: why)))
+                    await output.send(.event(.deviceDisconnected(device, reason: why)))
+                case .note(let note):
+                    log(note)
                 }
             }
-        }
-
-        /// Reads the device clock against the hub's and sets it when it is off and the device allows it.
-        func deviceClock(_ value: [UInt8], link: UInt16, device: DeviceIdentity) async {
-            guard let ct = try? CurrentTime(bytes: value), ct.dateTime.isValid,
-                let deviceNow = ct.dateTime.deviceTime.date(in: config.timeZone(for: device))
-            else {
-                logger.warning("device clock unreadable or not set", metadata: ["device.id": "\(device.id)"])
-                return
-            }
-            let hubNow = now()
-            let offset = deviceNow.timeIntervalSince(hubNow)
-            links[link]?.clockOffset = offset
-            var set = false
-            if let limit = config.setDeviceClocksBeyond, abs(offset) > Double(limit.components.seconds), links[link]?.session.isWritable(CurrentTime.uuid) == true {
-                var cal = Calendar(identifier: .gregorian)
-                cal.timeZone = config.timeZone(for: device)
-                let weekday = cal.component(.weekday, from: hubNow)  // 1 = Sunday
-                let fresh = CurrentTime(
-                    dateTime: BLEDateTime(date: hubNow, in: config.timeZone(for: device)), dayOfWeek: UInt8(weekday == 1 ? 7 : weekday - 1),
-                    adjustReason: [.manualTimeUpdate])
-                links[link]?.session.enqueueWrite(CurrentTime.uuid, value: fresh.encoded())
-                set = true
-            }
-            await output.send(.deviceFacts(device, certifiedClasses: nil, clockOffset: offset, at: hubNow))
-            await output.send(.event(.deviceClock(device, offsetSeconds: offset, set: set)))
         }
 
         // USB devices the link carries beside BLE ones: IEEE 11073-20601 agents, and ASTM meters.
@@ -414,11 +276,8 @@ public final class BLECentralService: Service, Sendable {
                         }
                     }
                     for (link, l) in links {
-                        guard l.session.outstanding != nil, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
-                        var session = l.session
-                        let actions = session.transactionTimedOut()
-                        links[link]?.session = session
-                        await perform(actions, link: link)
+                        guard l.driver.awaitingResponse, let sent = l.requestSentAt, clock.now - sent >= config.attTimeout else { continue }
+                        await drive(link) { driver, t in driver.transactionTimedOut(now: t) }
                     }
                 case .malformed(let what):
                     malformed.increment()
@@ -455,49 +314,48 @@ public final class BLECentralService: Service, Sendable {
                     let device = DeviceIdentity(transport: transport, address: address.description, profileID: profile.id, manufacturer: profile.manufacturer, model: profile.model)
                     let stored = try await store.lastSequence(device: device.id)
                     let last = [stored, handedOff[device.id]].compactMap { $0 }.max()
-                    guard var session = ProfileDrivers.session(for: profile, lastSequence: last) else {
+                    let driverConfig = BLEDeviceDriver.Configuration(
+                        subject: config.subject, deviceTimeZone: config.timeZone(for: device), setDeviceClocksBeyond: config.setDeviceClocksBeyond)
+                    guard let driver = BLEDeviceDriver(profile: profile, device: device, lastSequence: last, configuration: driverConfig) else {
                         try? radio.disconnect(link: link)
                         continue
                     }
-                    let start = session.start()
-                    links[link] = Link(device: device, profile: profile, session: session)
+                    links[link] = Link(driver: driver, advertised: profile)
                     await output.send(.event(.deviceConnected(device, profileName: "\(profile.manufacturer) \(profile.model)", grade: profile.grade)))
-                    await perform(start, link: link)
+                    await drive(link) { driver, t in driver.start(now: t) }
                 case .connectFailed(let address, let reason):
                     pending[address] = nil
                     failed(address)
                     logger.info("connection failed", metadata: ["address": "\(address)", "reason": "\(reason)"])
                 case .disconnected(let link, let reason):
-                    await flushGlucoseContext(link)
+                    await drive(link) { driver, _ in driver.linkDropped() }
                     if let l = links.removeValue(forKey: link) {
                         await output.send(.event(.deviceDisconnected(l.device, reason: reason == 0x13 ? "device ended the connection" : "reason 0x\(String(reason, radix: 16))")))
                     }
                 case .att(let link, let bytes):
-                    guard var l = links[link] else { continue }
+                    guard let l = links[link] else { continue }
                     let pdu: ATTPDU
                     do { pdu = try ATTPDU(bytes: bytes) } catch {
                         malformed.increment()
                         logger.warning("malformed ATT PDU from device", metadata: ["device.id": "\(l.device.id)", "error": "\(error)"])
                         continue
                     }
-                    let actions = l.session.receive(pdu)
-                    links[link] = l
-                    await perform(actions, link: link)
+                    await drive(link) { driver, t in driver.receive(pdu, now: t) }
                 case .scenarioEnd:
                     await output.send(.event(.scenarioEnded))
                     if config.exitWhenScenarioEnds {
                         logger.info("simulator scenario ended")
-                        for link in links.keys { await flushGlucoseContext(link) }
+                        for link in links.keys { await drive(link) { driver, _ in driver.linkDropped() } }
                         return
                     }
                 }
             }
         } catch {
             // The radio failed: a reading still waiting for its context is stored before the error goes on.
-            for link in links.keys { await flushGlucoseContext(link) }
+            for link in links.keys { await drive(link) { driver, _ in driver.linkDropped() } }
             throw error
         }
         // The radio's events ended (shutdown): a reading still waiting for its context is stored without it.
-        for link in links.keys { await flushGlucoseContext(link) }
+        for link in links.keys { await drive(link) { driver, _ in driver.linkDropped() } }
     }
 }

@@ -26,6 +26,9 @@ public enum IngestItem: Sendable {
 /// What surfaces (console, live views) are told.
 public enum PipelineEvent: Sendable {
     case deviceConnected(DeviceIdentity, profileName: String, grade: DeviceGrade)
+    /// What the device said about itself after connecting (its Device Information model number or manufacturer)
+    /// chose a more specific profile than its advertisement did: readings from now on are graded by it.
+    case deviceIdentified(DeviceIdentity, profileName: String, grade: DeviceGrade)
     case deviceDisconnected(DeviceIdentity, reason: String)
     case transferComplete(DeviceIdentity, detail: String)
     /// Records received so far of those the device announced.

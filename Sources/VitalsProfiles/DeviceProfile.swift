@@ -42,6 +42,15 @@ public struct DeviceProfile: Hashable, Sendable, Codable {
         public var usbProductID: String?
         /// USB interface class, e.g. 15 (0x0F, Personal Healthcare).
         public var usbInterfaceClass: Int?
+        /// BLE, after connecting: a regular expression the Device Information Model Number String (0x2A24) must
+        /// match. A profile with it is never chosen from an advertisement alone, only by
+        /// `ProfileCatalogue.refine` once the device has said what it is.
+        public var modelNumberPattern: String?
+        /// BLE, after connecting: a regular expression the Manufacturer Name String (0x2A29) must match.
+        public var manufacturerNamePattern: String?
+
+        /// Whether the profile asks what the device says about itself after connecting (Device Information).
+        public var needsDeviceInformation: Bool { modelNumberPattern != nil || manufacturerNamePattern != nil }
     }
 
     /// A fact with the public source it comes from.

@@ -13,7 +13,7 @@ public struct ProfileCatalogue: Sendable {
         "declaredGrade", "regulatory", "validation", "quirks", "notes", "warmUpMinutes",
     ]
     private static let recogniseKeys: Set<String> = [
-        "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass",
+        "serviceUUIDs", "namePattern", "usbVendorID", "usbProductID", "usbInterfaceClass", "modelNumberPattern", "manufacturerNamePattern",
     ]
     /// Protocols a profile may declare: the ones this build speaks, and `unsupported` (documented, never connected).
     public static let knownProtocols: Set<String> = [
@@ -110,6 +110,14 @@ public struct ProfileCatalogue: Sendable {
             throw fail("protocol", "'\(p.protocol)' is not one this build speaks (\(knownProtocols.sorted().joined(separator: ", ")))")
         }
         let r = p.recognise
+        if r.needsDeviceInformation {
+            let field = r.modelNumberPattern != nil ? "recognise.modelNumberPattern" : "recognise.manufacturerNamePattern"
+            // Device Information is read over BLE after connecting; the device must first be found by what it advertises.
+            guard p.transport == .ble || p.transport == .simBLE else { throw fail(field, "only a BLE profile can match Device Information") }
+            guard r.serviceUUIDs != nil || r.namePattern != nil else {
+                throw fail(field, "needs serviceUUIDs or namePattern too: Device Information is read only after the advertisement matched")
+            }
+        }
         // A profile that is only documentation may have no recognition data (none may be public); it then never matches.
         if p.isSupported && r.serviceUUIDs == nil && r.namePattern == nil && r.usbVendorID == nil && r.usbInterfaceClass == nil {
             throw fail("recognise", "needs at least one of serviceUUIDs, namePattern, usbVendorID, usbInterfaceClass (only an 'unsupported' profile may have none)")
@@ -117,8 +125,9 @@ public struct ProfileCatalogue: Sendable {
         for (i, u) in (r.serviceUUIDs ?? []).enumerated() where BluetoothUUID(string: u) == nil {
             throw fail("recognise.serviceUUIDs[\(i)]", "'\(u)' is not a 16-bit or 128-bit UUID")
         }
-        if let pattern = r.namePattern {
-            do { _ = try Regex(pattern) } catch { throw fail("recognise.namePattern", "not a valid regular expression: \(error)") }
+        for (field, pattern) in [("namePattern", r.namePattern), ("modelNumberPattern", r.modelNumberPattern), ("manufacturerNamePattern", r.manufacturerNamePattern)] {
+            guard let pattern else { continue }
+            do { _ = try Regex(pattern) } catch { throw fail("recognise.\(field)", "not a valid regular expression: \(error)") }
         }
         if let w = p.warmUpMinutes {
             guard p.kind == .continuousGlucoseMonitor else { throw fail("warmUpMinutes", "only a CGM has a sensor warm-up") }
@@ -226,7 +235,8 @@ public struct ProfileCatalogue: Sendable {
         let services = Set(ad.serviceUUIDs)
         let name = ad.localName
         var best: (DeviceProfile, Int)?
-        for p in profiles {
+        // A profile that also needs the device's Device Information is left to `refine`, after connecting.
+        for p in profiles where !p.recognise.needsDeviceInformation {
             // A simulated radio may play any BLE model; a real radio never matches a simulated profile.
             let transportFits = p.transport == transport || (transport == .simBLE && p.transport == .ble)
             guard transportFits else { continue }
@@ -252,5 +262,51 @@ public struct ProfileCatalogue: Sendable {
             }
         }
         return best?.0
+    }
+
+    /// After connecting: a more specific profile than `current` (the advertisement's match) chosen by what the
+    /// device's Device Information says, its model number (0x2A24) and manufacturer name (0x2A29).
+    ///
+    /// A candidate must speak `current`'s protocol, fit the transport as `match` requires, have a
+    /// `modelNumberPattern` or `manufacturerNamePattern` and match every one it has, and ask nothing of the
+    /// advertisement that `current`'s match did not already establish: its `serviceUUIDs` a subset of
+    /// `current`'s, and no `namePattern` other than `current`'s. Scores add to the advertisement's (service +1,
+    /// name +2): model number +4, manufacturer name +1. The best score wins, a tie goes to the least-trusted
+    /// profile, and `current` stays unless a candidate beats it.
+    public func refine(current: DeviceProfile, manufacturer: String?, model: String?, transport: TransportKind) -> DeviceProfile {
+        func matches(_ pattern: String, _ text: String?) -> Bool {
+            guard let text, let re = try? Regex(pattern) else { return false }
+            return (try? re.firstMatch(in: text)) != nil
+        }
+        func advertisementScore(_ p: DeviceProfile) -> Int { (p.recognise.serviceUUIDs != nil ? 1 : 0) + (p.recognise.namePattern != nil ? 2 : 0) }
+        /// The Device Information part of a profile's score, or nil when a pattern it has does not match.
+        func informationScore(_ p: DeviceProfile) -> Int? {
+            var score = 0
+            if let m = p.recognise.modelNumberPattern {
+                guard matches(m, model) else { return nil }
+                score += 4
+            }
+            if let m = p.recognise.manufacturerNamePattern {
+                guard matches(m, manufacturer) else { return nil }
+                score += 1
+            }
+            return score
+        }
+        let established = Set((current.recognise.serviceUUIDs ?? []).compactMap(BluetoothUUID.init(string:)))
+        var best = (profile: current, score: advertisementScore(current) + (informationScore(current) ?? 0))
+        for p in profiles where p.id != current.id && p.recognise.needsDeviceInformation && p.protocol == current.protocol && p.isSupported {
+            let transportFits = p.transport == transport || (transport == .simBLE && p.transport == .ble)
+            guard transportFits else { continue }
+            let wanted = Set((p.recognise.serviceUUIDs ?? []).compactMap(BluetoothUUID.init(string:)))
+            guard wanted.isSubset(of: established) else { continue }
+            if let name = p.recognise.namePattern, name != current.recognise.namePattern { continue }
+            guard let info = informationScore(p) else { continue }
+            let score = advertisementScore(p) + info
+            // As in `match`: more specific wins, and a tie never promotes the grade.
+            if score > best.score || (score == best.score && Self.trustRank(p.grade) < Self.trustRank(best.profile.grade)) {
+                best = (p, score)
+            }
+        }
+        return best.profile
     }
 }

@@ -158,6 +158,8 @@ struct ConsoleReporter: Sendable {
         switch e {
         case .deviceConnected(let d, let name, let grade):
             if !quiet { print("connected   \(d.address)  \(name)  [grade: \(grade.rawValue)]") }
+        case .deviceIdentified(let d, let name, let grade):
+            if !quiet { print("identified  \(d.address)  \(name)  [grade: \(grade.rawValue)]") }
         case .deviceDisconnected(let d, let reason):
             if !quiet { print("disconnected \(d.address)  (\(reason))") }
         case .transferComplete(let d, let detail):

@@ -42,6 +42,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var extendedConfig: Bool?
         /// `phd-*`: the agent's EUI-64 system id, 16 hex digits (default: derived from the address).
         public var systemID: String?
+        /// `bp-cuff`: the Device Information Model Number String it reports (default `SIM-BP-1`).
+        public var modelNumber: String?
         public var faults: Faults?
     }
 

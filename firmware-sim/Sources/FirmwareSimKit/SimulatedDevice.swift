@@ -90,7 +90,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
 
     public init(
         address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date(),
-        certifiedSpecializations: [UInt16] = [7]
+        certifiedSpecializations: [UInt16] = [7], modelNumber: String = "SIM-BP-1"
     ) {
         self.address = address
         self.name = name
@@ -103,7 +103,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
         clockHandle = g.addCharacteristic(CurrentTime.uuid, properties: 0x0A, value: CurrentTime(dateTime: BLEDateTime(date: clock), dayOfWeek: 0).encoded())
         g.addService(GATTAssigned.deviceInformationService)
         g.addCharacteristic(GATTAssigned.manufacturerName, properties: 0x02, value: Array("OpenVitals firmware-sim".utf8))
-        g.addCharacteristic(GATTAssigned.modelNumber, properties: 0x02, value: Array("SIM-BP-1".utf8))
+        g.addCharacteristic(GATTAssigned.modelNumber, properties: 0x02, value: Array(modelNumber.utf8))
         // Regulatory Certification Data List: Continua certified classes (transport code 4 as public examples use).
         let classes = certifiedSpecializations.map { RegulatoryCertificationDataList.CertifiedDeviceClass(transportCode: 4, specialization: $0) }
         let regList = RegulatoryCertificationDataList(entries: [.continua(.init(majorIGVersion: 1, minorIGVersion: 0, certifiedDeviceClasses: classes))])

@@ -100,7 +100,7 @@ public struct SimulatorCore: Sendable {
                     status: status)
             }
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F), clock: now,
-                certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) })
+                certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) }, modelNumber: spec.modelNumber ?? "SIM-BP-1")
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
             cuff.sendMalformedFirst = spec.faults?.malformedFirst ?? false
             return cuff
