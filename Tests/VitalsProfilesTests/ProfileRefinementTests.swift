@@ -84,4 +84,25 @@ struct ProfileRefinementTests {
             #expect(p.recognise.modelNumberPattern != nil, "\(p.id) is told apart by its model number")
         }
     }
+
+    @Test func shippedProfilesAreChosenByTheirModelNumbers() throws {
+        let c = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
+        let cuff = try #require(c.match(advertisement: AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: "BLESmart_00000000"), transport: .ble))
+        let meter = try #require(c.match(advertisement: AdvertisingData(services: [GATTAssigned.glucoseService], localName: "meter"), transport: .ble))
+        #expect(cuff.id == "generic-bls" && meter.id == "generic-gls")
+        func refined(_ p: DeviceProfile, _ model: String) -> String { c.refine(current: p, manufacturer: nil, model: model, transport: .ble).id }
+        #expect(refined(cuff, "BP7000") == "omron-evolv-bp7000" && c.profile(id: "omron-evolv-bp7000")?.grade == .medical)
+        #expect(refined(cuff, "EVOLV") == "omron-evolv-bp7000")
+        #expect(refined(cuff, "BP5250") == "generic-bls")
+        #expect(refined(meter, "Accu-Chek Guide") == "roche-accu-chek-guide")
+        #expect(refined(meter, "GUIDE") == "roche-accu-chek-guide")
+        #expect(refined(meter, "Guide Me") == "generic-gls", "another model")
+        #expect(refined(meter, "Contour Next One") == "ascensia-contour-next-one")
+        #expect(refined(meter, "Contour Next") == "generic-gls")
+        // A model number never moves a device to another protocol's profile.
+        #expect(refined(meter, "BP7000") == "generic-gls")
+        // The simulator link may play a real model; a real radio never gets the simulated one.
+        #expect(refined(cuff, "SIM-BP-7") == "generic-bls")
+        #expect(c.refine(current: cuff, manufacturer: nil, model: "SIM-BP-7", transport: .simBLE).id == "sim-bp-cuff-by-model")
+    }
 }
