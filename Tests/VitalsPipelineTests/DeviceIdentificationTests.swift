@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsCore
 @testable import VitalsPipeline
 import VitalsProfiles
