@@ -231,6 +231,15 @@ struct DemoFlowTests {
         // 5 h 30 min, less the seconds between the meter's clock and the hub's read of it.
         #expect(assumed.stdout.contains("device clock ahead by 329 min") || assumed.stdout.contains("device clock ahead by 330 min"), "\(assumed.stdout)")
 
+        // A CGM's Session Start Time carries its zone and DST offset: read by a hub in UTC, its records are still
+        // placed at the right instants (within the last two hours, none in the future).
+        let (cgm, cgmDB, dir3) = try CLI.simAndHub("cgm-bad-crc", simEnv: zone, hubEnv: ["TZ": "UTC"])
+        defer { try? FileManager.default.removeItem(at: dir3) }
+        #expect(cgm.status == 0, "\(cgm.stderr)")
+        let records = try #require(try CLI.json(try CLI.run("vitals", ["readings", "--json", "--db", cgmDB]).stdout) as? [[String: Any]])
+        let times = records.compactMap { ($0["effectiveAt"] as? String).flatMap(ISO8601DateFormatter().date(from:)) }
+        #expect(times.count == 11 && times.allSatisfy { $0.timeIntervalSinceNow < 60 && $0.timeIntervalSinceNow > -7200 }, "\(times)")
+
         let bad = try CLI.run("vitals", ["run", "--sim", "/nonexistent.sock", "--device-time-zone", "Mars/Olympus"])
         #expect(bad.status != 0 && bad.stderr.contains("Mars/Olympus"))
     }

@@ -343,7 +343,11 @@ public struct SimulatedCGM: SimulatedDevice {
         // Features: bit 12 E2E-CRC supported; type ISF (9) at subcutaneous tissue (5).
         let feature = CGMFeature(features: crc ? 1 << 12 : 0, type: .interstitialFluid, sampleLocation: .subcutaneous)
         g.addCharacteristic(CGMFeature.uuid, properties: 0x02, value: feature.encoded())
-        let start = CGMSessionStartTime(sessionStartTime: BLEDateTime(date: sessionStart), timeZone: 0, dstOffset: 0, hasE2ECRC: crc)
+        // Local wall time with the zone and DST offset that make it an instant (both in 15-minute units).
+        let dst = Int(SimulatedClock.zone.daylightSavingTimeOffset(for: sessionStart))
+        let standard = SimulatedClock.zone.secondsFromGMT(for: sessionStart) - dst
+        let start = CGMSessionStartTime(
+            sessionStartTime: BLEDateTime(date: sessionStart), timeZone: Int8(standard / 900), dstOffset: UInt8(dst / 900), hasE2ECRC: crc)
         g.addCharacteristic(CGMSessionStartTime.uuid, properties: 0x02, value: start.encoded())
         g.closeService()
         gatt = g
