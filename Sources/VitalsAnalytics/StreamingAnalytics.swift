@@ -135,7 +135,9 @@ public enum StreamingRules {
 }
 
 /// The consensus hypoglycaemia episode detector for one CGM stream, at both levels at once; the same rules as
-/// `GlucoseMetrics.hypoEpisodes` (a gap of more than 30 minutes ends the run and any episode).
+/// `GlucoseMetrics.hypoEpisodes` (a gap of more than 30 minutes ends the run and any episode). It reports
+/// where episodes start; `above[0]` says since when readings have been at or above 70 mg/dL (nil while below,
+/// and counted afresh after a gap), which is what ends an alert.
 struct HypoTracker: Hashable, Sendable, Codable {
     var previous: Double?
     var below = [Double?](repeating: nil, count: 2)
@@ -146,12 +148,11 @@ struct HypoTracker: Hashable, Sendable, Codable {
     var nadir = Double.infinity
     var alertID: String?
 
-    enum Step: Equatable { case start1, start2, end1, gap }
+    enum Step: Equatable { case start1, start2 }
 
     mutating func step(time t: Double, value v: Double, key: String) -> [Step] {
         var out: [Step] = []
         if let p = previous, t - p > GlucoseMetrics.maxGapSeconds {
-            if inEpisode[0] { out.append(.gap) }
             let id = alertID
             self = HypoTracker()
             alertID = id
@@ -176,10 +177,7 @@ struct HypoTracker: Hashable, Sendable, Codable {
                 below[level] = nil
                 let start = above[level] ?? t
                 above[level] = start
-                if inEpisode[level], t - start >= GlucoseMetrics.episodeSeconds {
-                    inEpisode[level] = false
-                    if level == 0 { out.append(.end1) }
-                }
+                if inEpisode[level], t - start >= GlucoseMetrics.episodeSeconds { inEpisode[level] = false }
             }
         }
         return out
@@ -195,10 +193,6 @@ struct Lane: Sendable, Codable {
     /// Recent CGM samples for the rate of change.
     var recent: [StreamSample] = []
     var trendAlertID: String?
-    /// CGM: the time of the previous reading, and since when readings have been at or above 70 mg/dL while a
-    /// hypoglycaemia alert is open (a gap of more than 30 minutes restarts the count).
-    var lastCGMTime: Double?
-    var recoverySince: Double?
 }
 
 /// The streaming analytics core: routes each input to its stream's live or backfill lane, orders it by event
@@ -368,7 +362,6 @@ public struct StreamingAnalytics: Sendable, Codable {
                               citation: StreamingRules.hypoEpisodeCitation, raisedAt: now, effectiveTime: from, evidenceKey: startKey,
                               evidenceFrom: from, evidenceTo: x.time)
                 lane.hypo.alertID = a.id
-                lane.recoverySince = nil
                 start(a, medical: x.medical, historical: historical, now: now, out: &out)
             case .start2:
                 guard let id = lane.hypo.alertID, var a = open[id], a.ruleID != AlertRules.hypoglycaemiaLevel2.id else { continue }
@@ -381,27 +374,20 @@ public struct StreamingAnalytics: Sendable, Codable {
                     a.message = msg
                 }
                 open[id] = a
-            case .end1, .gap:
-                break  // the alert's end is decided on recovery evidence below
             }
         }
+        // The open alert ends on recovery (15 minutes at or above 70 since the last low or gap), never on a gap.
         if let id = lane.hypo.alertID, var a = open[id] {
-            if x.value >= GlucoseMetrics.level1Threshold {
-                let afterGap = lane.lastCGMTime.map { t - $0 > GlucoseMetrics.maxGapSeconds } ?? false
-                let since = afterGap ? t : (lane.recoverySince ?? t)
-                lane.recoverySince = since
+            if let since = lane.hypo.above[0] {
                 if t - since >= GlucoseMetrics.episodeSeconds, a.historical || x.time > a.raisedAt {
                     close(id, eventTime: x.time, reason: "≥ 15 minutes at or above 70 mg/dL", now: now, out: &out)
                     lane.hypo.alertID = nil
-                    lane.recoverySince = nil
                 }
             } else {
-                lane.recoverySince = nil
                 _ = AlertLifecycle.apply(.extend(evidenceTo: x.time), to: &a, at: now)
                 open[id] = a
             }
         }
-        lane.lastCGMTime = t
         trend(x, lane: &lane, historical: historical, now: now, out: &out)
     }
 
