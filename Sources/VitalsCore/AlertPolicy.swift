@@ -36,8 +36,22 @@ public enum AlertPolicy {
     public static func qualityAdjusted(_ severity: AlertSeverity, _ message: String, flags: Set<QualityFlag>) -> (AlertSeverity, String) {
         let doubts = doubtfulBloodPressure.filter { flags.contains($0.0) }.map(\.1)
         guard !doubts.isEmpty else { return (severity, message) }
-        let lower: AlertSeverity = severity == .critical ? .urgent : .advisory
-        return (lower, message + " The cuff reported \(doubts.joined(separator: " and ")): sit still with the cuff snug on the bare upper arm at heart level, rest 5 minutes and measure again to confirm.")
+        return (lowered(severity), message + " The cuff reported \(doubts.joined(separator: " and ")): sit still with the cuff snug on the bare upper arm at heart level, rest 5 minutes and measure again to confirm.")
+    }
+
+    /// One severity step down (advisory stays advisory): what a doubtful measurement does to its alert.
+    public static func lowered(_ severity: AlertSeverity) -> AlertSeverity { severity == .critical ? .urgent : .advisory }
+
+    /// A rhythm finding with this share or more of its evidence in ECG windows that are not usable (lead off, low
+    /// signal quality, under 125 Hz) is held, not raised: a flat line or noise is what makes false pauses and AF.
+    public static let signalHoldShare = 0.5
+
+    /// What poor signal does to a rhythm finding's alert: nil when it is held (`unusableShare` at or above
+    /// `signalHoldShare`); one step lower, saying why, when some of its evidence is unusable; unchanged otherwise.
+    public static func signalAdjusted(_ severity: AlertSeverity, _ message: String, unusableShare: Double) -> (AlertSeverity, String)? {
+        guard unusableShare < signalHoldShare else { return nil }
+        guard unusableShare > 0 else { return (severity, message) }
+        return (lowered(severity), message + " Part of this ECG (\(Int((unusableShare * 100).rounded())) %) was recorded with poor signal or a lead off: check the electrode contact and record again to confirm.")
     }
 
     /// Whether a reading is good enough to end an open alert (a doubtful measurement is not).

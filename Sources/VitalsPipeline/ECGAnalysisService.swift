@@ -217,8 +217,6 @@ public struct ECGAnalysisService: Service {
     /// Seconds of further evidence before an episode's alert is updated, and without any before it is resolved.
     static let updateEvery = 30.0
     static let resolveAfter = 60.0
-    /// A finding with this share or more of its evidence in unusable signal is held.
-    static let holdShare = 0.5
 
     /// Runs the rules on the session's recent beats and moves each episode's alert along: raised, updated,
     /// resolved (all of them when the session has ended).
@@ -246,13 +244,10 @@ public struct ECGAnalysisService: Service {
             var ep = s.reported[i]
             defer { s.reported[i] = ep }
             if !ep.raised {
-                // Held until half or more of its evidence is usable signal.
-                let share = s.unusableShare(ep.event.start, ep.event.end)
-                guard share < Self.holdShare else { continue }
-                if share > 0 {
-                    ep.alert.severity = ep.alert.severity == .critical ? .urgent : .advisory
-                    ep.alert.message += " Part of this ECG (\(Int((share * 100).rounded())) %) was recorded with poor signal or a lead off: check the electrode contact and record again to confirm."
-                }
+                // Held until more than half of its evidence is usable signal.
+                guard let (severity, message) = AlertPolicy.signalAdjusted(
+                    ep.alert.severity, ep.alert.message, unusableShare: s.unusableShare(ep.event.start, ep.event.end)) else { continue }
+                (ep.alert.severity, ep.alert.message) = (severity, message)
                 ep.raised = true
                 ep.reportedEnd = ep.event.end
                 ep.escalationClock = at
