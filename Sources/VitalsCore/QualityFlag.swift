@@ -71,6 +71,9 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let deviceClockDrift = QualityFlag("time.device-clock-drift")
     /// The device clock reads a date before 2010: it was reset (battery out; many devices restart at 2000).
     public static let deviceClockReset = QualityFlag("time.device-clock-reset")
+    /// The device's IEEE 11073-20601 certified device classes do not certify the specialization in use over the
+    /// transport in use (interoperability certification is evidence of format, never of accuracy).
+    public static let certificationMismatch = QualityFlag("device.certification-mismatch")
 }
 
 extension QualityFlag {

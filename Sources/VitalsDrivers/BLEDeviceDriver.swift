@@ -81,7 +81,6 @@ public struct BLEDeviceDriver: Sendable {
 
     /// IEEE 11073-104xx specialization (its number, 7 for 10407) each protocol carries.
     public static let specialization: [String: UInt16] = ["bls": 7, "gls": 17, "plxs": 4, "cgm": 25]
-    public static let certificationMismatch = QualityFlag("device.certification-mismatch")
     /// The ECG rate the hub asks a Polar strap for (the H10's only choice).
     public static let polarECGRate = 130.0
 
@@ -227,7 +226,7 @@ public struct BLEDeviceDriver: Sendable {
     /// A reading goes on: the certification flag, transfer progress.
     private mutating func handOn(_ r: Reading, ack: Confirmation?) -> [Output] {
         var reading = r
-        if certificationMismatch { reading.flags.insert(Self.certificationMismatch) }
+        if certificationMismatch { reading.flags.insert(.certificationMismatch) }
         var out: [Output] = [.reading(reading, ack: ack)]
         if let expected = expectedRecords, reading.sequence != nil {
             receivedRecords += 1

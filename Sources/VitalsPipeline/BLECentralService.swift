@@ -113,8 +113,6 @@ public final class BLECentralService: Service, Sendable {
         radio.close()
     }
 
-    public static let certificationMismatch = BLEDeviceDriver.certificationMismatch
-
     func loop(_ radio: any BLERadio) async throws {
         var links: [UInt16: Link] = [:]
         var pending: [BLEAddress: DeviceProfile] = [:]

@@ -165,7 +165,7 @@ final class PHDHost {
                 for var r in out.readings {
                     receipts += 1
                     r.receiptIndex = receipts
-                    if l.certificationMismatch { r.flags.insert(BLECentralService.certificationMismatch) }
+                    if l.certificationMismatch { r.flags.insert(.certificationMismatch) }
                     await output.send(.reading(r, ack: nil))
                 }
                 for b in out.blocks { await output.send(.waveform(b)) }
