@@ -117,6 +117,19 @@ public enum ObservationMapper {
         state == .negativeInfinity ? .resultBelowDeviceRange : .resultAboveDeviceRange
     }
 
+    /// A result beyond the device's range (LOW / HIGH by its flags) is censored the way IEEE 11073 says it, −INF
+    /// below and +INF above: the number the device sent (often its limit) is not the result, so it is not kept
+    /// as one (the wire value still has it).
+    static func censored(_ o: Observation, flags: Set<QualityFlag>) -> Observation {
+        var o = o
+        if flags.contains(.resultBelowDeviceRange) {
+            (o.value, o.state) = (nil, .negativeInfinity)
+        } else if flags.contains(.resultAboveDeviceRange) {
+            (o.value, o.state) = (nil, .positiveInfinity)
+        }
+        return o
+    }
+
     public static func glucose(_ g: GlucoseMeasurement, raw: [UInt8], context c: Context) -> Reading {
         var obs: [Observation] = []
         var flags: Set<QualityFlag> = []
@@ -133,19 +146,14 @@ public enum ObservationMapper {
             let scale: (Double) -> Double = g.unit == .kilogramPerLitre
                 ? { ($0 * 100_000 * 1000).rounded() / 1000 }
                 : { (UnitConversion.glucoseMgPerDl(fromMmolPerL: $0 * 1000) * 10).rounded() / 10 }
-            var o = observation(glucoseMetric(g.sampleType), conc, unit: .milligramPerDecilitre, wireUnit: g.unit.rawValue, scale: scale)
+            let o = observation(glucoseMetric(g.sampleType), conc, unit: .milligramPerDecilitre, wireUnit: g.unit.rawValue, scale: scale)
             if conc.state == .negativeInfinity || conc.state == .positiveInfinity {
                 // The meter's LOW / HIGH sent as ±INFINITY: censored, still a measurement of the person.
                 flags.insert(deviceRangeFlag(conc.state))
             } else {
                 flags.formUnion(valueFlags([conc]))
             }
-            // LOW / HIGH by status: the number sent (often the meter's limit) is not the result, so it is not stored.
-            if flags.contains(.resultBelowDeviceRange) || flags.contains(.resultAboveDeviceRange) {
-                o.value = nil
-                o.state = flags.contains(.resultBelowDeviceRange) ? .negativeInfinity : .positiveInfinity
-            }
-            obs.append(o)
+            obs.append(censored(o, flags: flags))
         }
         if g.sampleType == .controlSolution || g.sampleLocation == .controlSolution { flags.insert(.controlSolution) }
         let (effective, deviceTime, timeFlags) = times(g.baseTime, offsetMinutes: g.timeOffsetMinutes, context: c)
@@ -252,13 +260,7 @@ extension ObservationMapper {
         if s.isSet(23) { flags.insert(.resultAboveDeviceRange) }
         // The service has no warm-up bit: the record's time offset in the session says it.
         if let w = c.cgmWarmUpMinutes, Int(m.timeOffsetMinutes) < w { flags.insert(.cgmWarmUp) }
-        var obs = observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL")
-        // LOW / HIGH: the sensor cannot measure the value, so the number it sends (often its limit) is not
-        // stored. The value is censored the way IEEE 11073 SFLOAT says it: −INF below, +INF above the range.
-        if s.isSet(22) || s.isSet(23) {
-            obs.value = nil
-            obs.state = s.isSet(22) ? .negativeInfinity : .positiveInfinity
-        }
+        let obs = censored(observation(.glucoseInterstitial, m.glucoseConcentration, unit: .milligramPerDecilitre, wireUnit: "mg/dL"), flags: flags)
         var effective = c.received
         var deviceTime: DeviceTime?
         if let start = session.sessionStart {

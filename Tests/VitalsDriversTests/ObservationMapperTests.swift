@@ -50,6 +50,22 @@ struct ObservationMapperTests {
         #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T07:00:00Z"))
     }
 
+    /// A meter's LOW: Sensor Status Annunciation bit 6 ("result lower than the device can process") with its
+    /// limit (20 mg/dL) in the field, or the SFLOAT −INFINITY (0x0802) itself. Both are censored −INF with the
+    /// below-range flag, still a measurement (no `value.infinite`); the wire value keeps what was sent.
+    @Test func aMetersLowIsCensoredNotItsLimit() throws {
+        let byStatus = try #require(try ObservationMapper.reading(
+            characteristic: GATTAssigned.glucoseMeasurement, value: try Hex.parse("0B 0800 E907 03 0E 08 00 00 0000 14B0 11 4000"), context: context))
+        #expect(byStatus.flags == [.resultBelowDeviceRange])
+        #expect(byStatus.observations.first?.state == .negativeInfinity && byStatus.observations.first?.value == nil)
+        #expect(byStatus.observations.first?.wire.description == "sfloat:0xB014 kg/L")
+        #expect(byStatus.isAnalysable)
+        let byValue = try #require(try ObservationMapper.reading(
+            characteristic: GATTAssigned.glucoseMeasurement, value: try Hex.parse("02 0900 E907 03 0E 08 00 00 0208 11"), context: context))
+        #expect(byValue.flags == [.resultBelowDeviceRange])
+        #expect(byValue.observations.first?.state == .negativeInfinity && byValue.isAnalysable)
+    }
+
     @Test func nanAndControlSolutionAreFlagged() throws {
         let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.glucoseMeasurement, value: try Hex.parse("02 0100 E907 01 01 00 00 00 FF07 4A"), context: context))
         #expect(r.flags.contains(.valueNotANumber))
