@@ -21,6 +21,9 @@ extension VitalsStore {
         a.historical, a.evidence_from, a.evidence_to, a.escalations, a.updated_at
         """
 
+    /// A step's columns (`alert_events e`) then its alert's (`alerts a`), as `event(_:)` reads them.
+    static let eventColumns = "e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(alertColumns)"
+
     static func alert(_ row: Row, from c: Int32 = 0) -> Alert {
         Alert(
             id: row.text(c), ruleID: row.text(c + 1), subject: SubjectID(row.text(c + 2)), device: DeviceID(rawValue: row.text(c + 3)),
@@ -121,7 +124,7 @@ extension VitalsStore {
     /// The steps of alerts' lives in order (all alerts, or one).
     public func alertEvents(alertID: String? = nil, after seq: Int64 = 0, limit: Int = 10_000) throws(StoreError) -> [StoredAlertEvent] {
         try statement("""
-            SELECT e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(Self.alertColumns)
+            SELECT \(Self.eventColumns)
             FROM alert_events e JOIN alerts a ON a.id = e.alert_id
             WHERE (?1 IS NULL OR e.alert_id = ?1) AND e.seq > ?2 ORDER BY e.seq LIMIT ?3
             """).query([alertID.map { .text($0) } ?? .null, .int(seq), .int(Int64(limit))], Self.event)
@@ -142,7 +145,7 @@ extension VitalsStore {
     /// it is delivered).
     public func undeliveredAlertEvents(channel: String, limit: Int = 100) throws(StoreError) -> [StoredAlertEvent] {
         try statement("""
-            SELECT e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(Self.alertColumns)
+            SELECT \(Self.eventColumns)
             FROM alert_events e JOIN alerts a ON a.id = e.alert_id
             WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.event_seq = e.seq AND d.channel = ?1)
               AND NOT EXISTS (SELECT 1 FROM alert_dead_letters p WHERE p.event_seq = e.seq AND p.channel = ?1)
@@ -168,14 +171,13 @@ extension VitalsStore {
         public var parkedAt: Date
     }
 
-    /// The parked steps (all, or one alert's), oldest first.
-    public func parkedAlertEvents(alertID: String? = nil) throws(StoreError) -> [ParkedAlertEvent] {
+    /// The parked steps (all, or one person's), oldest first.
+    public func parkedAlertEvents(subject: String? = nil) throws(StoreError) -> [ParkedAlertEvent] {
         try statement("""
-            SELECT e.seq, e.event_id, e.transition, e.state, e.severity, e.at, e.event_time, e.detail, \(Self.alertColumns),
-                   p.channel, p.reason, p.attempts, p.parked_at
+            SELECT \(Self.eventColumns), p.channel, p.reason, p.attempts, p.parked_at
             FROM alert_dead_letters p JOIN alert_events e ON e.seq = p.event_seq JOIN alerts a ON a.id = e.alert_id
-            WHERE (?1 IS NULL OR e.alert_id = ?1) ORDER BY e.seq, p.channel
-            """).query([alertID.map { .text($0) } ?? .null]) { row in
+            WHERE (?1 IS NULL OR a.subject_id = ?1) ORDER BY e.seq, p.channel
+            """).query([subject.map { .text($0) } ?? .null]) { row in
                 ParkedAlertEvent(event: Self.event(row), channel: row.text(24), reason: row.text(25), attempts: Int(row.int(26)), parkedAt: Self.date(row.int(27)))
             }
     }

@@ -71,7 +71,7 @@ struct AlertsList: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openForReading()
-        let refused = try await store.parkedAlertEvents().filter { subject == nil || $0.event.alert.subject.rawValue == subject }
+        let refused = try await store.parkedAlertEvents(subject: subject)
         if parked {
             if json { return try printJSON(refused) }
             if refused.isEmpty { print("no parked alert steps") }
