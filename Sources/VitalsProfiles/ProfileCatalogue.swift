@@ -187,10 +187,30 @@ public struct ProfileCatalogue: Sendable {
         }
     }
 
+    /// Whether `p` with `score` replaces `best`: more specific wins; on a tie the least-trusted profile wins, since
+    /// a match that cannot tell models apart must never promote a device to a better grade than the evidence allows.
+    static func beats(_ p: DeviceProfile, score: Int, _ best: (profile: DeviceProfile, score: Int)?) -> Bool {
+        guard let best else { return true }
+        return score > best.score || (score == best.score && trustRank(p.grade) < trustRank(best.profile.grade))
+    }
+
+    /// Whether `text` matches the regular expression `pattern` (a pattern that does not compile matches nothing;
+    /// `check` refuses such a profile).
+    static func matches(_ pattern: String, _ text: String?) -> Bool {
+        guard let text, let re = try? Regex(pattern) else { return false }
+        return (try? re.firstMatch(in: text)) != nil
+    }
+
+    /// A BLE profile fits the radio's transport; a simulated radio may play any BLE model, a real radio never
+    /// matches a simulated profile.
+    static func fitsBLE(_ p: DeviceProfile, _ transport: TransportKind) -> Bool {
+        p.transport == transport || (transport == .simBLE && p.transport == .ble)
+    }
+
     /// The best profile for a USB device: vendor and product id beat the interface class alone; a name
     /// pattern, when the profile has one, must match the product string. Ties go to the least-trusted profile.
     public func match(usbVendorID vendor: UInt16, productID product: UInt16, interfaceClass: UInt8, product name: String, transport: TransportKind) -> DeviceProfile? {
-        var best: (DeviceProfile, Int)?
+        var best: (profile: DeviceProfile, score: Int)?
         for p in profiles {
             let transportFits = p.transport == transport || (transport == .simUSB && p.transport == .usb)
             guard transportFits else { continue }
@@ -210,18 +230,13 @@ public struct ProfileCatalogue: Sendable {
                 score += 1
             }
             if let pattern = r.namePattern {
-                guard let re = try? Regex(pattern), (try? re.firstMatch(in: name)) != nil else { continue }
+                guard Self.matches(pattern, name) else { continue }
                 score += 2
             }
-            guard score > 0 else { continue }
-            if let (current, currentScore) = best,
-                !(score > currentScore || (score == currentScore && Self.trustRank(p.grade) < Self.trustRank(current.grade)))
-            {
-                continue
-            }
+            guard score > 0, Self.beats(p, score: score, best) else { continue }
             best = (p, score)
         }
-        return best?.0
+        return best?.profile
     }
 
     /// `"0x1209"` or `"1209"` → 0x1209.
@@ -234,12 +249,10 @@ public struct ProfileCatalogue: Sendable {
     public func match(advertisement ad: AdvertisingData, transport: TransportKind) -> DeviceProfile? {
         let services = Set(ad.serviceUUIDs)
         let name = ad.localName
-        var best: (DeviceProfile, Int)?
+        var best: (profile: DeviceProfile, score: Int)?
         // A profile that also needs the device's Device Information is left to `refine`, after connecting.
         for p in profiles where !p.recognise.needsDeviceInformation {
-            // A simulated radio may play any BLE model; a real radio never matches a simulated profile.
-            let transportFits = p.transport == transport || (transport == .simBLE && p.transport == .ble)
-            guard transportFits else { continue }
+            guard Self.fitsBLE(p, transport) else { continue }
             var score = 0
             if let uuids = p.recognise.serviceUUIDs {
                 let wanted = Set(uuids.compactMap(BluetoothUUID.init(string:)))
@@ -247,21 +260,13 @@ public struct ProfileCatalogue: Sendable {
                 score += 1
             }
             if let pattern = p.recognise.namePattern {
-                guard let name, let re = try? Regex(pattern), (try? re.firstMatch(in: name)) != nil else { continue }
+                guard Self.matches(pattern, name) else { continue }
                 score += 2
             }
-            guard score > 0 else { continue }
-            guard let (current, currentScore) = best else {
-                best = (p, score)
-                continue
-            }
-            // More specific wins. On a tie the least-trusted profile wins: a match that cannot tell models
-            // apart must never promote a device to a better grade than the evidence allows.
-            if score > currentScore || (score == currentScore && Self.trustRank(p.grade) < Self.trustRank(current.grade)) {
-                best = (p, score)
-            }
+            guard score > 0, Self.beats(p, score: score, best) else { continue }
+            best = (p, score)
         }
-        return best?.0
+        return best?.profile
     }
 
     /// After connecting: a more specific profile than `current` (the advertisement's match) chosen by what the
@@ -274,20 +279,16 @@ public struct ProfileCatalogue: Sendable {
     /// name +2): model number +4, manufacturer name +1. The best score wins, a tie goes to the least-trusted
     /// profile, and `current` stays unless a candidate beats it.
     public func refine(current: DeviceProfile, manufacturer: String?, model: String?, transport: TransportKind) -> DeviceProfile {
-        func matches(_ pattern: String, _ text: String?) -> Bool {
-            guard let text, let re = try? Regex(pattern) else { return false }
-            return (try? re.firstMatch(in: text)) != nil
-        }
         func advertisementScore(_ p: DeviceProfile) -> Int { (p.recognise.serviceUUIDs != nil ? 1 : 0) + (p.recognise.namePattern != nil ? 2 : 0) }
         /// The Device Information part of a profile's score, or nil when a pattern it has does not match.
         func informationScore(_ p: DeviceProfile) -> Int? {
             var score = 0
             if let m = p.recognise.modelNumberPattern {
-                guard matches(m, model) else { return nil }
+                guard Self.matches(m, model) else { return nil }
                 score += 4
             }
             if let m = p.recognise.manufacturerNamePattern {
-                guard matches(m, manufacturer) else { return nil }
+                guard Self.matches(m, manufacturer) else { return nil }
                 score += 1
             }
             return score
@@ -295,17 +296,13 @@ public struct ProfileCatalogue: Sendable {
         let established = Set((current.recognise.serviceUUIDs ?? []).compactMap(BluetoothUUID.init(string:)))
         var best = (profile: current, score: advertisementScore(current) + (informationScore(current) ?? 0))
         for p in profiles where p.id != current.id && p.recognise.needsDeviceInformation && p.protocol == current.protocol && p.isSupported {
-            let transportFits = p.transport == transport || (transport == .simBLE && p.transport == .ble)
-            guard transportFits else { continue }
+            guard Self.fitsBLE(p, transport) else { continue }
             let wanted = Set((p.recognise.serviceUUIDs ?? []).compactMap(BluetoothUUID.init(string:)))
             guard wanted.isSubset(of: established) else { continue }
             if let name = p.recognise.namePattern, name != current.recognise.namePattern { continue }
             guard let info = informationScore(p) else { continue }
             let score = advertisementScore(p) + info
-            // As in `match`: more specific wins, and a tie never promotes the grade.
-            if score > best.score || (score == best.score && Self.trustRank(p.grade) < Self.trustRank(best.profile.grade)) {
-                best = (p, score)
-            }
+            if Self.beats(p, score: score, best) { best = (p, score) }
         }
         return best.profile
     }
