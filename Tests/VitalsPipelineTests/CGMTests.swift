@@ -13,18 +13,10 @@ struct CGMPipelineTests {
     /// A record whose E2E-CRC does not match is rejected, kept raw with the reason, and flagged; the records
     /// before and after it — even in the same notification — are stored, and the link goes on.
     @Test func badE2ECRCIsRejectedAndTheLinkGoesOn() async throws {
-        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cgm-\(UUID().uuidString.prefix(8)).sock").path
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let sim = SimThread(scenario: try Scenario.load("cgm-bad-crc"), path: path, start: start)
         let store = try VitalsStore(path: ":memory:", logger: quiet)
-        let events = Locked<[PipelineEvent]>([])
-        let pipeline = HubPipeline(
-            configuration: .init(central: .init(subject: SubjectID("fay"), exitWhenScenarioEnds: true)), radio: simRadio(path),
-            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
-        ) { e in events.withLock { $0.append(e) } }
-        try await pipeline.run(signals: [])
-        #expect(sim.waitFinished()?.finished == true)
+        let (_, events, summary) = try await playScenario(try Scenario.load("cgm-bad-crc"), subject: "fay", store: store, start: start)
+        #expect(summary?.finished == true)
 
         let readings = try await store.readings()
         #expect(readings.count == 11)
@@ -40,7 +32,7 @@ struct CGMPipelineTests {
         #expect(rejected.count == 1)
         #expect(rejected.first?.error.contains("E2E-CRC") == true)
         #expect(rejected.first?.source == "2AA7")
-        #expect(events.withLock { $0 }.contains { if case .rejected(_, "2AA7", let e) = $0 { e.contains("E2E-CRC") } else { false } })
+        #expect(events.contains { if case .rejected(_, "2AA7", let e) = $0 { e.contains("E2E-CRC") } else { false } })
         // CGM readings are judged as a stream (Danne 2017): 64…68 mg/dL from 25 minutes ago to now is one level-1
         // episode (≥ 15 min below 70); the single 52 is not 15 minutes below 54, so it does not make it level 2.
         // The readings are days older than the hub's clock, so it is a historical event, not a live alert.

@@ -25,20 +25,11 @@ struct DeviceIdentificationTests {
         """
 
     @Test func theModelNumberChoosesTheProfileAndTheGrade() async throws {
-        let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
-        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("ident-\(UUID().uuidString.prefix(8)).sock").path
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let sim = SimThread(scenario: try Scenario.parse(Data(Self.scenario.utf8), source: "test"), path: socket, start: start)
         let store = try VitalsStore(path: ":memory:", logger: quiet)
-        let events = Mutex<[PipelineEvent]>([])
-        let pipeline = HubPipeline(
-            configuration: .init(central: .init(subject: SubjectID("dora"), exitWhenScenarioEnds: true)), radio: simRadio(socket),
-            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
-        ) { e in events.withLock { $0.append(e) } }
-        try await pipeline.run(signals: [])
-        #expect(sim.waitFinished()?.finished == true)
+        let (_, all, summary) = try await playScenario(try Scenario.parse(Data(Self.scenario.utf8), source: "test"), subject: "dora", store: store, start: start)
+        #expect(summary?.finished == true)
 
-        let all = events.withLock { $0 }
         // Both connect as the generic cuff: the advertisement (0x1810, an unknown name) cannot tell them apart.
         let connected = all.compactMap { e -> (String, DeviceGrade)? in if case .deviceConnected(let d, _, let g) = e { (d.profileID ?? "-", g) } else { nil } }
         #expect(connected.map(\.0) == ["generic-bls", "generic-bls"] && connected.allSatisfy { $0.1 == .unverified })

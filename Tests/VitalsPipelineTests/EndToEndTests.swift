@@ -46,21 +46,31 @@ final class SimThread: Sendable {
     }
 }
 
+/// The shipped device profiles.
+func shippedCatalogue() throws -> ProfileCatalogue { try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles")) }
+
+/// Plays `scenario` on a simulator thread into a whole hub filing readings under `subject` in `store`, until the
+/// scenario ends; returns the totals, every event the hub reported, and the simulator's summary.
+func playScenario(
+    _ scenario: Scenario, subject: String, store: VitalsStore, start: Date, catalogue: ProfileCatalogue? = nil
+) async throws -> (PipelineTotals, [PipelineEvent], FirmwareSimKit.SimulatorServer.Summary?) {
+    let socket = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString.prefix(8)).sock").path
+    let sim = SimThread(scenario: scenario, path: socket, start: start)
+    let events = Mutex<[PipelineEvent]>([])
+    let pipeline = HubPipeline(
+        configuration: .init(central: .init(subject: SubjectID(subject), exitWhenScenarioEnds: true)), radio: simRadio(socket),
+        catalogue: try catalogue ?? shippedCatalogue(), store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
+    ) { e in events.withLock { $0.append(e) } }
+    try await pipeline.run(signals: [])
+    return (pipeline.totals.value, events.withLock { $0 }, sim.waitFinished())
+}
+
 struct EndToEndTests {
     let catalogue: ProfileCatalogue
     init() throws { catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles")) }
 
     func runHub(scenario: String, db: String, start: Date) async throws -> (PipelineTotals, [PipelineEvent], FirmwareSimKit.SimulatorServer.Summary?) {
-        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString.prefix(8)).sock").path
-        let sim = SimThread(scenario: try Scenario.load(scenario), path: socket, start: start)
-        let store = try VitalsStore(path: db, logger: quiet)
-        let events = Mutex<[PipelineEvent]>([])
-        let pipeline = HubPipeline(
-            configuration: .init(central: .init(subject: SubjectID("alice"), exitWhenScenarioEnds: true)), radio: simRadio(socket),
-            catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
-        ) { e in events.withLock { $0.append(e) } }
-        try await pipeline.run(signals: [])
-        return (pipeline.totals.value, events.withLock { $0 }, sim.waitFinished())
+        try await playScenario(try Scenario.load(scenario), subject: "alice", store: try VitalsStore(path: db, logger: quiet), start: start, catalogue: catalogue)
     }
 
     @Test func simToHubToStoreToAlert() async throws {
