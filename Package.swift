@@ -53,11 +53,11 @@ let package = Package(
         // Drivers: protocol sessions as explicit state machines; the caller does the I/O.
         .target(name: "VitalsDrivers", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
         // Validation: device grade and reading quality. No I/O.
-        .target(name: "VitalsValidation", dependencies: ["VitalsCore", "VitalsProfiles"], swiftSettings: strict),
+        .target(name: "VitalsValidation", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
         // Store: SQLite time-series, migrations as history.
         .target(name: "VitalsStore", dependencies: ["VitalsCore", "CSQLite", logging], swiftSettings: strict),
         // Analytics and alert rules. No I/O.
-        .target(name: "VitalsAnalytics", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .target(name: "VitalsAnalytics", dependencies: ["VitalsCore", "VitalsValidation"], swiftSettings: strict),
         // ECG analytics: streaming R-peak detection, rhythm rules, WFDB parsing (pure functions over bytes).
         .target(name: "VitalsECG", dependencies: ["VitalsCore"], swiftSettings: strict),
         // Pipeline: each stage a Service, joined by bounded channels.
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "VitalsWireTests", dependencies: ["VitalsWire", "VitalsCore"], swiftSettings: strictTests),
         .testTarget(name: "VitalsProfilesTests", dependencies: ["VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsTransportTests", dependencies: ["VitalsTransport", "VitalsTransportLinux", "VitalsWire"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsDriversTests", dependencies: ["VitalsDrivers", "VitalsWire", "FirmwareSimKit"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsDriversTests", dependencies: ["VitalsDrivers", "VitalsWire", "VitalsValidation", "VitalsProfiles", "FirmwareSimKit", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsStoreTests", dependencies: ["VitalsStore", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsAnalyticsTests", dependencies: ["VitalsAnalytics", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),

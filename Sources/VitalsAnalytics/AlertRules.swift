@@ -1,5 +1,6 @@
 import Foundation
 import VitalsCore
+import VitalsValidation
 
 /// A rule that looks at one reading and may raise an alert.
 public struct ReadingRule: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import VitalsCore
+import VitalsValidation
 
 /// Settings of the streaming analytics (docs/analytics-streaming.md).
 public struct StreamingConfiguration: Hashable, Sendable, Codable {

@@ -32,7 +32,7 @@ public enum AlertPolicy {
     /// body movement, a loose cuff or in an improper position still raises its alert (a real crisis must not be
     /// missed) but one severity lower, asking for a new measurement; and it never resolves or deepens an open
     /// alert (`canResolve`). Every other flag leaves the alert as it is (the not-a-measurement flags stop it
-    /// earlier, in `Reading.isAnalysable`).
+    /// earlier: `DeviceRules.notAMeasurement` in VitalsValidation).
     public static func qualityAdjusted(_ severity: AlertSeverity, _ message: String, flags: Set<QualityFlag>) -> (AlertSeverity, String) {
         let doubts = doubtfulBloodPressure.filter { flags.contains($0.0) }.map(\.1)
         guard !doubts.isEmpty else { return (severity, message) }

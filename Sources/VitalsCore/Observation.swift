@@ -129,11 +129,13 @@ public struct Reading: Hashable, Sendable, Codable {
     /// The user the device filed the reading under, as the device said it (a multi-user cuff's User ID;
     /// 0xFF is "unknown user"). The hub files the reading under a subject from it (`SubjectAssignment`).
     public var deviceUser: UInt8?
+    /// What the device said about itself on this connection, for validation to judge.
+    public var report = DeviceReport()
 
     public init(
         subject: SubjectID, device: DeviceIdentity, kind: ReadingKind, observations: [Observation],
         effectiveTime: Date, deviceTime: DeviceTime?, receivedTime: Date, sequence: UInt32?,
-        flags: Set<QualityFlag> = [], grade: DeviceGrade = .unverified, raw: RawFrame
+        flags: Set<QualityFlag> = [], grade: DeviceGrade = .unverified, raw: RawFrame, report: DeviceReport = DeviceReport()
     ) {
         self.subject = subject
         self.device = device
@@ -146,6 +148,7 @@ public struct Reading: Hashable, Sendable, Codable {
         self.flags = flags
         self.grade = grade
         self.raw = raw
+        self.report = report
     }
 
     /// The natural key within a device: a replayed reading has the same key and is ignored.

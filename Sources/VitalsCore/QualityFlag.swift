@@ -22,6 +22,11 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     public static let pulseAboveRange = QualityFlag("bp.pulse-above-range")
     public static let pulseBelowRange = QualityFlag("bp.pulse-below-range")
     public static let improperPosition = QualityFlag("bp.improper-position")
+    /// The cuff does not say it detects `check` (its Blood Pressure Feature), or the measurement had no status:
+    /// the reading says nothing either way about that condition.
+    public static func bloodPressureUnchecked(_ check: BloodPressureCheck) -> QualityFlag { QualityFlag("bp.unchecked.\(check.rawValue)") }
+    /// A pulse pressure under a quarter of the systolic: worth a second look, not a rejection.
+    public static let narrowPulsePressure = QualityFlag("bp.narrow-pulse-pressure")
 
     // Glucose sensor status annunciation (GLS 0x2A18).
     public static let batteryLow = QualityFlag("device.battery-low")
@@ -54,6 +59,36 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     /// The measurement said a context record follows, but none with its sequence number came.
     public static let contextMissing = QualityFlag("glucose.context-missing")
 
+    // CGM Sensor Status Annunciation (CGMS 1.0 §3.1.1.6) kept by name; the others map to the glucose flags above.
+    public static let cgmSessionStopped = QualityFlag("cgm.session-stopped")
+    public static let cgmDeviceSpecificAlert = QualityFlag("cgm.device-specific-alert")
+    public static let cgmTimeSyncRequired = QualityFlag("cgm.time-sync-required")
+    public static let cgmCalibrationNotAllowed = QualityFlag("cgm.calibration-not-allowed")
+    public static let cgmCalibrationRecommended = QualityFlag("cgm.calibration-recommended")
+    public static let cgmCalibrationRequired = QualityFlag("cgm.calibration-required")
+    public static let cgmBelowPatientLow = QualityFlag("cgm.below-patient-low")
+    public static let cgmAbovePatientHigh = QualityFlag("cgm.above-patient-high")
+    public static let cgmBelowHypoLevel = QualityFlag("cgm.below-hypo-level")
+    public static let cgmAboveHyperLevel = QualityFlag("cgm.above-hyper-level")
+    public static let cgmRateOfDecreaseExceeded = QualityFlag("cgm.rate-of-decrease-exceeded")
+    public static let cgmRateOfIncreaseExceeded = QualityFlag("cgm.rate-of-increase-exceeded")
+
+    // Heart rate (HRS 0x2A37).
+    /// The strap supports skin-contact detection and says it has none.
+    public static let noSkinContact = QualityFlag("hr.no-skin-contact")
+
+    // Pulse oximetry (PLXS): each status bit the device set, by its PLXS name (`plx.` + the wire key).
+    public static func pulseOximetry(_ key: String) -> QualityFlag { QualityFlag("plx.\(key)") }
+    public static let plxDemonstrationData = pulseOximetry("dataForDemonstration")
+    public static let plxTestingData = pulseOximetry("dataForTesting")
+    public static let plxInvalidMeasurement = pulseOximetry("invalidMeasurementDetected")
+    public static let plxMeasurementUnavailable = pulseOximetry("measurementUnavailable")
+
+    // ECG 10-s signal-quality windows (stored with the waveform's quality, not on readings).
+    public static let ecgLeadOff = QualityFlag("ecg.lead-off")
+    public static let ecgLowSignalQuality = QualityFlag("ecg.low-signal-quality")
+    public static let ecgSampleRateBelow125 = QualityFlag("ecg.sample-rate-below-125")
+
     // Values.
     public static let valueNotANumber = QualityFlag("value.nan")
     public static let valueNotAtThisResolution = QualityFlag("value.nres")
@@ -74,18 +109,4 @@ public struct QualityFlag: Hashable, Sendable, Codable, Comparable, CustomString
     /// The device's IEEE 11073-20601 certified device classes do not certify the specialization in use over the
     /// transport in use (interoperability certification is evidence of format, never of accuracy).
     public static let certificationMismatch = QualityFlag("device.certification-mismatch")
-}
-
-extension QualityFlag {
-    /// Flags that mean the values are not a measurement of the person: analytics leave such readings out.
-    public static let notAMeasurement: Set<QualityFlag> = [
-        .controlSolution, .valueNotANumber, .valueNotAtThisResolution, .valueInfinite, .valueReserved, .implausible,
-        .systolicNotAboveDiastolic, .sensorMalfunction, .stripInsertionError, .stripTypeIncorrect, .sampleSizeInsufficient,
-        .generalDeviceFault, .readInterrupted, .cgmWarmUp,
-    ]
-}
-
-extension Reading {
-    /// Whether analytics may treat the values as a real measurement of the person.
-    public var isAnalysable: Bool { flags.isDisjoint(with: QualityFlag.notAMeasurement) }
 }

@@ -115,10 +115,10 @@ public enum ASTMObservationMapper {
             wire: WireValue(encoding: "ascii-decimal", bits: (parsed ?? .nan).bitPattern, unit: unitText))
         let t = r.testTime
         let ble = t.map { BLEDateTime(year: UInt16(clamping: $0.year), month: UInt8(clamping: $0.month), day: UInt8(clamping: $0.day), hours: UInt8(clamping: $0.hour ?? 0), minutes: UInt8(clamping: $0.minute ?? 0), seconds: UInt8(clamping: $0.second ?? 0)) }
-        let (effective, deviceTime, timeFlags) = ObservationMapper.times(ble, offsetMinutes: nil, context: c)
+        let (effective, deviceTime, timeFlags, clockOffset) = ObservationMapper.times(ble, offsetMinutes: nil, context: c)
         return Reading(
             subject: c.subject, device: c.device, kind: .glucose, observations: [obs], effectiveTime: effective,
             deviceTime: deviceTime, receivedTime: c.received, sequence: UInt32(clamping: r.sequence), flags: flags.union(timeFlags),
-            raw: RawFrame(source: "ASTM E1394 R", bytes: r.record.encoded(r.delimiters)))
+            raw: RawFrame(source: "ASTM E1394 R", bytes: r.record.encoded(r.delimiters)), report: DeviceReport(clockOffset: clockOffset))
     }
 }

@@ -59,9 +59,9 @@ public struct BLEDeviceDriver: Sendable {
         /// What the device's Device Information strings said, once all of them were read (before any measurement
         /// is subscribed to). Nil for a string the device does not have.
         case identified(manufacturer: String?, model: String?, serial: String?)
-        /// The IEEE 11073-20601 certified device classes (0x2A2A); `mismatch` when none certifies the
-        /// specialization in use over this transport (the driver then flags every reading).
-        case certification(classes: [String], mismatch: Bool)
+        /// The IEEE 11073-20601 certified device classes (0x2A2A). Every later reading carries them in its
+        /// report, with the specialization in use, for validation to judge.
+        case certification(classes: [String])
         /// The UDI for Medical Devices (0x2BFF).
         case udi(UDIForMedicalDevices)
         /// The device clock read against `now` (device − hub, seconds), and whether a write of the hub's time
@@ -95,8 +95,8 @@ public struct BLEDeviceDriver: Sendable {
     public private(set) var bloodPressureFeature: BloodPressureFeature?
     /// A glucose reading waiting for the context record it announced.
     public private(set) var glucoseContext = GlucoseContextJoin<Confirmation>()
-    /// Set when the device's certified device classes do not include the specialization in use.
-    public private(set) var certificationMismatch = false
+    /// The device's certified device classes (16-bit values), once read.
+    public private(set) var certifiedClasses: [UInt16]?
     /// CGM: whether records carry an E2E-CRC (from the Feature) and when the session started.
     public private(set) var cgm = ObservationMapper.CGMSessionInfo(crcExpected: false, sessionStart: nil)
     /// From an RACP count: how many records the transfer brings, and how many came so far.
@@ -223,10 +223,11 @@ public struct BLEDeviceDriver: Sendable {
         return c
     }
 
-    /// A reading goes on: the certification flag, transfer progress.
+    /// A reading goes on with what the device said of its certification; transfer progress.
     private mutating func handOn(_ r: Reading, ack: Confirmation?) -> [Output] {
         var reading = r
-        if certificationMismatch { reading.flags.insert(.certificationMismatch) }
+        reading.report.certifiedClasses = certifiedClasses
+        reading.report.specialization = Self.specialization[profile.protocol]
         var out: [Output] = [.reading(reading, ack: ack)]
         if let expected = expectedRecords, reading.sequence != nil {
             receivedRecords += 1
@@ -327,14 +328,8 @@ public struct BLEDeviceDriver: Sendable {
             if let list = try? RegulatoryCertificationDataList(bytes: value) {
                 let classes = list.certifiedDeviceClasses
                 out.append(.note(Note(.info, "regulatory certification data", ["device.id": id, "certified.classes": "\(classes.count)"])))
-                // Interoperability certification is evidence of format, not accuracy; a class for another
-                // specialization or transport than the ones in use is a warning sign all the same.
-                if let expected = Self.specialization[profile.protocol],
-                    !RegulatoryCertificationDataList.certifies(classes, specialization: expected, over: device.transport)
-                {
-                    certificationMismatch = true
-                }
-                out.append(.certification(classes: classes.map(\.description), mismatch: certificationMismatch))
+                certifiedClasses = classes.map(\.rawValue)
+                out.append(.certification(classes: classes.map(\.description)))
             }
         } else if characteristic == UDIForMedicalDevices.uuid {
             do {

@@ -76,15 +76,15 @@ public enum ObservationMapper {
             values.append(p)
         }
         var flags = valueFlags(values)
-        // A clear status bit means "checked, fine" only for a condition the cuff says it detects (BP Feature);
-        // for the others the reading says nothing, and the flag says so.
+        // The conditions the cuff says it detects (BP Feature) and reported on this measurement: validation
+        // judges the others unchecked.
         let f = c.bloodPressureFeature
-        let detects: [(Bool, String)] = [
-            (f?.bodyMovementDetection ?? false, "body-movement"), (f?.cuffFitDetection ?? false, "cuff-fit"),
-            (f?.irregularPulseDetection ?? false, "irregular-pulse"), (f?.pulseRateRangeDetection ?? false, "pulse-rate-range"),
-            (f?.measurementPositionDetection ?? false, "measurement-position"),
+        let detects: [(Bool, BloodPressureCheck)] = [
+            (f?.bodyMovementDetection ?? false, .bodyMovement), (f?.cuffFitDetection ?? false, .cuffFit),
+            (f?.irregularPulseDetection ?? false, .irregularPulse), (f?.pulseRateRangeDetection ?? false, .pulseRateRange),
+            (f?.measurementPositionDetection ?? false, .measurementPosition),
         ]
-        for (supported, name) in detects where !supported || m.status == nil { flags.insert(QualityFlag("bp.unchecked.\(name)")) }
+        let checked: Set<BloodPressureCheck> = m.status == nil ? [] : Set(detects.filter(\.0).map(\.1))
         if let s = m.status {
             if s.bodyMovementDetected { flags.insert(.bodyMovement) }
             if s.cuffTooLoose { flags.insert(.cuffTooLoose) }
@@ -93,11 +93,11 @@ public enum ObservationMapper {
             if s.pulseRateRange == .belowLowerLimit { flags.insert(.pulseBelowRange) }
             if s.improperMeasurementPosition { flags.insert(.improperPosition) }
         }
-        let (effective, deviceTime, timeFlags) = times(m.timeStamp, offsetMinutes: nil, context: c)
+        let (effective, deviceTime, timeFlags, clockOffset) = times(m.timeStamp, offsetMinutes: nil, context: c)
         var reading = Reading(
             subject: c.subject, device: c.device, kind: .bloodPressure, observations: obs, effectiveTime: effective,
             deviceTime: deviceTime, receivedTime: c.received, sequence: nil, flags: flags.union(timeFlags),
-            raw: RawFrame(source: "2A35", bytes: raw))
+            raw: RawFrame(source: "2A35", bytes: raw), report: DeviceReport(clockOffset: clockOffset, checkedConditions: checked))
         reading.deviceUser = m.userID
         return reading
     }
@@ -156,30 +156,22 @@ public enum ObservationMapper {
             obs.append(censored(o, flags: flags))
         }
         if g.sampleType == .controlSolution || g.sampleLocation == .controlSolution { flags.insert(.controlSolution) }
-        let (effective, deviceTime, timeFlags) = times(g.baseTime, offsetMinutes: g.timeOffsetMinutes, context: c)
+        let (effective, deviceTime, timeFlags, clockOffset) = times(g.baseTime, offsetMinutes: g.timeOffsetMinutes, context: c)
         return Reading(
             subject: c.subject, device: c.device, kind: .glucose, observations: obs, effectiveTime: effective,
             deviceTime: deviceTime, receivedTime: c.received, sequence: UInt32(g.sequenceNumber), flags: flags.union(timeFlags),
-            raw: RawFrame(source: "2A18", bytes: raw))
+            raw: RawFrame(source: "2A18", bytes: raw), report: DeviceReport(clockOffset: clockOffset))
     }
 
-    /// Effective time from the device's clock (plus any offset), or the receive time when the device gave none.
-    /// A clock offset beyond this is drift worth flagging (the validation issue's threshold).
-    public static let driftLimit: TimeInterval = 5 * 60
-
-    static func times(_ t: BLEDateTime?, offsetMinutes: Int16?, context c: Context) -> (Date, DeviceTime?, Set<QualityFlag>) {
-        guard let t else { return (c.received, nil, [.deviceTimeMissing]) }
+    /// Effective time from the device's clock (plus any offset), or the receive time when the device gave none;
+    /// the clock offset it was corrected by, for validation to judge (drift, `DeviceRules`).
+    static func times(_ t: BLEDateTime?, offsetMinutes: Int16?, context c: Context) -> (Date, DeviceTime?, Set<QualityFlag>, TimeInterval?) {
+        guard let t else { return (c.received, nil, [.deviceTimeMissing], nil) }
         guard t.isValid, let base = t.deviceTime.date(in: c.deviceTimeZone) else {
-            return (c.received, t.deviceTime, [.deviceTimeInvalid])
+            return (c.received, t.deviceTime, [.deviceTimeInvalid], nil)
         }
-        var flags: Set<QualityFlag> = []
-        if t.year < 2010 { flags.insert(.deviceClockReset) }
         // Correct by the offset measured at this download, so stored records keep the offset of their download.
-        var corrected = base
-        if let off = c.deviceClockOffset {
-            corrected = base.addingTimeInterval(-off)
-            if abs(off) > driftLimit { flags.insert(.deviceClockDrift) }
-        }
+        let corrected = base.addingTimeInterval(-(c.deviceClockOffset ?? 0))
         let effective = corrected.addingTimeInterval(Double(offsetMinutes ?? 0) * 60)
         var dt = t.deviceTime
         // The device time (the natural key of a reading without a sequence) stays as the device said it:
@@ -190,7 +182,7 @@ public enum ObservationMapper {
             let k = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: shifted)
             dt = DeviceTime(year: k.year!, month: k.month!, day: k.day!, hour: k.hour!, minute: k.minute!, second: k.second!)
         }
-        return (effective, dt, flags)
+        return (effective, dt, [], c.deviceClockOffset)
     }
 }
 
@@ -237,12 +229,9 @@ extension ObservationMapper {
     /// CGM Sensor Status Annunciation bits kept as flags by name (CGMS 1.0 §3.1.1.6). The service has no
     /// warm-up bit: warm-up is the profile's `warmUpMinutes` from the session start (`cgm.warm-up`).
     static let cgmStatusFlags: [(Int, QualityFlag)] = [
-        (0, QualityFlag("cgm.session-stopped")), (4, QualityFlag("cgm.device-specific-alert")),
-        (8, QualityFlag("cgm.time-sync-required")), (9, QualityFlag("cgm.calibration-not-allowed")),
-        (10, QualityFlag("cgm.calibration-recommended")), (11, QualityFlag("cgm.calibration-required")),
-        (16, QualityFlag("cgm.below-patient-low")), (17, QualityFlag("cgm.above-patient-high")),
-        (18, QualityFlag("cgm.below-hypo-level")), (19, QualityFlag("cgm.above-hyper-level")),
-        (20, QualityFlag("cgm.rate-of-decrease-exceeded")), (21, QualityFlag("cgm.rate-of-increase-exceeded")),
+        (0, .cgmSessionStopped), (4, .cgmDeviceSpecificAlert), (8, .cgmTimeSyncRequired), (9, .cgmCalibrationNotAllowed),
+        (10, .cgmCalibrationRecommended), (11, .cgmCalibrationRequired), (16, .cgmBelowPatientLow), (17, .cgmAbovePatientHigh),
+        (18, .cgmBelowHypoLevel), (19, .cgmAboveHyperLevel), (20, .cgmRateOfDecreaseExceeded), (21, .cgmRateOfIncreaseExceeded),
     ]
 
     static func cgmReading(_ m: CGMMeasurement, raw: [UInt8], session: CGMSessionInfo, context c: Context) -> Reading {
@@ -287,12 +276,10 @@ extension ObservationMapper {
 }
 
 extension ObservationMapper {
-    public static let noSkinContact = QualityFlag("hr.no-skin-contact")
-
     public static func heartRate(_ m: HeartRateMeasurement, raw: [UInt8], context c: Context) -> Reading {
         let wire = WireValue(encoding: m.valueFormat == .uint16 ? "uint16" : "uint8", bits: UInt64(m.heartRate), unit: "bpm")
         var flags: Set<QualityFlag> = []
-        if m.sensorContact == .supportedNotDetected { flags.insert(noSkinContact) }
+        if m.sensorContact == .supportedNotDetected { flags.insert(.noSkinContact) }
         // A strap's notification has no time stamp: it is "now".
         return Reading(
             subject: c.subject, device: c.device, kind: .heartRate,
@@ -304,12 +291,8 @@ extension ObservationMapper {
     /// Flags named after the PLX status bits that are set, e.g. `plx.questionableMeasurementDetected`.
     static func plxFlags(_ status: PLXMeasurementStatus?, _ device: PLXDeviceAndSensorStatus?) -> Set<QualityFlag> {
         var f: Set<QualityFlag> = []
-        for b in PLXMeasurementStatus.namedBits where (status?.rawValue ?? 0) & (1 << UInt16(b.bit)) != 0 { f.insert(QualityFlag("plx.\(b.key)")) }
-        for b in PLXDeviceAndSensorStatus.namedBits where (device?.rawValue ?? 0) & (1 << UInt32(b.bit)) != 0 { f.insert(QualityFlag("plx.\(b.key)")) }
-        // Demonstration, test, invalid and unavailable data are not measurements of a person.
-        if let s = status, s.contains(.dataForDemonstration) || s.contains(.dataForTesting) || s.contains(.invalidMeasurementDetected) || s.contains(.measurementUnavailable) {
-            f.insert(.implausible)
-        }
+        for b in PLXMeasurementStatus.namedBits where (status?.rawValue ?? 0) & (1 << UInt16(b.bit)) != 0 { f.insert(.pulseOximetry(b.key)) }
+        for b in PLXDeviceAndSensorStatus.namedBits where (device?.rawValue ?? 0) & (1 << UInt32(b.bit)) != 0 { f.insert(.pulseOximetry(b.key)) }
         return f
     }
 
@@ -324,15 +307,17 @@ extension ObservationMapper {
         var flags = valueFlags([v.spO2, v.pulseRate]).union(plxFlags(status, device))
         let effective: Date
         let deviceTime: DeviceTime?
+        var clockOffset: TimeInterval?
         if source == "2A5E" {
-            let (e, d, timeFlags) = times(timestamp, offsetMinutes: nil, context: c)
-            (effective, deviceTime) = (e, d)
+            let (e, d, timeFlags, offset) = times(timestamp, offsetMinutes: nil, context: c)
+            (effective, deviceTime, clockOffset) = (e, d, offset)
             flags.formUnion(timeFlags)
         } else {
             (effective, deviceTime) = (c.received, nil)
         }
         return Reading(
             subject: c.subject, device: c.device, kind: .spo2, observations: obs, effectiveTime: effective, deviceTime: deviceTime,
-            receivedTime: c.received, sequence: nil, flags: flags, raw: RawFrame(source: source, bytes: raw))
+            receivedTime: c.received, sequence: nil, flags: flags, raw: RawFrame(source: source, bytes: raw),
+            report: DeviceReport(clockOffset: clockOffset))
     }
 }

@@ -102,30 +102,24 @@ public enum PHDObservationMapper {
             }
             guard !obs.isEmpty else { continue }
             let stamp = ms.compactMap(\.timeStamp).first
-            let (effective, deviceTime, timeFlags) = times(stamp, context: c)
+            let (effective, deviceTime, timeFlags, clockOffset) = times(stamp, context: c)
             flags.formUnion(timeFlags)
             out.readings.append(Reading(
                 subject: c.subject, device: c.device, kind: kind, observations: obs, effectiveTime: effective,
                 deviceTime: deviceTime, receivedTime: c.received, sequence: nil, flags: flags,
-                raw: RawFrame(source: "11073-20601 scan report", bytes: apdu)))
+                raw: RawFrame(source: "11073-20601 scan report", bytes: apdu), report: DeviceReport(clockOffset: clockOffset)))
         }
         return out
     }
 
-    /// Device time → effective time, corrected by the clock offset measured at this association; the
-    /// same flags as for BLE devices (missing, reset, drift).
-    static func times(_ t: AbsoluteTime?, context c: ObservationMapper.Context) -> (Date, DeviceTime?, Set<QualityFlag>) {
-        guard let t else { return (c.received, nil, [.deviceTimeMissing]) }
+    /// Device time → effective time, corrected by the clock offset measured at this association, and that
+    /// offset for validation to judge (as for BLE devices: `DeviceRules`).
+    static func times(_ t: AbsoluteTime?, context c: ObservationMapper.Context) -> (Date, DeviceTime?, Set<QualityFlag>, TimeInterval?) {
+        guard let t else { return (c.received, nil, [.deviceTimeMissing], nil) }
         let dt = t.deviceTime
-        guard let base = dt.date(in: c.deviceTimeZone) else { return (c.received, dt, [.deviceTimeInvalid]) }
-        var flags: Set<QualityFlag> = []
-        if t.year < 2010 { flags.insert(.deviceClockReset) }
-        var effective = base.addingTimeInterval(Double(t.hundredths) / 100)
-        if let off = c.deviceClockOffset {
-            effective = effective.addingTimeInterval(-off)
-            if abs(off) > ObservationMapper.driftLimit { flags.insert(.deviceClockDrift) }
-        }
-        return (effective, dt, flags)
+        guard let base = dt.date(in: c.deviceTimeZone) else { return (c.received, dt, [.deviceTimeInvalid], nil) }
+        let effective = base.addingTimeInterval(Double(t.hundredths) / 100 - (c.deviceClockOffset ?? 0))
+        return (effective, dt, [], c.deviceClockOffset)
     }
 
     /// RT-SA samples as a block: rate from the sample period (1/8 ms units), gain and baseline from the
@@ -139,7 +133,7 @@ public enum PHDObservationMapper {
         let rate = 8000 / Double(period)
         // Baseline: the count at which the value is 0.
         let baseline = Int32((Double(ls) - lo / step).rounded())
-        let (start, _, _) = times(m.timeStamp, context: c)
+        let (start, _, _, _) = times(m.timeStamp, context: c)
         let lead = metrics[m.type] ?? .ecgUnspecified
         let unit = m.unitCode.flatMap { units[$0] } ?? .millivolt
         return SampleBlock(

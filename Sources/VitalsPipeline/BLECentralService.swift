@@ -201,7 +201,7 @@ public final class BLECentralService: Service, Sendable {
                         "device model identified from its Device Information; profile refined",
                         metadata: ["device.id": "\(device.id)", "device.profile": "\(refined.id)", "device.grade": "\(refined.grade.rawValue)", "was": "\(l.profile.id)"])
                     await output.send(.event(.deviceIdentified(device, profileName: "\(refined.manufacturer) \(refined.model)", grade: refined.grade)))
-                case .certification(let classes, _):
+                case .certification(let classes):
                     await output.send(.deviceFacts(device, certifiedClasses: classes, clockOffset: nil, at: t))
                 case .udi(let udi):
                     await output.send(.deviceFacts(device, certifiedClasses: nil, clockOffset: nil, udi: udi, at: t))

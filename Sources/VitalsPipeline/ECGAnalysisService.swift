@@ -6,6 +6,7 @@ import VitalsCore
 import VitalsECG
 import VitalsProfiles
 import VitalsStore
+import VitalsValidation
 
 /// Rhythm analysis of stored ECG: each device's lead is a session of contiguous blocks run through the
 /// streaming R-peak detector. While the session runs, every `interval` seconds of signal, the rhythm rules
@@ -99,8 +100,7 @@ public struct ECGAnalysisService: Service {
             quality += out.quality
         }
 
-        /// The quality windows as stored: times, index and flags. Below 125 Hz an ECG is flagged whatever
-        /// its index (the sampling-rate floor of IEC 60601-2-47 ambulatory ECG).
+        /// The quality windows as stored: times, index and flags, judged by `SignalQualityRule`.
         mutating func takeQuality() -> [VitalsStore.WaveformQuality] {
             defer {
                 quality = []
@@ -110,15 +110,11 @@ public struct ECGAnalysisService: Service {
             return quality.filter { $0.start < samples }.map { window in
                 var w = window
                 w.end = min(w.end, samples)
-                var flags: [String] = []
                 let leadOff = lossSpans.contains(where: { $0.start < w.end && ($0.end ?? Int.max) > w.start })
-                if leadOff { flags.append(ECGAnalysisService.leadOff.rawValue) }
-                if w.index < 0.66 { flags.append(ECGAnalysisService.lowQuality.rawValue) }
-                if rate < 125 { flags.append(ECGAnalysisService.rateBelow125.rawValue) }
-                let usable = w.usable && rate >= 125 && !leadOff
+                let (usable, flags) = SignalQualityRule.judge(index: w.index, detectorUsable: w.usable, sampleRate: rate, leadOff: leadOff)
                 windows.append((w.start, w.end, usable))
                 return .init(start: start.addingTimeInterval(Double(w.start) / rate), end: start.addingTimeInterval(Double(w.end) / rate),
-                             index: w.index, usable: usable, flags: flags)
+                             index: w.index, usable: usable, flags: flags.map(\.rawValue))
             }
         }
 
@@ -190,10 +186,6 @@ public struct ECGAnalysisService: Service {
         }
         for s in sessions.values { await finish(s) }
     }
-
-    static let leadOff = QualityFlag("ecg.lead-off")
-    static let lowQuality = QualityFlag("ecg.low-signal-quality")
-    static let rateBelow125 = QualityFlag("ecg.sample-rate-below-125")
 
     /// Stores the session's finished quality windows.
     func storeQuality(_ s: inout Session) async {

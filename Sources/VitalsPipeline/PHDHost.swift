@@ -17,7 +17,9 @@ final class PHDHost {
         var device: DeviceIdentity
         var profile: DeviceProfile?
         var clockOffset: TimeInterval?
-        var certificationMismatch = false
+        /// What the MDS said of its certification, carried on every reading for validation to judge.
+        var certifiedClasses: [UInt16]?
+        var specialization: UInt16?
     }
 
     let config: BLECentralService.Configuration
@@ -165,7 +167,8 @@ final class PHDHost {
                 for var r in out.readings {
                     receipts += 1
                     r.receiptIndex = receipts
-                    if l.certificationMismatch { r.flags.insert(.certificationMismatch) }
+                    r.report.certifiedClasses = l.certifiedClasses
+                    r.report.specialization = l.specialization
                     await output.send(.reading(r, ack: nil))
                 }
                 for b in out.blocks { await output.send(.waveform(b)) }
@@ -200,11 +203,9 @@ final class PHDHost {
         if case .regulatoryCertification(let list)? = r.attribute(MDC.attrRegCertDataList) {
             let certified = list.certifiedDeviceClasses
             classes = certified.map(\.description)
-            // A certified class for another specialisation or transport than the ones in use is a warning sign.
-            if let spec = StandardConfiguration.specialization(configID: l.session.configID) ?? specialization(of: r),
-                !RegulatoryCertificationDataList.certifies(certified, specialization: UInt16(spec.standard - 10400), over: transport)
-            {
-                links[link]?.certificationMismatch = true
+            links[link]?.certifiedClasses = certified.map(\.rawValue)
+            if let spec = StandardConfiguration.specialization(configID: l.session.configID) ?? specialization(of: r) {
+                links[link]?.specialization = UInt16(spec.standard - 10400)
             }
         }
         var offset: TimeInterval?

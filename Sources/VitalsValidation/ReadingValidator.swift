@@ -1,3 +1,4 @@
+import Foundation
 import VitalsCore
 import VitalsProfiles
 
@@ -27,8 +28,13 @@ public struct ReadingValidator: Sendable {
 
     public init(catalogue: ProfileCatalogue) { self.catalogue = catalogue }
 
+    /// The reading with its grade and every judgement's flags: its device's report (clock, unchecked cuff
+    /// conditions, certification) and the plausibility of its values.
     public func validate(_ reading: Reading) -> Reading {
         var r = reading
+        r.flags.formUnion(DeviceRules.clockFlags(r))
+        r.flags.formUnion(DeviceRules.uncheckedConditions(r))
+        r.flags.formUnion(DeviceRules.certificationFlags(r))
         if let id = r.device.profileID, let p = catalogue.profile(id: id) {
             r.grade = p.grade
         } else {
@@ -65,7 +71,7 @@ public struct ReadingValidator: Sendable {
             let pp = sys - dia
             if !PlausibleRange.pulsePressure.contains(pp) { r.flags.insert(.implausible) }
             // A pulse pressure under a quarter of the systolic is "narrow": worth a second look, not a rejection.
-            if pp < sys / 4 { r.flags.insert(QualityFlag("bp.narrow-pulse-pressure")) }
+            if pp < sys / 4 { r.flags.insert(.narrowPulsePressure) }
         }
     }
 

@@ -42,13 +42,4 @@ struct ReadingTests {
     @Test func wireValueText() {
         #expect(WireValue(encoding: "sfloat", bits: 0x78, unit: "mmHg").description == "sfloat:0x0078 mmHg")
     }
-
-    @Test func controlSolutionIsNotAMeasurement() {
-        var r = reading()
-        #expect(r.isAnalysable)
-        r.flags = [.controlSolution]
-        #expect(!r.isAnalysable)
-        r.flags = [.irregularPulse]
-        #expect(r.isAnalysable, "an irregular pulse flag qualifies a reading, it does not void it")
-    }
 }

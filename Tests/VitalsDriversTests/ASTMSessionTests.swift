@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsValidation
 import VitalsWire
 @testable import FirmwareSimKit
 @testable import VitalsDrivers

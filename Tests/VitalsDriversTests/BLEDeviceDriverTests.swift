@@ -4,6 +4,7 @@ import FirmwareSimKit
 import VitalsCore
 @testable import VitalsDrivers
 import VitalsProfiles
+import VitalsValidation
 import VitalsWire
 
 private let profiles = try! ProfileCatalogue.load(
@@ -93,7 +94,10 @@ struct BLEDeviceDriverTests {
         #expect(identified == [.identified(manufacturer: "OpenVitals firmware-sim", model: "SIM-BP-1", serial: nil)])
         #expect(run.outputs.firstIndex { if case .identified = $0 { true } else { false } }! < run.outputs.firstIndex { if case .reading = $0 { true } else { false } }!)
         #expect(run.driver.device.model == "SIM-BP-1" && run.driver.device.manufacturer == "OpenVitals firmware-sim")
-        #expect(run.outputs.contains { if case .certification(let classes, false) = $0 { classes.count == 1 } else { false } })
+        #expect(run.outputs.contains { if case .certification(let classes) = $0 { classes.count == 1 } else { false } })
+        // Every reading carries what the cuff said of its certification; it certifies BLS (10407) over BLE.
+        #expect(readings.allSatisfy { $0.reading.report.certifiedClasses?.count == 1 && $0.reading.report.specialization == 7 })
+        #expect(readings.allSatisfy { DeviceRules.certificationFlags($0.reading).isEmpty })
         #expect(run.outputs.contains { if case .udi(let u) = $0 { u.deviceIdentifier == "00000000000017" } else { false } })
         #expect(run.outputs.contains(.ready))
         // The clock is 30 s behind the hub's: measured, within the limit, so not written.
@@ -113,9 +117,10 @@ struct BLEDeviceDriverTests {
         let written = try #require((run.core.devices[0] as? SimulatedBPCuff)?.clockSetTo)
         #expect(written.dateTime.deviceTime.date(in: TimeZone(identifier: "UTC")!) == hubNow)
         #expect(written.adjustReason.contains(.manualTimeUpdate))
-        // Readings of this connection are corrected by the offset measured, and flagged for the drift.
+        // Readings of this connection are corrected by the offset measured, which they carry; validation flags the drift.
         #expect(run.readings.count == 2)
-        #expect(run.readings.allSatisfy { $0.reading.flags.contains(.deviceClockDrift) })
+        #expect(run.readings.allSatisfy { abs(($0.reading.report.clockOffset ?? 0) + 7200) < 1 })
+        #expect(run.readings.allSatisfy { DeviceRules.clockFlags($0.reading) == [.deviceClockDrift] })
         #expect(run.readings.allSatisfy { $0.reading.effectiveTime <= hubNow && $0.reading.effectiveTime > hubNow.addingTimeInterval(-3600) })
 
         // With no limit configured the clock is measured but left alone.

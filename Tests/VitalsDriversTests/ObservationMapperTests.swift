@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitalsCore
 @testable import VitalsDrivers
+import VitalsValidation
 import VitalsWire
 
 struct ObservationMapperTests {
@@ -20,9 +21,11 @@ struct ObservationMapperTests {
         #expect(r.observation(.systolic)?.unit.code == "mm[Hg]")
         #expect(r.observation(.systolic)?.wire.description == "sfloat:0x0078 mmHg")
         #expect(r.observation(.pulseRateNonInvasive)?.unit.code == "/min")
-        // Without the BP Feature, no clear status bit can be taken as "checked, fine".
-        #expect(r.flags.subtracting(r.flags.filter { $0.rawValue.hasPrefix("bp.unchecked.") }) == [.irregularPulse, .pulseAboveRange])
-        #expect(r.flags.filter { $0.rawValue.hasPrefix("bp.unchecked.") }.count == 5)
+        // The mapper records what the cuff said; without the BP Feature, validation takes no clear status bit
+        // as "checked, fine".
+        #expect(r.flags == [.irregularPulse, .pulseAboveRange])
+        #expect(r.report.checkedConditions == [])
+        #expect(DeviceRules.uncheckedConditions(r).count == 5)
         #expect(r.deviceTime?.description == "2025-03-14T09:26:53")
         #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T09:26:53Z"))
         #expect(r.naturalKey == "dt:2025-03-14T09:26:53")
@@ -86,17 +89,20 @@ struct DeviceClockTests {
         #expect(r.effectiveTime == ISO8601DateFormatter().date(from: "2025-03-14T09:16:53Z"))
         #expect(r.deviceTime?.description == "2025-03-14T09:26:53", "the device's own time is kept")
         #expect(r.naturalKey == "dt:2025-03-14T09:26:53", "the key does not move with the measured offset")
-        #expect(r.flags.contains(.deviceClockDrift))
+        #expect(r.report.clockOffset == 600)
+        #expect(!r.flags.contains(.deviceClockDrift), "the mapper records the offset; validation judges it")
+        #expect(DeviceRules.clockFlags(r) == [.deviceClockDrift])
         c.deviceClockOffset = 120
         let small = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: bytes, context: c))
-        #expect(!small.flags.contains(.deviceClockDrift), "two minutes is within the 5-minute limit")
+        #expect(DeviceRules.clockFlags(small).isEmpty, "two minutes is within the 5-minute limit")
     }
 
     @Test func aClockResetToTheYear2000IsFlagged() throws {
         let c = ObservationMapper.Context(subject: SubjectID("s"), device: device, received: Date())
         // Year 2000 (0x07D0), 1 January 00:05:00.
         let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("02 7800 5000 5D00 D007 01 01 00 05 00"), context: c))
-        #expect(r.flags.contains(.deviceClockReset))
+        #expect(r.deviceTime?.year == 2000 && !r.flags.contains(.deviceClockReset))
+        #expect(DeviceRules.clockFlags(r) == [.deviceClockReset])
     }
 }
 
@@ -106,10 +112,12 @@ struct BloodPressureFeatureTests {
         // Feature 0x0005: body movement (bit 0) and irregular pulse (bit 2) detection only. Status 0x0000: nothing set.
         c.bloodPressureFeature = BloodPressureFeature(rawValue: 0x0005)
         let r = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("10 7800 5000 5D00 0000"), context: c))
-        #expect(r.flags == [QualityFlag("bp.unchecked.cuff-fit"), QualityFlag("bp.unchecked.pulse-rate-range"), QualityFlag("bp.unchecked.measurement-position"), .deviceTimeMissing])
+        #expect(r.flags == [.deviceTimeMissing])
+        #expect(r.report.checkedConditions == [.bodyMovement, .irregularPulse])
+        #expect(DeviceRules.uncheckedConditions(r) == [QualityFlag("bp.unchecked.cuff-fit"), QualityFlag("bp.unchecked.pulse-rate-range"), QualityFlag("bp.unchecked.measurement-position")])
         c.bloodPressureFeature = BloodPressureFeature(rawValue: 0x001F)
         let all = try #require(try ObservationMapper.reading(characteristic: GATTAssigned.bloodPressureMeasurement, value: try Hex.parse("10 7800 5000 5D00 0000"), context: c))
-        #expect(all.flags == [.deviceTimeMissing], "every condition detected and clear: checked, fine")
+        #expect(DeviceRules.uncheckedConditions(all).isEmpty, "every condition detected and clear: checked, fine")
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitalsCore
 @testable import VitalsDrivers
+import VitalsValidation
 import VitalsWire
 
 /// The IEEE 11073-20601 manager state machine, driven with the standards' example APDUs.
@@ -73,7 +74,8 @@ struct PHDManagerSessionTests {
         #expect(r.deviceTime == DeviceTime(year: 2007, month: 12, day: 6, hour: 12, minute: 10, second: 0))
         // Effective time: device time corrected by the 60 s the clock was ahead; a 2007 clock is a reset clock.
         #expect(r.effectiveTime == DeviceTime(year: 2007, month: 12, day: 6, hour: 12, minute: 9, second: 0).date(in: TimeZone(identifier: "UTC")!))
-        #expect(r.flags.contains(.deviceClockReset) && !r.flags.contains(.deviceClockDrift))
+        #expect(r.report.clockOffset == 60 && r.flags.isDisjoint(with: [.deviceClockReset, .deviceClockDrift]))
+        #expect(DeviceRules.clockFlags(r) == [.deviceClockReset], "validation judges the 2007 clock reset and 60 s within the limit")
     }
 
     @Test func extendedConfigurationIsExchangedOnceThenKnown() throws {

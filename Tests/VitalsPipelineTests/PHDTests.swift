@@ -54,6 +54,9 @@ struct PHDTests {
         #expect(values("heart-rate") == [[64], [66]])
         #expect(readings.count == 11, "every measurement stored exactly once")
         #expect(readings.allSatisfy { $0.grade == "medical" && $0.deviceID.hasPrefix("sim-usb:4F56C0FFEE0007") })
+        // Each agent certifies its specialization over USB; on the simulator link it is still a USB device, so
+        // its certification matches (it was once judged against the link's BLE transport code).
+        #expect(readings.allSatisfy { !$0.flags.contains("device.certification-mismatch") })
         // Device times are the agents' own: 30 minutes before the start for the first BP reading.
         // (corrected by the clock offset measured at association: a few milliseconds here).
         #expect(abs((bp.first?.effectiveAt ?? .distantPast).timeIntervalSince(Self.start.addingTimeInterval(-30 * 60))) < 1)  // in sync: no correction
