@@ -16,15 +16,17 @@ public struct AlertDeliveryService: Service {
     let channel: String
     let deliver: @Sendable (StoredAlertEvent) async throws -> Int
     let pollInterval: Duration
+    let clock: any Clock<Duration>
     let logger: Logger
 
     /// `deliver` returns how many attempts it took, or throws when it gave up (the step stays pending).
-    public init(store: VitalsStore, channel: String, pollInterval: Duration = .seconds(1), logger: Logger,
+    public init(store: VitalsStore, channel: String, pollInterval: Duration = .seconds(1), clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
                 deliver: @escaping @Sendable (StoredAlertEvent) async throws -> Int) {
         self.store = store
         self.channel = channel
         self.deliver = deliver
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -61,7 +63,7 @@ public struct AlertDeliveryService: Service {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 _ = try? await deliverPending()
-                try? await Task.sleep(for: pollInterval)
+                try? await clock.sleep(for: pollInterval)
             }
         } onGracefulShutdown: {}
         _ = try? await deliverPending()
@@ -101,8 +103,14 @@ public struct WebhookDelivery: Sendable {
     public var baseDelay: Duration
     public var maxDelay: Duration
     public var timeout: TimeInterval
+    /// What the back-off between attempts sleeps on.
+    public var clock: any Clock<Duration>
 
-    public init(url: URL, secret: [UInt8], maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30), timeout: TimeInterval = 10) {
+    public init(
+        url: URL, secret: [UInt8], maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30), timeout: TimeInterval = 10,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.clock = clock
         self.url = url
         self.secret = secret
         self.maxAttempts = maxAttempts
@@ -150,7 +158,7 @@ public struct WebhookDelivery: Sendable {
         request.setValue(e.eventID, forHTTPHeaderField: Self.eventIDHeader)
         var lastStatus: Int?
         for attempt in 1...max(1, maxAttempts) {
-            if attempt > 1 { try await Task.sleep(for: delay(beforeAttempt: attempt)) }
+            if attempt > 1 { try await clock.sleep(for: delay(beforeAttempt: attempt)) }
             do {
                 let (_, response) = try await URLSession.shared.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0

@@ -166,13 +166,16 @@ public struct AnalyticsService: Service {
     let raised: Counter
     let configuration: StreamingConfiguration
     let tickInterval: Duration
+    /// What the ticker sleeps on (tests drive it by hand).
+    let clock: any Clock<Duration>
     let feed: AlertFeed?
     let logger: Logger
     public static let stateName = "analytics.streaming"
 
     public init(rules: AlertRules, store: VitalsStore, input: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, metrics: any MetricsFactory,
                 now: @escaping @Sendable () -> Date = { Date() }, configuration: StreamingConfiguration = StreamingConfiguration(),
-                tickInterval: Duration = .seconds(30), feed: AlertFeed? = nil, logger: Logger = Logger(label: "vitals.analytics")) {
+                tickInterval: Duration = .seconds(30), clock: any Clock<Duration> = ContinuousClock(), feed: AlertFeed? = nil,
+                logger: Logger = Logger(label: "vitals.analytics")) {
         self.rules = rules
         self.store = store
         self.input = input
@@ -180,6 +183,7 @@ public struct AnalyticsService: Service {
         self.now = now
         self.configuration = configuration
         self.tickInterval = tickInterval
+        self.clock = clock
         self.feed = feed
         self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
@@ -198,6 +202,7 @@ public struct AnalyticsService: Service {
         let (work, continuation) = AsyncStream<Work>.makeStream()
         let input = self.input
         let interval = tickInterval
+        let clock = self.clock
         // One consumer orders everything: a batch of readings is handed over and waited for (one in flight),
         // ticks come from a timer. Nothing queues without bound.
         let reader = Task {
@@ -209,7 +214,7 @@ public struct AnalyticsService: Service {
         }
         let ticker = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(for: interval)
                 if Task.isCancelled { break }
                 continuation.yield(.tick)
             }

@@ -188,18 +188,10 @@ public final class USBHostService: Service, Sendable {
             }
             // The hub is stopping with the agent still attached: release the association, as the standard has a
             // manager do, and wait briefly for the agent's answer (the session's release timeout ends it too).
-            // (This runs in the cancelled task: a read that gives up at once on cancellation is paced here.)
+            // This task is cancelled, and a cancelled read gives up at once: the exchange runs in a task of its
+            // own, paced by the link's read timeout.
             if !gone, await host.release(link: 1) {
-                let deadline = ContinuousClock.now + .seconds(3)
-                while ContinuousClock.now < deadline, let state = host.links[1]?.session.state, state != .unassociated {
-                    guard let bytes = try? await link.read(timeout: .milliseconds(100)) else {
-                        await host.tick()
-                        usleep(20_000)
-                        continue
-                    }
-                    await host.data(link: 1, bytes: bytes)
-                }
-                let released = host.links[1].map { $0.session.state == .unassociated } ?? true
+                let released = await Task { await Self.awaitRelease(host: host, link: link, within: .seconds(3)) }.value
                 logger.info(released ? "USB agent released at shutdown" : "USB agent did not answer the release", metadata: ["usb.id": "\(d.vidPid)"])
             }
             active.withLock { $0[key]?.finished = true }
@@ -209,6 +201,23 @@ public final class USBHostService: Service, Sendable {
 }
 
 extension USBHostService {
+    /// Reads the agent's answer to a release request until the session is unassociated or `limit` has passed.
+    static func awaitRelease(host: PHDHost, link: any USBBulkLink, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, let state = host.links[1]?.session.state, state != .unassociated {
+            do {
+                if let bytes = try await link.read(timeout: .milliseconds(100)) {
+                    await host.data(link: 1, bytes: bytes)
+                } else {
+                    await host.tick()
+                }
+            } catch {
+                break  // the agent is gone: nothing will answer
+            }
+        }
+        return host.links[1].map { $0.session.state == .unassociated } ?? true
+    }
+
     /// An ASTM E1381/E1394 meter (Contour-style): the hub is the receiver, wakes the meter, ACKs each good
     /// frame, and stores the results of each message. The meter keeps its memory, so a re-download is
     /// recognised by the records' sequence numbers.

@@ -120,9 +120,11 @@ struct AlertDeliveryTests {
         defer { server.stop() }
         let (store, transitions) = try await storeWithACrisis()
         let secret = Array("s3cret".utf8)
-        let hook = WebhookDelivery(url: URL(string: "http://127.0.0.1:\(server.port)/alerts")!, secret: secret, maxAttempts: 4, baseDelay: .milliseconds(20))
+        let clock = TestClock(advancesOnSleep: true)
+        let hook = WebhookDelivery(url: URL(string: "http://127.0.0.1:\(server.port)/alerts")!, secret: secret, maxAttempts: 4, baseDelay: .seconds(20), clock: clock)
         let service = AlertDeliveryService(store: store, channel: "webhook", logger: quiet) { try await hook.send($0) }
         #expect(try await service.deliverPending() == 2)
+        #expect(clock.requestedSleeps == [.seconds(20)], "one back-off, the base delay, before the retry")
 
         let got = server.requests
         #expect(got.count == 3, "the first attempt got a 500 and was retried")
@@ -150,7 +152,8 @@ struct AlertDeliveryTests {
     @Test func aRefusedStepIsParkedAndLaterStepsStillGoOut() async throws {
         let server = try LoopbackHTTPServer.start(script: [400])
         let (store, transitions) = try await storeWithACrisis()
-        let hook = WebhookDelivery(url: URL(string: "http://127.0.0.1:\(server.port)/alerts")!, secret: [1], maxAttempts: 3, baseDelay: .milliseconds(10))
+        let clock = TestClock(advancesOnSleep: true)
+        let hook = WebhookDelivery(url: URL(string: "http://127.0.0.1:\(server.port)/alerts")!, secret: [1], maxAttempts: 3, baseDelay: .seconds(10), clock: clock)
         let service = AlertDeliveryService(store: store, channel: "webhook", logger: quiet) { try await hook.send($0) }
         #expect(try await service.deliverPending() == 1, "the resolved step went out after the refused one")
         #expect(server.requests.count == 2, "a 400 is not retried")
@@ -160,6 +163,7 @@ struct AlertDeliveryTests {
         #expect(parked[0].reason.contains("HTTP 400") && parked[0].attempts == 1)
         #expect(try await store.undeliveredAlertEvents(channel: "webhook").isEmpty, "parked is not pending: never blocks the queue")
         #expect(try await service.deliverPending() == 0)
+        #expect(clock.requestedSleeps.isEmpty, "a refusal is not retried, so nothing waits")
         server.stop()
 
         // Nobody listens: three attempts, then it gives up; the steps stay pending for the next pass.
@@ -169,6 +173,7 @@ struct AlertDeliveryTests {
         await #expect(throws: WebhookError.self) { _ = try await hook.send(try await down.undeliveredAlertEvents(channel: "webhook")[0]) }
         #expect(try await down.undeliveredAlertEvents(channel: "webhook").count == 2)
         #expect(try await down.parkedAlertEvents().isEmpty)
+        #expect(clock.requestedSleeps == [.seconds(10), .seconds(20), .seconds(10), .seconds(20)], "back-off doubles between attempts, per send")
     }
 
     @Test func liveFeedGetsEveryTransition() async throws {

@@ -31,14 +31,12 @@ struct RecordServiceTests {
         await input.send(.reading(Self.reading(2, observations: [g, g]), ack: { acks.withLock { $0 += 1 } }))
         await input.send(.reading(Self.reading(3, observations: [g]), ack: { acks.withLock { $0 += 1 } }))
         input.finish()
-        let drain = Task { while await output.next() != nil {} }
         let drainEvents = Task { while await events.next() != nil {} }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            try await Task.sleep(for: .milliseconds(300))
-            group.cancelAll()
-        }
-        drain.cancel()
+        let running = Task { try await service.run() }
+        // The stage ends its output once it has recorded all of its input (then waits for the group's shutdown).
+        while await output.next() != nil {}
+        running.cancel()
+        try await running.value
         drainEvents.cancel()
         #expect(try await store.readings().compactMap(\.sequence).sorted() == [1, 3])
         let rejected = try await store.rejectedFrames()

@@ -52,14 +52,18 @@ struct ShutdownAndPrivacyTests {
         let socket1 = FileManager.default.temporaryDirectory.appendingPathComponent("sd-\(UUID().uuidString.prefix(8)).sock").path
         let sim1 = SimThread(scenario: scenario, path: socket1, start: start)
         let store = try VitalsStore(path: db, logger: quiet)
+        let (stored, signal) = AsyncStream<Void>.makeStream()
         let pipeline = HubPipeline(
             configuration: .init(central: .init(subject: SubjectID("bob"), exitWhenScenarioEnds: true), channelCapacity: 4), radio: simRadio(socket1),
             catalogue: catalogue, store: store, logger: quiet, metrics: metrics
-        ) { _ in }
+        ) { e in
+            if case .stored = e { signal.yield() }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(signals: []) }
             group.addTask {
-                while metrics.counterTotal(label: "vitals_frames_received_total") == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                // Shut down as soon as the first record is stored: the meter is in the middle of its 300.
+                for await _ in stored { break }
                 await pipeline.shutdown()
             }
             try await group.waitForAll()

@@ -62,14 +62,18 @@ struct SyncTests {
         var central = BLECentralService.Configuration(subject: SubjectID("erin"))
         central.attTimeout = .milliseconds(300)
         let reasons = Locked<[String]>([])
+        let (disconnected, signal) = AsyncStream<Void>.makeStream()
         let store = try VitalsStore(path: ":memory:", logger: quiet)
         let pipeline = HubPipeline(configuration: .init(central: central), radio: simRadio(path), catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance) { e in
-            if case .deviceDisconnected(_, let reason) = e { reasons.withLock { $0.append(reason) } }
+            if case .deviceDisconnected(_, let reason) = e {
+                reasons.withLock { $0.append(reason) }
+                signal.yield()
+            }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(signals: []) }
             group.addTask {
-                while reasons.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+                for await _ in disconnected { break }
                 await pipeline.shutdown()
             }
             try await group.waitForAll()

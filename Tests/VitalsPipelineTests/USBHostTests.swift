@@ -49,7 +49,13 @@ final class ReleaseHoldingFunction: SimulatedUSBFunction {
     let inner: PHDAgentUSBFunction
     let fromHost = Mutex<[[UInt8]]>([])
     let dropped = Mutex(false)
-    init(_ inner: PHDAgentUSBFunction) { self.inner = inner }
+    /// Yields once, when the agent's own release request has been dropped.
+    let droppedRelease: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+    init(_ inner: PHDAgentUSBFunction) {
+        self.inner = inner
+        (droppedRelease, signal) = AsyncStream<Void>.makeStream()
+    }
     var usbDescriptor: SimulatedUSBDescriptor { inner.usbDescriptor }
     func configured() -> [[UInt8]] { filter(inner.configured()) }
     func bulkOut(_ data: [UInt8]) -> [[UInt8]] {
@@ -60,7 +66,9 @@ final class ReleaseHoldingFunction: SimulatedUSBFunction {
     func filter(_ out: [[UInt8]]) -> [[UInt8]] {
         out.filter { apdu in
             guard apdu.first == 0xE4 else { return true }
-            return dropped.withLock { d in defer { d = true }; return d }
+            let keep = dropped.withLock { d in defer { d = true }; return d }
+            if !keep { signal.yield() }
+            return keep
         }
     }
 }
@@ -68,7 +76,7 @@ final class ReleaseHoldingFunction: SimulatedUSBFunction {
 struct USBHostTests {
     /// A hub that stops while an agent is still associated releases the association (RLRQ) and takes the
     /// agent's answer, instead of leaving it to time out.
-    @Test func stoppingTheHubReleasesAssociatedAgents() async throws {
+    @Test(.timeLimit(.minutes(1))) func stoppingTheHubReleasesAssociatedAgents() async throws {
         let catalogue = try ProfileCatalogue.load(directory: repoRoot.appendingPathComponent("device-profiles"))
         let bp = ReleaseHoldingFunction(try #require(PHDAgentUSBFunction.fromScenario(try Scenario.load("usb-agents"), type: "phd-bp")))
         let link = InProcessUSBLink(bp, bus: 1, address: 2)
@@ -81,13 +89,8 @@ struct USBHostTests {
             catalogue: catalogue, store: store, logger: quiet, metrics: NOOPMetricsHandler.instance
         ) { _ in }
         let run = Task { try await pipeline.run(signals: []) }
-        // Wait until both measurements are stored (the agent then sends its release, which is lost).
-        var waited = 0
-        while try await store.readings().count < 2 && waited < 200 {
-            try await Task.sleep(for: .milliseconds(50))
-            waited += 1
-        }
-        try await Task.sleep(for: .milliseconds(300))
+        // The agent sends its measurements, then its own release, which is lost on the way.
+        for await _ in bp.droppedRelease { break }
         #expect(bp.dropped.withLock { $0 }, "the agent's own release was dropped")
         // The hub stops (as on SIGTERM the USB source stops).
         cont.finish()
