@@ -99,6 +99,13 @@ struct ProfileRefinementTests {
         #expect(refined(meter, "Guide Me") == "generic-gls", "another model")
         #expect(refined(meter, "Contour Next One") == "ascensia-contour-next-one")
         #expect(refined(meter, "Contour Next") == "generic-gls")
+        let cgm = try #require(c.match(advertisement: AdvertisingData(services: [CGMService.service], localName: "sensor"), transport: .ble))
+        #expect(cgm.id == "generic-cgm", "the CGM Service alone ties with the SmartGuide; the least trusted wins")
+        #expect(refined(cgm, "Accu-Chek SmartGuide") == "roche-accu-chek-smartguide" && c.profile(id: "roche-accu-chek-smartguide")?.grade == .medical)
+        #expect(refined(cgm, "SMART GUIDE CGM") == "roche-accu-chek-smartguide")
+        #expect(refined(cgm, "SmartGuide 2") == "generic-cgm", "another model")
+        #expect(refined(meter, "Accu-Chek SmartGuide") == "generic-gls", "the CGM's name does not make a meter a CGM")
+        #expect(refined(cgm, "Accu-Chek Guide") == "generic-cgm")
         // A model number never moves a device to another protocol's profile.
         #expect(refined(meter, "BP7000") == "generic-gls")
         // The simulator link may play a real model; a real radio never gets the simulated one.
