@@ -60,6 +60,8 @@ let package = Package(
         .target(name: "VitalsAnalytics", dependencies: ["VitalsCore", "VitalsValidation"], swiftSettings: strict),
         // ECG analytics: streaming R-peak detection, rhythm rules, WFDB parsing (pure functions over bytes).
         .target(name: "VitalsECG", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Kiosk: one walk-in patient's guided measurement as a state machine (consent, protocol, result). No I/O.
+        .target(name: "VitalsKiosk", dependencies: ["VitalsCore", "VitalsValidation", "VitalsAnalytics", "VitalsECG"], swiftSettings: strict),
         // Pipeline: each stage a Service, joined by bounded channels.
         .target(
             name: "VitalsPipeline",
@@ -103,14 +105,14 @@ let package = Package(
         ),
 
         // What the test targets share: a quiet logger, the repository root and ../shared/data, an in-memory store, readings.
-        .target(name: "VitalsTestSupport", dependencies: ["VitalsCore", "VitalsStore", logging], path: "Tests/VitalsTestSupport", swiftSettings: strictTests),
+        .target(name: "VitalsTestSupport", dependencies: ["VitalsCore", "VitalsStore", "VitalsECG", logging], path: "Tests/VitalsTestSupport", swiftSettings: strictTests),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore"], swiftSettings: strictTests),
         .testTarget(name: "VitalsWireTests", dependencies: ["VitalsWire", "VitalsCore"], swiftSettings: strictTests),
         .testTarget(name: "VitalsProfilesTests", dependencies: ["VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsTransportTests", dependencies: ["VitalsTransport", "VitalsTransportLinux", "VitalsWire"], swiftSettings: strictTests),
         .testTarget(name: "VitalsDriversTests", dependencies: ["VitalsDrivers", "VitalsWire", "VitalsValidation", "VitalsProfiles", "FirmwareSimKit", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsStoreTests", dependencies: ["VitalsStore", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
-        .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsValidationTests", dependencies: ["VitalsValidation", "VitalsAnalytics", "VitalsProfiles", "VitalsECG", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsAnalyticsTests", dependencies: ["VitalsAnalytics", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(
             name: "VitalsPipelineTests",
@@ -122,6 +124,7 @@ let package = Package(
             swiftSettings: strictTests
         ),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "VitalsWire", logging], swiftSettings: strictTests),
+        .testTarget(name: "VitalsKioskTests", dependencies: ["VitalsKiosk", "VitalsCore", "VitalsECG", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsECGTests", dependencies: ["VitalsECG", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]

@@ -33,6 +33,19 @@ public struct QualityWindow: Sendable, Equatable {
     public var index: Double
     /// `index ≥ 0.66` (Orphanidou's template-correlation criterion) and no signal loss in the window.
     public var usable: Bool
+    /// The mean correlation of the window's beats with the running beat template, whatever their rhythm: 0
+    /// with fewer than two beats or a signal loss in the window. Orphanidou's feasibility rules (RR ratio
+    /// under 2.2, no RR over 3 s) make `index` 0 in atrial fibrillation and across a pause, so rhythm
+    /// analysis judges usability by this morphology part (`SignalQualityRule`).
+    public var correlation: Double
+
+    public init(start: Int, end: Int, index: Double, usable: Bool, correlation: Double) {
+        self.start = start
+        self.end = end
+        self.index = index
+        self.usable = usable
+        self.correlation = correlation
+    }
 }
 
 /// What one call to `QRSDetector.process` produced.
@@ -515,7 +528,8 @@ public struct QRSDetector: Sendable {
             let corr = beats.isEmpty ? 0 : beats.map(\.templateCorrelation).reduce(0, +) / Double(beats.count)
             let lost = flat && flatStart < end || lossesClosed.contains { $0.0 < end && $0.1 > qualityStart }
             let idx = feasible && !lost ? max(0, corr) : 0
-            out.quality.append(QualityWindow(start: qualityStart, end: end, index: idx, usable: idx >= 0.66))
+            let morphology = beats.count >= 2 && !lost ? max(0, corr) : 0
+            out.quality.append(QualityWindow(start: qualityStart, end: end, index: idx, usable: idx >= 0.66, correlation: morphology))
             qualityStart = end
             recentBeats.removeAll { $0.sample < qualityStart }
             lossesClosed.removeAll { $0.1 <= qualityStart }

@@ -111,7 +111,7 @@ public struct ECGAnalysisService: Service {
                 var w = window
                 w.end = min(w.end, samples)
                 let leadOff = lossSpans.contains(where: { $0.start < w.end && ($0.end ?? Int.max) > w.start })
-                let (usable, flags) = SignalQualityRule.judge(index: w.index, detectorUsable: w.usable, sampleRate: rate, leadOff: leadOff)
+                let (usable, flags) = SignalQualityRule.judge(correlation: w.correlation, sampleRate: rate, leadOff: leadOff)
                 windows.append((w.start, w.end, usable))
                 return .init(start: start.addingTimeInterval(Double(w.start) / rate), end: start.addingTimeInterval(Double(w.end) / rate),
                              index: w.index, usable: usable, flags: flags.map(\.rawValue))
