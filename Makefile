@@ -36,7 +36,9 @@ eval-analytics: deps
 bench: deps
 	@./scripts/bench.sh
 
-# Shows the tier catches a broken driver: builds a copy with one bug (MUTANT=cccd or phd-ack) and expects vm-test to fail.
+# Shows the tier catches a bug: builds a copy with one bug and expects vm-test to fail. MUTANT=cccd (the default: the
+# BLE driver subscribes at the wrong handle), phd-ack (the 11073 manager acks with the wrong invoke-id) or pairing
+# (the hub answers no pairing request).
 vm-test-mutant: deps
 	@./scripts/vm-test-mutant.sh
 
