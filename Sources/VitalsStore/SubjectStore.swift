@@ -129,6 +129,15 @@ extension VitalsStore {
         }
     }
 
+    /// The stored assignments as the pipeline routes by them, over `defaultSubject` for devices without one.
+    public func subjectAssignment(defaultSubject: SubjectID) throws(StoreError) -> SubjectAssignment {
+        var s = SubjectAssignment(defaultSubject: defaultSubject)
+        for a in try deviceAssignments() {
+            if let user = a.user { s.deviceUsers["\(a.deviceID)#\(user)"] = SubjectID(a.subjectID) } else { s.devices[a.deviceID] = SubjectID(a.subjectID) }
+        }
+        return s
+    }
+
     /// The audit trail of a device's assignments, oldest first.
     public func deviceAssignmentHistory(deviceID: String) throws(StoreError) -> [DeviceAssignmentAudit] {
         try statement("""

@@ -35,7 +35,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "The time zone device clocks keep (IANA name, e.g. Europe/Berlin), or DEVICE=ZONE for one device (its id as `vitals devices` prints it). Repeatable.",
         discussion: "Default: this machine's zone (TZ, else /etc/localtime): devices are set to local time by their owners.")) var deviceTimeZone: [String] = []
-    @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable. Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
+    @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable; wins over an assignment stored through the API (read at start). Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
     @Option(help: "Also serve the HTTP API (as vitals serve) on HOST:PORT while the hub runs; /metrics then includes the hub's own metrics.") var http: String?
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
 
@@ -88,7 +88,8 @@ struct Run: AsyncParsableCommand {
             guard let zone = TimeZone(identifier: name) else { throw ValidationError("--device-time-zone: '\(name)' is not a time zone name (e.g. Europe/Berlin, UTC)") }
             if device.isEmpty { central.deviceTimeZone = zone } else { central.deviceTimeZones[device] = zone }
         }
-        var subjects = SubjectAssignment(defaultSubject: SubjectID(subject))
+        // Assignments stored through the API (PUT /api/v1/devices/{id}/assignment), as the hub starts; --assign wins.
+        var subjects = try await store.subjectAssignment(defaultSubject: SubjectID(subject))
         for a in assign {
             do { try subjects.add(a) } catch { throw ValidationError("--assign: \(error)") }
         }

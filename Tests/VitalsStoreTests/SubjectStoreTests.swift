@@ -35,6 +35,12 @@ struct SubjectStoreTests {
         _ = try await store.assign(deviceID: device, user: 2, to: "bob", by: "dr", reason: nil, at: Date(timeIntervalSince1970: 70))
         #expect(try await store.deviceAssignments().map { "\($0.user.map(String.init) ?? "-")=\($0.subjectID)" } == ["-=alice", "2=bob"])
         #expect(try await store.deviceAssignmentHistory(deviceID: device).map(\.toSubject) == ["bob", "alice", "bob"])
+        // What the hub routes by when it starts.
+        let routing = try await store.subjectAssignment(defaultSubject: SubjectID("default"))
+        #expect(routing.subject(device: DeviceID(rawValue: device), user: nil) == SubjectID("alice"))
+        #expect(routing.subject(device: DeviceID(rawValue: device), user: 2) == SubjectID("bob"))
+        #expect(routing.subject(device: DeviceID(rawValue: device), user: 3) == SubjectID("alice/user-3"))
+        #expect(routing.subject(device: DeviceID(rawValue: "other"), user: nil) == SubjectID("default"))
         await #expect(throws: StoreError.self) { try await store.unsafeExecute("DELETE FROM device_assignment_audit") }
         await #expect(throws: StoreError.self) { try await store.unsafeExecute("UPDATE device_assignment_audit SET acted_by = 'x'") }
         await #expect(throws: StoreError.self) { try await store.assign(deviceID: device, user: 255, to: "alice", by: "dr", reason: nil, at: Date()) }
