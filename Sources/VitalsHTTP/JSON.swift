@@ -44,17 +44,18 @@ enum JSON {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch DecodingError.keyNotFound(let key, let c) {
-            throw APIError.badParameter(path(c.codingPath + [key]), "missing field")
+            throw APIError(.badRequest, "missing field", field: path(c.codingPath + [key]))
         } catch DecodingError.valueNotFound(_, let c) {
-            throw APIError.badParameter(path(c.codingPath), "the field must not be null")
+            throw APIError(.badRequest, "the field must not be null", field: path(c.codingPath))
         } catch DecodingError.typeMismatch(let t, let c) {
-            throw APIError.badParameter(path(c.codingPath), "wrong type: expected \(t)")
+            throw APIError(.badRequest, c.codingPath.isEmpty ? "the body must be a JSON object" : "wrong type: expected \(t)", field: path(c.codingPath))
         } catch DecodingError.dataCorrupted(let c) where !c.codingPath.isEmpty {
-            throw APIError.badParameter(path(c.codingPath), "invalid value")
+            throw APIError(.badRequest, "invalid value", field: path(c.codingPath))
         } catch {
             throw APIError(.badRequest, "the body is not a JSON object of the expected shape")
         }
     }
 
-    private static func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+    /// The field at fault (`a.b`), or nil for the body as a whole.
+    private static func path(_ keys: [any CodingKey]) -> String? { keys.isEmpty ? nil : keys.map(\.stringValue).joined(separator: ".") }
 }
