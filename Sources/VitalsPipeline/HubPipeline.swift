@@ -29,6 +29,9 @@ public struct HubPipeline: Sendable {
         /// Which person each device's readings are filed under; nil: the central's subject, one per user of a
         /// multi-user device (`SubjectAssignment`).
         public var subjects: SubjectAssignment?
+        /// More services that run with the hub and stop with it, such as the HTTP API over the same store.
+        /// They are stopped last, after every stage has drained.
+        public var surfaces: [any Service] = []
         public init(central: BLECentralService.Configuration, channelCapacity: Int = 64, usbExitWhenIdle: Duration? = nil, usbAcceptSimulatedProfiles: Bool = false) {
             self.central = central
             self.channelCapacity = channelCapacity
@@ -86,7 +89,7 @@ public struct HubPipeline: Sendable {
             delivery.append(AlertDeliveryService(store: store, channel: "webhook", logger: logger) { try await hook.send($0) })
         }
         // Listed downstream first: the group shuts services down in reverse order, so the transport stops first.
-        services = delivery + [reporter, ecg, analytics, record, validation] + transports
+        services = configuration.surfaces + delivery + [reporter, ecg, analytics, record, validation] + transports
     }
 
     /// Runs until the transport ends (e.g. the scenario is over) or a shutdown signal arrives, then drains.

@@ -15,6 +15,14 @@ public struct StoredAlertEvent: Hashable, Sendable, Codable {
     public var alert: Alert
 }
 
+/// The audit record of one acknowledgement: who, when, and the alert step it made.
+public struct AlertAcknowledgement: Hashable, Sendable, Codable {
+    public var alertID: String
+    public var eventSeq: Int64
+    public var by: String
+    public var at: Date
+}
+
 extension VitalsStore {
     static let alertColumns = """
         a.id, a.rule_id, a.subject_id, a.device_id, a.severity, a.state, a.message, a.citation, a.raised_at, a.effective_at, a.evidence_key,
@@ -93,9 +101,10 @@ extension VitalsStore {
         try statement("SELECT \(Self.alertColumns) FROM alerts a WHERE a.id = ?").query([.text(id)]) { Self.alert($0) }.first
     }
 
-    /// Acknowledges an open live alert (raised or updated) and records the step. Returns the alert after it,
-    /// or nil when there is no such alert or it is resolved, historical or already acknowledged.
-    public func acknowledge(alertID: String, at now: Date) throws(StoreError) -> Alert? {
+    /// Acknowledges an open live alert (raised or updated), records the step, and audits who acknowledged it
+    /// and when (`alert_acknowledgements`). Returns the alert after it, or nil when there is no such alert or
+    /// it is resolved, historical or already acknowledged.
+    public func acknowledge(alertID: String, by actor: String, at now: Date) throws(StoreError) -> Alert? {
         try transaction(.full) { () throws(StoreError) -> Alert? in
             guard var a = try statement("SELECT \(Self.alertColumns) FROM alerts a WHERE a.id = ?").query([.text(alertID)], { Self.alert($0) }).first,
                   !a.historical, a.state == .raised || a.state == .updated else { return nil }
@@ -107,8 +116,18 @@ extension VitalsStore {
                 INSERT INTO alert_events (event_id, alert_id, transition, state, severity, at, event_time, detail) VALUES (?, ?, 'acknowledged', 'acknowledged', ?, ?, ?, '')
                 ON CONFLICT (event_id) DO NOTHING
                 """).run([.text(t.eventID), .text(a.id), .text(a.severity.rawValue), .int(Self.ms(now)), .int(Self.ms(now))])
+            try statement("""
+                INSERT INTO alert_acknowledgements (event_seq, alert_id, acted_at, acted_by)
+                SELECT seq, alert_id, ?, ? FROM alert_events WHERE event_id = ?
+                """).run([.int(Self.ms(now)), .text(actor), .text(t.eventID)])
             return a
         }
+    }
+
+    /// Who acknowledged an alert and when, oldest first (an alert that was raised again can be acknowledged again).
+    public func acknowledgements(alertID: String) throws(StoreError) -> [AlertAcknowledgement] {
+        try statement("SELECT alert_id, event_seq, acted_by, acted_at FROM alert_acknowledgements WHERE alert_id = ? ORDER BY event_seq")
+            .query([.text(alertID)]) { AlertAcknowledgement(alertID: $0.text(0), eventSeq: $0.int(1), by: $0.text(2), at: Self.date($0.int(3))) }
     }
 
     /// The ids among `ids` whose stored state is acknowledged or resolved (someone acted outside the hub).

@@ -262,5 +262,72 @@ enum Migrations {
                 PRIMARY KEY (event_seq, channel)
             ) STRICT, WITHOUT ROWID;
             """),
+        // Audit tables are append-only (triggers refuse UPDATE and DELETE); a reading's subject changes only
+        // together with the re-filing row that records it.
+        Migration(version: 8, name: "v8: subject display names; device assignments, re-filed readings and alert acknowledgements, each audited", sql: """
+            ALTER TABLE subjects ADD COLUMN display_name TEXT CHECK (display_name IS NULL OR length(trim(display_name)) > 0);
+
+            CREATE TABLE device_assignments (
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                device_user INTEGER CHECK (device_user IS NULL OR device_user BETWEEN 0 AND 254),
+                subject_id TEXT NOT NULL REFERENCES subjects (id),
+                acted_at INTEGER NOT NULL,
+                acted_by TEXT NOT NULL CHECK (length(trim(acted_by)) > 0)
+            ) STRICT;
+            CREATE UNIQUE INDEX device_assignments_key ON device_assignments (device_id, ifnull(device_user, -1));
+
+            CREATE TABLE device_assignment_audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                device_id TEXT NOT NULL REFERENCES devices (id),
+                device_user INTEGER CHECK (device_user IS NULL OR device_user BETWEEN 0 AND 254),
+                from_subject TEXT REFERENCES subjects (id),
+                to_subject TEXT NOT NULL REFERENCES subjects (id),
+                acted_at INTEGER NOT NULL,
+                acted_by TEXT NOT NULL CHECK (length(trim(acted_by)) > 0),
+                reason TEXT CHECK (reason IS NULL OR length(trim(reason)) > 0),
+                CHECK (from_subject IS NULL OR from_subject <> to_subject)
+            ) STRICT;
+            CREATE INDEX device_assignment_audit_device ON device_assignment_audit (device_id, seq);
+
+            CREATE TABLE reading_refilings (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                reading_id INTEGER NOT NULL REFERENCES readings (id),
+                from_subject TEXT NOT NULL REFERENCES subjects (id),
+                to_subject TEXT NOT NULL REFERENCES subjects (id),
+                acted_at INTEGER NOT NULL,
+                acted_by TEXT NOT NULL CHECK (length(trim(acted_by)) > 0),
+                reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+                CHECK (from_subject <> to_subject)
+            ) STRICT;
+            CREATE INDEX reading_refilings_reading ON reading_refilings (reading_id, seq);
+
+            CREATE TRIGGER readings_refile_audited BEFORE UPDATE OF subject_id ON readings
+            WHEN NEW.subject_id <> OLD.subject_id AND NOT EXISTS (
+                SELECT 1 FROM reading_refilings f
+                WHERE f.seq = (SELECT max(seq) FROM reading_refilings WHERE reading_id = NEW.id)
+                  AND f.from_subject = OLD.subject_id AND f.to_subject = NEW.subject_id)
+            BEGIN SELECT RAISE(ABORT, 'a reading changes subject only with its reading_refilings row'); END;
+
+            CREATE TABLE alert_acknowledgements (
+                event_seq INTEGER PRIMARY KEY REFERENCES alert_events (seq),
+                alert_id TEXT NOT NULL REFERENCES alerts (id),
+                acted_at INTEGER NOT NULL,
+                acted_by TEXT NOT NULL CHECK (length(trim(acted_by)) > 0)
+            ) STRICT;
+            CREATE INDEX alert_acknowledgements_alert ON alert_acknowledgements (alert_id);
+
+            CREATE TRIGGER device_assignment_audit_no_update BEFORE UPDATE ON device_assignment_audit
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
+            CREATE TRIGGER device_assignment_audit_no_delete BEFORE DELETE ON device_assignment_audit
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
+            CREATE TRIGGER reading_refilings_no_update BEFORE UPDATE ON reading_refilings
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
+            CREATE TRIGGER reading_refilings_no_delete BEFORE DELETE ON reading_refilings
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
+            CREATE TRIGGER alert_acknowledgements_no_update BEFORE UPDATE ON alert_acknowledgements
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
+            CREATE TRIGGER alert_acknowledgements_no_delete BEFORE DELETE ON alert_acknowledgements
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
+            """),
     ]
 }

@@ -448,16 +448,28 @@ public actor VitalsStore {
 
     public func readings(subject: String? = nil, limit: Int = 1000) throws(StoreError) -> [StoredReading] {
         let rows = try statement("""
-            SELECT r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes, r.device_user
+            SELECT \(Self.readingColumns)
             FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id
             WHERE (?1 IS NULL OR r.subject_id = ?1) ORDER BY r.effective_at, r.id LIMIT ?2
-            """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit))]) { row in
-                StoredReading(
-                    id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), kind: row.text(3), naturalKey: row.text(4),
-                    sequence: row.optInt(5), effectiveAt: Self.date(row.int(6)), deviceTime: row.optText(7), receivedAt: Self.date(row.int(8)),
-                    grade: row.text(9), flags: row.text(10).split(separator: " ").map(String.init), observations: [],
-                    rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined(), deviceUser: row.optInt(12))
-            }
+            """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit))], Self.storedReading)
+        return try withObservations(rows)
+    }
+
+    /// The columns `storedReading(_:)` reads, from `readings r JOIN raw_frames f`.
+    static let readingColumns = """
+        r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes, r.device_user
+        """
+
+    static func storedReading(_ row: Row) -> StoredReading {
+        StoredReading(
+            id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), kind: row.text(3), naturalKey: row.text(4),
+            sequence: row.optInt(5), effectiveAt: date(row.int(6)), deviceTime: row.optText(7), receivedAt: date(row.int(8)),
+            grade: row.text(9), flags: row.text(10).split(separator: " ").map(String.init), observations: [],
+            rawHex: row.blob(11).map { String(format: "%02X", $0) }.joined(), deviceUser: row.optInt(12))
+    }
+
+    /// Fills in each reading's observations, in the order the device sent them.
+    func withObservations(_ rows: [StoredReading]) throws(StoreError) -> [StoredReading] {
         let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal")
         return try rows.map { (r: StoredReading) throws(StoreError) -> StoredReading in
             var r = r

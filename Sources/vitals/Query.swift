@@ -104,11 +104,17 @@ struct AlertsAck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an open alert: it is no longer escalated.")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The alert id (as vitals alerts prints it).") var id: String
+    @Option(help: "Who acknowledges it, kept in the audit record (default: the login name, $USER).") var by: String?
+
+    func validate() throws {
+        if let by, by.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--by must not be empty") }
+    }
 
     func run() async throws {
+        let actor = by ?? ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "cli"
         guard FileManager.default.fileExists(atPath: database.db) else { throw ValidationError("no database at \(database.db)") }
         let store = try VitalsStore(path: database.db, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
-        if let a = try await store.acknowledge(alertID: id, at: Date()) {
+        if let a = try await store.acknowledge(alertID: id, by: actor, at: Date()) {
             print("acknowledged \(a.id) (\(a.severity.rawValue), \(a.ruleID))")
         } else if let a = try await store.alert(id: id) {
             FileHandle.standardError.write(Data("error: alert \(id) is \(a.historical ? "a historical event" : a.state.rawValue); only a raised or updated alert can be acknowledged\n".utf8))

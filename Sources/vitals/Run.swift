@@ -2,9 +2,11 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import Prometheus
 import Synchronization
 import VitalsAnalytics
 import VitalsCore
+import VitalsHTTP
 import VitalsPipeline
 import VitalsProfiles
 import VitalsStore
@@ -33,7 +35,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "The time zone device clocks keep (IANA name, e.g. Europe/Berlin), or DEVICE=ZONE for one device (its id as `vitals devices` prints it). Repeatable.",
         discussion: "Default: this machine's zone (TZ, else /etc/localtime): devices are set to local time by their owners.")) var deviceTimeZone: [String] = []
-    @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable. Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
+    @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable; wins over an assignment stored through the API (read at start). Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
+    @Option(help: "Also serve the HTTP API (as vitals serve) on HOST:PORT while the hub runs; /metrics then includes the hub's own metrics.") var http: String?
+    @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
 
     func validate() throws {
         if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
@@ -44,9 +48,15 @@ struct Run: AsyncParsableCommand {
         if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
         if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
+        if let http { _ = try hostAndPort(http) }
+        if tokenFile != nil && http == nil { throw ValidationError("--token-file applies to --http") }
     }
 
     func run() async throws {
+        let api = try http.map { (text: String) throws -> APIConfiguration in
+            let (host, port) = try hostAndPort(text)
+            return try apiConfiguration(host: host, port: port, tokenFile: tokenFile)
+        }
         let logger = logging.bootstrap()
         let catalogue: ProfileCatalogue
         do { catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory()) } catch let e as ProfileError {
@@ -78,7 +88,8 @@ struct Run: AsyncParsableCommand {
             guard let zone = TimeZone(identifier: name) else { throw ValidationError("--device-time-zone: '\(name)' is not a time zone name (e.g. Europe/Berlin, UTC)") }
             if device.isEmpty { central.deviceTimeZone = zone } else { central.deviceTimeZones[device] = zone }
         }
-        var subjects = SubjectAssignment(defaultSubject: SubjectID(subject))
+        // Assignments stored through the API (PUT /api/v1/devices/{id}/assignment), as the hub starts; --assign wins.
+        var subjects = try await store.subjectAssignment(defaultSubject: SubjectID(subject))
         for a in assign {
             do { try subjects.add(a) } catch { throw ValidationError("--assign: \(error)") }
         }
@@ -91,10 +102,19 @@ struct Run: AsyncParsableCommand {
         if let webhook, let url = URL(string: webhook) {
             configuration.webhook = WebhookDelivery(url: url, secret: Array((ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").utf8))
         }
+        // With --http, the hub's metrics go to the registry the API's /metrics serves.
+        var metricsFactory: any MetricsFactory = MetricsSystem.factory
+        if let api {
+            let registry = PrometheusCollectorRegistry()
+            metricsFactory = PrometheusMetricsFactory(registry: registry)
+            configuration.surfaces.append(try VitalsAPI.application(
+                store: store, configuration: api, registry: registry, logger: logger,
+                onServerRunning: { address in announce(address, token: api.token != nil) }))
+        }
         let pipeline = HubPipeline(
             configuration: configuration,
             radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: database.db + ".ble-keys.json") : nil, usb: usbSource,
-            catalogue: catalogue, store: store, logger: logger
+            catalogue: catalogue, store: store, logger: logger, metrics: metricsFactory
         ) { event in console.report(event) }
         try await pipeline.run()
         let t = pipeline.totals.value

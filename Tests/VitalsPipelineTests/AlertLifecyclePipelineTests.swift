@@ -63,7 +63,7 @@ struct AlertLifecyclePipelineTests {
 
         // Acknowledged from outside (vitals alerts ack): stored, with its step.
         let crisis = try #require(alerts.first { $0.ruleID == "bp.hypertensive-crisis" })
-        #expect(try await store.acknowledge(alertID: crisis.id, at: start.addingTimeInterval(120))?.state == .acknowledged)
+        #expect(try await store.acknowledge(alertID: crisis.id, by: "nurse", at: start.addingTimeInterval(120))?.state == .acknowledged)
         #expect(try await store.alertEvents(alertID: crisis.id).map(\.transition) == [.raised, .acknowledged])
 
         // Old: the same scenario with the hub's clock two days later. The meter's stored records keep their

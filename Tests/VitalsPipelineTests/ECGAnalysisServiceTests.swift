@@ -140,7 +140,7 @@ struct ECGAnalysisServiceTests {
         let first = await events.next()
         guard case .alert(let live)? = first else { Issue.record("no live alert: \(String(describing: first))"); return }
         #expect(live.ruleID == "ecg.tachycardia")
-        if acknowledge { _ = try await store.acknowledge(alertID: live.id, at: clock.withLock { $0 }) }
+        if acknowledge { _ = try await store.acknowledge(alertID: live.id, by: "nurse", at: clock.withLock { $0 }) }
         // The rest, then the end of the stream: the same episode is not reported again.
         try await send((90 * 130)..<samples.count)
         input.finish()

@@ -28,10 +28,10 @@ struct AlertLifecycleStoreTests {
         a.escalations = 1
         a.state = .updated
         _ = try await store.apply([AlertTransition(kind: .escalated, alert: a, at: Date(timeIntervalSince1970: 1_700_001_200), eventTime: Date(timeIntervalSince1970: 1_700_001_200))])
-        let acked = try await store.acknowledge(alertID: a.id, at: Date(timeIntervalSince1970: 1_700_001_300))
+        let acked = try await store.acknowledge(alertID: a.id, by: "nurse", at: Date(timeIntervalSince1970: 1_700_001_300))
         #expect(acked?.state == .acknowledged)
-        #expect(try await store.acknowledge(alertID: a.id, at: Date()) == nil, "already acknowledged")
-        #expect(try await store.acknowledge(alertID: "nope", at: Date()) == nil)
+        #expect(try await store.acknowledge(alertID: a.id, by: "nurse", at: Date()) == nil, "already acknowledged")
+        #expect(try await store.acknowledge(alertID: "nope", by: "nurse", at: Date()) == nil)
         #expect(try await store.settledAlertIDs(among: [a.id, "nope"]) == [a.id])
         a.state = .resolved
         _ = try await store.apply([AlertTransition(kind: .resolved, alert: a, at: Date(timeIntervalSince1970: 1_700_002_000), eventTime: Date(timeIntervalSince1970: 1_700_001_900), detail: "later reading below")])
@@ -65,7 +65,7 @@ struct AlertLifecycleStoreTests {
         _ = try await store.record([r])
         let h = crisis(r, state: .resolved, historical: true)
         _ = try await store.apply([AlertTransition(kind: .recorded, alert: h, at: h.raisedAt, eventTime: r.effectiveTime, detail: "backfill")])
-        #expect(try await store.acknowledge(alertID: h.id, at: Date()) == nil)
+        #expect(try await store.acknowledge(alertID: h.id, by: "nurse", at: Date()) == nil)
         let back = try await store.alerts()
         #expect(back.count == 1 && back[0].historical && back[0].state == .resolved)
         // The v5 constraints hold.
