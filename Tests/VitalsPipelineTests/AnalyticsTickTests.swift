@@ -38,7 +38,7 @@ struct AnalyticsTickTests {
         #expect(step.kind == .escalated && step.alert.id == raised.id && step.alert.escalations == 1)
 
         // Acknowledged outside the hub (`vitals alerts ack`): the next tick hears it, and no later tick escalates.
-        #expect(try await store.acknowledge(alertID: raised.id, at: Self.t0.addingTimeInterval(16 * 60)) != nil)
+        #expect(try await store.acknowledge(alertID: raised.id, by: "nurse on call", at: Self.t0.addingTimeInterval(16 * 60)) != nil)
         for minutes in [31.0, 46, 61] {
             await clock.sleepers(atLeast: 1)
             now.withLock { $0 = Self.t0.addingTimeInterval(minutes * 60) }
