@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "VitalsHTTP",
             dependencies: [
-                "VitalsCore", "VitalsStore", "VitalsAnalytics", logging,
+                "VitalsCore", "VitalsStore", "VitalsAnalytics", "VitalsKiosk", logging,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +94,7 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk",
                 logging, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "VitalsHTTPTests",
             dependencies: [
-                "VitalsHTTP", "VitalsStore", "VitalsCore", "VitalsAnalytics", "VitalsTestSupport", logging,
+                "VitalsHTTP", "VitalsStore", "VitalsCore", "VitalsAnalytics", "VitalsKiosk", "VitalsTestSupport", logging,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

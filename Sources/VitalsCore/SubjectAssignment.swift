@@ -1,10 +1,17 @@
+import Foundation
+
+/// Files what a device measured under a person: by the device, its user, and when it was measured.
+public protocol SubjectFiling: Sendable {
+    func subject(device: DeviceID, user: UInt8?, measuredAt: Date) -> SubjectID
+}
+
 /// Which person a device's readings belong to.
 ///
 /// A device may be assigned to a subject, and a multi-user device (a BLS cuff that files each measurement
 /// under a User ID) per user. What is not assigned goes to the hub's default subject, except readings a
 /// device filed under a known user: those go to `<default>/user-<N>`, one subject per user, so two people
 /// sharing a cuff are never one stream (one person's normal reading must never end the other's alert).
-public struct SubjectAssignment: Hashable, Sendable {
+public struct SubjectAssignment: Hashable, Sendable, SubjectFiling {
     public var defaultSubject: SubjectID
     /// Device id (as `vitals devices` prints it) → subject.
     public var devices: [String: SubjectID]
@@ -19,6 +26,9 @@ public struct SubjectAssignment: Hashable, Sendable {
         self.devices = devices
         self.deviceUsers = deviceUsers
     }
+
+    /// A home hub's assignment does not change with time.
+    public func subject(device: DeviceID, user: UInt8?, measuredAt: Date) -> SubjectID { subject(device: device, user: user) }
 
     public func subject(device: DeviceID, user: UInt8?) -> SubjectID {
         if let user, user != Self.unknownUser {

@@ -21,13 +21,10 @@ public struct APIRequestContext: RequestContext {
 extension SocketAddress {
     var isLoopback: Bool {
         switch self {
-        case .v4(let a): UInt32(bigEndian: a.address.sin_addr.s_addr) >> 24 == 127
-        case .v6(let a):
-            withUnsafeBytes(of: a.address.sin6_addr) { b in
-                // ::1, or an IPv4-mapped loopback (::ffff:127.x.y.z)
-                (b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1)
-                    || (b.prefix(10).allSatisfy { $0 == 0 } && b[10] == 0xFF && b[11] == 0xFF && b[12] == 127)
-            }
+        case .v4: ipAddress?.hasPrefix("127.") == true
+        case .v6:
+            // ::1, or an IPv4-mapped loopback (::ffff:127.x.y.z)
+            ipAddress.map { $0 == "::1" || $0.lowercased().hasPrefix("::ffff:127.") } ?? false
         case .unixDomainSocket: true
         }
     }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Prometheus
 import VitalsCore
+import VitalsKiosk
 import VitalsStore
 
 /// One route the API serves, in OpenAPI form (`/api/v1/alerts/{alertID}/acknowledge`).
@@ -26,7 +27,8 @@ public enum VitalsAPI {
     /// The router and the routes it serves. Middleware, outermost first: request metrics, errors to JSON,
     /// bearer token.
     public static func router(
-        store: VitalsStore, token: APIToken?, registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        store: VitalsStore, token: APIToken?, registry: PrometheusCollectorRegistry, logger: Logger, kiosk: KioskDesk? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
@@ -46,17 +48,23 @@ public enum VitalsAPI {
         table.add(.get, "/api/v1/alerts", handlers.listAlerts)
         table.add(.post, "/api/v1/alerts/{alertID}/acknowledge", handlers.acknowledgeAlert)
         table.add(.get, "/api/v1/analytics", handlers.analytics)
+        let desk = KioskHandlers(desk: kiosk, now: now)
+        table.add(.get, "/api/v1/kiosk", desk.current)
+        table.add(.post, "/api/v1/kiosk/sessions", desk.start)
+        table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/consent", desk.consent)
+        table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/meal", desk.meal)
+        table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/end", desk.end)
         return (router, table.routes)
     }
 
     /// The application: checks the configuration first (a non-loopback address without a token is refused),
     /// then serves on `configuration.host:port`. It is a ServiceLifecycle `Service`.
     public static func application(
-        store: VitalsStore, configuration: APIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+        store: VitalsStore, configuration: APIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger, kiosk: KioskDesk? = nil,
         onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) throws(APIConfigurationError) -> Application<RouterResponder<APIRequestContext>> {
         try configuration.validate()
-        let (router, _) = Self.router(store: store, token: configuration.token, registry: registry, logger: logger)
+        let (router, _) = Self.router(store: store, token: configuration.token, registry: registry, logger: logger, kiosk: kiosk)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "OpenVitals"),

@@ -27,8 +27,8 @@ public struct HubPipeline: Sendable {
         /// Deliver every stored alert step to this webhook (channel "webhook"), at least once.
         public var webhook: WebhookDelivery?
         /// Which person each device's readings are filed under; nil: the central's subject, one per user of a
-        /// multi-user device (`SubjectAssignment`).
-        public var subjects: SubjectAssignment?
+        /// multi-user device (`SubjectAssignment`). A kiosk files them under its current walk-in session.
+        public var subjects: (any SubjectFiling)?
         /// More services that run with the hub and stop with it, such as the HTTP API over the same store.
         /// They are stopped last, after every stage has drained.
         public var surfaces: [any Service] = []

@@ -43,7 +43,7 @@ public enum PipelineEvent: Sendable {
     /// The device's clock was read at connection: how far ahead of the hub it is, and whether the hub set it.
     case deviceClock(DeviceIdentity, offsetSeconds: Double, set: Bool)
     /// A waveform block is stored.
-    case waveformStored(DeviceIdentity, samples: Int)
+    case waveformStored(SampleBlock)
     case scenarioEnded
 }
 

@@ -14,12 +14,12 @@ import VitalsValidation
 /// shutdown loses nothing received.
 public struct ValidationService: Service {
     let validator: ReadingValidator
-    let subjects: SubjectAssignment?
+    let subjects: (any SubjectFiling)?
     let input: BoundedChannel<IngestItem>
     let output: BoundedChannel<IngestItem>
 
     /// `subjects` nil keeps the subject each transport gave.
-    public init(validator: ReadingValidator, subjects: SubjectAssignment? = nil, input: BoundedChannel<IngestItem>, output: BoundedChannel<IngestItem>) {
+    public init(validator: ReadingValidator, subjects: (any SubjectFiling)? = nil, input: BoundedChannel<IngestItem>, output: BoundedChannel<IngestItem>) {
         self.validator = validator
         self.subjects = subjects
         self.input = input
@@ -31,10 +31,10 @@ public struct ValidationService: Service {
         while let item = await input.next() {
             switch item {
             case .reading(var r, let ack):
-                if let subjects { r.subject = subjects.subject(device: r.device.id, user: r.deviceUser) }
+                if let subjects { r.subject = subjects.subject(device: r.device.id, user: r.deviceUser, measuredAt: r.effectiveTime) }
                 await output.send(.reading(validator.validate(r), ack: ack))
             case .waveform(var block):
-                if let subjects { block.subject = subjects.subject(device: block.device.id, user: nil) }
+                if let subjects { block.subject = subjects.subject(device: block.device.id, user: nil, measuredAt: block.startTime) }
                 await output.send(.waveform(block))
             case .rejected, .barrier, .event, .deviceFacts: await output.send(item)
             }
@@ -102,7 +102,7 @@ public struct RecordService: Service {
                 case .waveform(let block):
                     // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
                     if try await store.record(block: block) {
-                        await events.send(.waveformStored(block.device, samples: block.samples.count))
+                        await events.send(.waveformStored(block))
                         await waveforms?.send(block)
                     }
                 }

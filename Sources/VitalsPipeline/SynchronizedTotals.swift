@@ -1,4 +1,5 @@
 import Synchronization
+import VitalsCore
 
 final class SynchronizedTotals: Sendable {
     private let state = Mutex(PipelineTotals())
@@ -16,7 +17,7 @@ final class SynchronizedTotals: Sendable {
                 t.received += 1
                 t.rejected += 1
             case .alert: t.alerts += 1
-            case .waveformStored(_, let n): t.waveformSamples += n
+            case .waveformStored(let block): t.waveformSamples += block.samples.count
             default: break
             }
         }

@@ -7,6 +7,7 @@ import Synchronization
 import VitalsAnalytics
 import VitalsCore
 import VitalsHTTP
+import VitalsKiosk
 import VitalsPipeline
 import VitalsProfiles
 import VitalsStore
@@ -37,6 +38,7 @@ struct Run: AsyncParsableCommand {
         discussion: "Default: this machine's zone (TZ, else /etc/localtime): devices are set to local time by their owners.")) var deviceTimeZone: [String] = []
     @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable; wins over an assignment stored through the API (read at start). Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
     @Option(help: "Also serve the HTTP API (as vitals serve) on HOST:PORT while the hub runs; /metrics then includes the hub's own metrics.") var http: String?
+    @Flag(help: "Kiosk mode: one walk-in patient at a time, guided by the kiosk screen through the API (needs --http). Readings are filed under the current session (kiosk/<id>) only after its consent, otherwise under kiosk/no-session.") var kiosk = false
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
 
     func validate() throws {
@@ -50,6 +52,8 @@ struct Run: AsyncParsableCommand {
         if subject.isEmpty { throw ValidationError("--subject must not be empty") }
         if let http { _ = try hostAndPort(http) }
         if tokenFile != nil && http == nil { throw ValidationError("--token-file applies to --http") }
+        if kiosk && http == nil { throw ValidationError("--kiosk needs --http HOST:PORT: the kiosk screen works through the API") }
+        if kiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
     }
 
     func run() async throws {
@@ -97,6 +101,8 @@ struct Run: AsyncParsableCommand {
             central: central,
             usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices)
         configuration.subjects = subjects
+        let desk = kiosk ? KioskDesk() : nil
+        if let desk { configuration.subjects = desk }
         configuration.analytics.liveHorizon = liveHorizon * 60
         configuration.analytics.escalateAfter = escalateAfter * 60
         if let webhook, let url = URL(string: webhook) {
@@ -108,14 +114,22 @@ struct Run: AsyncParsableCommand {
             let registry = PrometheusCollectorRegistry()
             metricsFactory = PrometheusMetricsFactory(registry: registry)
             configuration.surfaces.append(try VitalsAPI.application(
-                store: store, configuration: api, registry: registry, logger: logger,
+                store: store, configuration: api, registry: registry, logger: logger, kiosk: desk,
                 onServerRunning: { address in announce(address, token: api.token != nil) }))
         }
         let pipeline = HubPipeline(
             configuration: configuration,
             radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: database.db + ".ble-keys.json") : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger, metrics: metricsFactory
-        ) { event in console.report(event) }
+        ) { event in
+            console.report(event)
+            // The kiosk counts what its current session's devices measured, once it is stored.
+            switch event {
+            case .stored(let r): desk?.take(r, now: Date())
+            case .waveformStored(let b): desk?.take(b, now: Date())
+            default: break
+            }
+        }
         try await pipeline.run()
         let t = pipeline.totals.value
         print("summary: \(t.received) readings received, \(t.stored) stored, \(t.duplicates) duplicates ignored, \(t.rejected) rejected, \(t.alerts) alerts raised\(t.waveformSamples > 0 ? ", \(t.waveformSamples) waveform samples stored" : "")")
