@@ -56,6 +56,12 @@ let package = Package(
         .target(name: "VitalsValidation", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
         // Store: SQLite time-series, migrations as history.
         .target(name: "VitalsStore", dependencies: ["VitalsCore", "CSQLite", logging], swiftSettings: strict),
+        // FHIR R4 export (HL7 PHD IG): stored readings, waveform blocks and devices to a transaction Bundle. No I/O.
+        .target(
+            name: "VitalsFHIR",
+            dependencies: ["VitalsCore", "VitalsStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Analytics and alert rules. No I/O.
         .target(name: "VitalsAnalytics", dependencies: ["VitalsCore", "VitalsValidation"], swiftSettings: strict),
         // ECG analytics: streaming R-peak detection, rhythm rules, WFDB parsing (pure functions over bytes).
@@ -76,7 +82,7 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsFHIR",
                 logging, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +129,7 @@ let package = Package(
         ),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "VitalsWire", logging], swiftSettings: strictTests),
         .testTarget(name: "VitalsECGTests", dependencies: ["VitalsECG", "VitalsCore", "VitalsTestSupport"], swiftSettings: strictTests),
+        .testTarget(name: "VitalsFHIRTests", dependencies: ["VitalsFHIR", "VitalsCore", "VitalsStore", "VitalsTestSupport"], exclude: ["golden"], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]
 )
