@@ -36,12 +36,12 @@ struct ExportFHIR: AsyncParsableCommand {
         return day.date(from: text)
     }
 
+    func validate() throws {
+        if let since, Self.parseTime(since) == nil { throw ValidationError("--since \(since) is not an ISO 8601 time or date") }
+    }
+
     func run() async throws {
-        var sinceDate: Date?
-        if let since {
-            guard let d = Self.parseTime(since) else { throw ValidationError("--since \(since) is not an ISO 8601 time or date") }
-            sinceDate = d
-        }
+        let sinceDate = since.flatMap(Self.parseTime)
         let store = try database.openForReading()
         let readings = try await store.readings(subject: subject, since: sinceDate, limit: Int(Int64.max))
         let blocks = try await store.waveformBlockRecords(subject: subject, since: sinceDate)
