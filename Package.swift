@@ -60,6 +60,12 @@ let package = Package(
         .target(name: "VitalsValidation", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),
         // Store: SQLite time-series, migrations as history.
         .target(name: "VitalsStore", dependencies: ["VitalsCore", "CSQLite", logging], swiftSettings: strict),
+        // FHIR R4 export (HL7 PHD IG): stored readings, waveform blocks and devices to a transaction Bundle. No I/O.
+        .target(
+            name: "VitalsFHIR",
+            dependencies: ["VitalsCore", "VitalsStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Analytics and alert rules. No I/O.
         .target(name: "VitalsAnalytics", dependencies: ["VitalsCore", "VitalsValidation"], swiftSettings: strict),
         // ECG analytics: streaming R-peak detection, rhythm rules, WFDB parsing (pure functions over bytes).
@@ -94,7 +100,7 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR",
                 logging, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -156,6 +162,7 @@ let package = Package(
             ],
             swiftSettings: strictTests
         ),
+        .testTarget(name: "VitalsFHIRTests", dependencies: ["VitalsFHIR", "VitalsCore", "VitalsStore", "VitalsTestSupport"], exclude: ["golden"], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]
 )

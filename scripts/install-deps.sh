@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config)
+# python3-venv: scripts/fhir-check.sh makes a venv for the PyPI packages it pins (fhir.resources).
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -35,6 +35,14 @@ public struct StoredReading: Hashable, Sendable, Codable {
     public var rawHex: String
     /// The user the device filed the reading under (a multi-user cuff's User ID; 255 is "unknown user").
     public var deviceUser: Int64?
+
+    public init(id: Int64, deviceID: String, subjectID: String, kind: String, naturalKey: String, sequence: Int64?, effectiveAt: Date,
+                deviceTime: String?, receivedAt: Date, grade: String, flags: [String], observations: [StoredObservation], rawHex: String,
+                deviceUser: Int64? = nil) {
+        (self.id, self.deviceID, self.subjectID, self.kind, self.naturalKey, self.sequence) = (id, deviceID, subjectID, kind, naturalKey, sequence)
+        (self.effectiveAt, self.deviceTime, self.receivedAt, self.grade, self.flags) = (effectiveAt, deviceTime, receivedAt, grade, flags)
+        (self.observations, self.rawHex, self.deviceUser) = (observations, rawHex, deviceUser)
+    }
 }
 
 public struct StoredObservation: Hashable, Sendable, Codable {
@@ -45,6 +53,10 @@ public struct StoredObservation: Hashable, Sendable, Codable {
     public var state: String
     public var unit: String
     public var wire: String
+
+    public init(mdc: Int64, metric: String, loinc: String?, value: Double?, state: String, unit: String, wire: String) {
+        (self.mdc, self.metric, self.loinc, self.value, self.state, self.unit, self.wire) = (mdc, metric, loinc, value, state, unit, wire)
+    }
 }
 
 /// The local time-series store: SQLite in WAL mode, schema by migrations, natural keys against replays.
@@ -331,25 +343,69 @@ public actor VitalsStore {
         let rows = try statement("SELECT id, codec, sample_count, data FROM waveform_blocks WHERE device_id = ? AND lead_mdc = ? ORDER BY start_us")
             .query([.text(device.rawValue), .int(Int64(lead.mdc))]) { ($0.int(0), $0.int(1), $0.int(2), $0.blob(3)) }
         var out: [Int32] = []
-        for (id, codec, count, b) in rows {
-            if codec == WaveformCodecID.lossless.rawValue {
-                let samples: [Int32]
-                do { samples = try WaveformCodec.decode(b) } catch {
-                    throw StoreError(code: 0, message: error.description, context: "waveform block \(id)")
-                }
-                guard samples.count == count else {
-                    throw StoreError(code: 0, message: "decoded \(samples.count) samples, the row says \(count)", context: "waveform block \(id)")
-                }
-                out += samples
-                continue
+        for (id, codec, count, b) in rows { out += try Self.samples(block: id, codec: codec, count: count, data: b) }
+        return out
+    }
+
+    /// The samples of one stored block: codec 1 decoded and checked against the row's count, codec 0 read as int32 little-endian.
+    static func samples(block id: Int64, codec: Int64, count: Int64, data b: [UInt8]) throws(StoreError) -> [Int32] {
+        if codec == WaveformCodecID.lossless.rawValue {
+            let samples: [Int32]
+            do { samples = try WaveformCodec.decode(b) } catch {
+                throw StoreError(code: 0, message: error.description, context: "waveform block \(id)")
             }
-            var i = 0
-            while i + 4 <= b.count {
-                out.append(Int32(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24))
-                i += 4
+            guard samples.count == count else {
+                throw StoreError(code: 0, message: "decoded \(samples.count) samples, the row says \(count)", context: "waveform block \(id)")
             }
+            return samples
+        }
+        var out: [Int32] = []
+        out.reserveCapacity(b.count / 4)
+        var i = 0
+        while i + 4 <= b.count {
+            out.append(Int32(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24))
+            i += 4
         }
         return out
+    }
+
+    /// A stored waveform block as read back, with its samples decoded: `physical = (sample - baseline) / gain` in `unit`.
+    public struct StoredWaveformBlock: Hashable, Sendable {
+        public var id: Int64
+        public var deviceID: String
+        public var subjectID: String
+        /// The lead's IEEE 11073-10101 code (e.g. 131330, MDC_ECG_ELEC_POTL_II).
+        public var leadMDC: Int64
+        /// Time of the first sample, in microseconds since 1970 (UTC).
+        public var startMicroseconds: Int64
+        public var sampleRate: Double
+        public var gain: Double
+        public var baseline: Int64
+        public var unit: String
+        public var samples: [Int32]
+
+        public init(id: Int64, deviceID: String, subjectID: String, leadMDC: Int64, startMicroseconds: Int64, sampleRate: Double,
+                    gain: Double, baseline: Int64, unit: String, samples: [Int32]) {
+            (self.id, self.deviceID, self.subjectID, self.leadMDC, self.startMicroseconds) = (id, deviceID, subjectID, leadMDC, startMicroseconds)
+            (self.sampleRate, self.gain, self.baseline, self.unit, self.samples) = (sampleRate, gain, baseline, unit, samples)
+        }
+    }
+
+    /// Every stored waveform block (optionally one person's, optionally starting at or after `since`), in time order, decoded.
+    public func waveformBlockRecords(subject: String? = nil, since: Date? = nil) throws(StoreError) -> [StoredWaveformBlock] {
+        let rows = try statement("""
+            SELECT id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data
+            FROM waveform_blocks WHERE (?1 IS NULL OR subject_id = ?1) AND (?2 IS NULL OR start_us >= ?2) ORDER BY start_us, device_id, lead_mdc
+            """).query([subject.map { .text($0) } ?? .null, since.map { .int(Self.us($0)) } ?? .null]) { row in
+                (StoredWaveformBlock(id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), leadMDC: row.int(3), startMicroseconds: row.int(4),
+                                     sampleRate: row.double(5), gain: row.double(6), baseline: row.int(7), unit: row.text(8), samples: []),
+                 row.int(9), row.int(10), row.blob(11))
+            }
+        return try rows.map { (r: (StoredWaveformBlock, Int64, Int64, [UInt8])) throws(StoreError) -> StoredWaveformBlock in
+            var b = r.0
+            b.samples = try Self.samples(block: b.id, codec: r.2, count: r.1, data: r.3)
+            return b
+        }
     }
 
     /// Records what a device said about itself at a connection: its IEEE 11073-20601 certified device
@@ -392,6 +448,8 @@ public actor VitalsStore {
         public var profileID: String?
         public var manufacturer: String?
         public var model: String?
+        /// The serial number the device reported (Device Information 0x2A25, or the 11073 Production-Specification).
+        public var serial: String?
         public var grade: String
         public var certifiedClasses: String?
         public var udi: String?
@@ -400,17 +458,27 @@ public actor VitalsStore {
         public var clockChecks: Int
         public var firstSeen: Date
         public var lastSeen: Date
+
+        public init(id: String, transport: String, address: String, profileID: String?, manufacturer: String?, model: String?, serial: String?,
+                    grade: String, certifiedClasses: String?, udi: String?, udiDeviceIdentifier: String?, clockOffsetSeconds: Double?,
+                    clockChecks: Int, firstSeen: Date, lastSeen: Date) {
+            (self.id, self.transport, self.address, self.profileID, self.manufacturer, self.model, self.serial) =
+                (id, transport, address, profileID, manufacturer, model, serial)
+            (self.grade, self.certifiedClasses, self.udi, self.udiDeviceIdentifier, self.clockOffsetSeconds) =
+                (grade, certifiedClasses, udi, udiDeviceIdentifier, clockOffsetSeconds)
+            (self.clockChecks, self.firstSeen, self.lastSeen) = (clockChecks, firstSeen, lastSeen)
+        }
     }
 
     public func devices() throws(StoreError) -> [DeviceRecord] {
         try statement("""
             SELECT d.id, d.transport, d.address, d.profile_id, d.manufacturer, d.model, d.grade, d.certified_classes, d.udi,
                    d.udi_device_identifier, d.clock_offset_s, (SELECT count(*) FROM device_clock_checks c WHERE c.device_id = d.id),
-                   d.first_seen, d.last_seen
+                   d.first_seen, d.last_seen, d.serial
             FROM devices d ORDER BY d.first_seen, d.id
             """).query {
             DeviceRecord(id: $0.text(0), transport: $0.text(1), address: $0.text(2), profileID: $0.optText(3), manufacturer: $0.optText(4),
-                         model: $0.optText(5), grade: $0.text(6), certifiedClasses: $0.optText(7), udi: $0.optText(8),
+                         model: $0.optText(5), serial: $0.optText(14), grade: $0.text(6), certifiedClasses: $0.optText(7), udi: $0.optText(8),
                          udiDeviceIdentifier: $0.optText(9), clockOffsetSeconds: $0.optDouble(10), clockChecks: Int($0.int(11)),
                          firstSeen: Date(timeIntervalSince1970: Double($0.int(12)) / 1000), lastSeen: Date(timeIntervalSince1970: Double($0.int(13)) / 1000))
         }
@@ -446,12 +514,13 @@ public actor VitalsStore {
         try statement("SELECT max(sequence) FROM readings WHERE device_id = ?").query([.text(device.rawValue)]) { $0.optInt(0) }.first.flatMap { $0.map { UInt32($0) } }
     }
 
-    public func readings(subject: String? = nil, limit: Int = 1000) throws(StoreError) -> [StoredReading] {
+    /// Stored readings in effective-time order; `since` keeps those measured at or after it.
+    public func readings(subject: String? = nil, since: Date? = nil, limit: Int = 1000) throws(StoreError) -> [StoredReading] {
         let rows = try statement("""
             SELECT \(Self.readingColumns)
             FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id
-            WHERE (?1 IS NULL OR r.subject_id = ?1) ORDER BY r.effective_at, r.id LIMIT ?2
-            """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit))], Self.storedReading)
+            WHERE (?1 IS NULL OR r.subject_id = ?1) AND (?3 IS NULL OR r.effective_at >= ?3) ORDER BY r.effective_at, r.id LIMIT ?2
+            """).query([subject.map { .text($0) } ?? .null, .int(Int64(limit)), since.map { .int(Self.ms($0)) } ?? .null], Self.storedReading)
         return try withObservations(rows)
     }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make test, FHIR tier: runs the demo scenario (and a few more) into a temporary database, exports it with `vitals export fhir`,
+# and parses every resource of the Bundle with fhir.resources (FHIR R4 4.0.1 models). The checker's self-test
+# and a deliberately broken copy of the export must fail, so a checker that accepts anything fails this script.
+#
+#   scripts/fhir-check.sh [BIN_DIR]     BIN_DIR holds vitals and firmware-sim (default: swift build --show-bin-path)
+#
+# fhir.resources and pydantic are installed into a venv under the build folder (FHIR_VENV, default .build/fhir-venv)
+# the first time. Versions are pinned: fhir.resources 6.1.0 is the last line whose default models are FHIR 4.0.1
+# (R4); 6.2 onwards default to R4B (4.3.0) and 7 onwards to R5, with only R4B and STU3 as subpackages. 6.1.0 needs
+# pydantic 1.x, pinned beside it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FHIR_RESOURCES_VERSION=6.1.0
+PYDANTIC_VERSION=1.10.21
+VENV="${FHIR_VENV:-.build/fhir-venv}"
+BIN="${1:-$(swift build --show-bin-path)}"
+
+if ! "$VENV/bin/python" -c "import fhir.resources, pydantic; assert fhir.resources.__version__ == '$FHIR_RESOURCES_VERSION' and pydantic.VERSION == '$PYDANTIC_VERSION'" 2>/dev/null; then
+    echo "== fhir-check: installing fhir.resources==$FHIR_RESOURCES_VERSION pydantic==$PYDANTIC_VERSION into $VENV"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "fhir.resources==$FHIR_RESOURCES_VERSION" "pydantic==$PYDANTIC_VERSION"
+fi
+PY="$VENV/bin/python"
+
+echo "== fhir-check: checker self-test"
+"$PY" scripts/fhir-check.py --self-test
+
+DIR="$(mktemp -d)"
+chmod 700 "$DIR"
+SIM=""
+cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+# demo (cuff, meter) first, as make demo plays it; then the scenarios with the other kinds: SpO2 and heart rate,
+# 60 s of ECG blocks (SampledData), a meter LOW, and the IEEE 11073 agents (scale, thermometer, USB system ids).
+for scenario in ${FHIR_SCENARIOS:-demo wearables vm-wearables meter-low usb-agents}; do
+    echo "== fhir-check: firmware-sim run $scenario → vitals run --db $DIR/vitals.sqlite"
+    "$BIN/firmware-sim" run "$scenario" --socket "$DIR/sim.sock" >"$DIR/sim.log" 2>&1 &
+    SIM=$!
+    "$BIN/vitals" run --sim "$DIR/sim.sock" --db "$DIR/vitals.sqlite" --exit-when-done >"$DIR/hub.log" 2>&1 || { cat "$DIR/hub.log" >&2; exit 1; }
+    wait "$SIM"
+    SIM=""
+done
+
+echo "== fhir-check: vitals export fhir --db … --out …"
+"$BIN/vitals" export fhir --db "$DIR/vitals.sqlite" --out "$DIR/bundle.json"
+mode=$(stat -c %a "$DIR/bundle.json")
+[ "$mode" = 600 ] || { echo "fhir-check: export file mode is $mode, not 600" >&2; exit 1; }
+"$PY" scripts/fhir-check.py "$DIR/bundle.json"
+
+echo "== fhir-check: a broken copy must fail"
+"$PY" - "$DIR/bundle.json" "$DIR/broken.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+obs = next(e for e in b["entry"] if e["resource"]["resourceType"] == "Observation")
+del obs["resource"]["status"]
+json.dump(b, open(sys.argv[2], "w"))
+PY
+if "$PY" scripts/fhir-check.py "$DIR/broken.json" 2>"$DIR/broken.err"; then
+    echo "fhir-check: an Observation without status was accepted" >&2
+    exit 1
+fi
+grep -q "entry .* (Observation" "$DIR/broken.err" || { echo "fhir-check: the failure did not name the entry:" >&2; cat "$DIR/broken.err" >&2; exit 1; }
+echo "fhir-check: ok (the broken copy was refused: $(head -1 "$DIR/broken.err" | cut -c1-120)…)"
