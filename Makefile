@@ -18,6 +18,7 @@ test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/nightscout-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/vm-test.sh
 
 # The FHIR tier alone: demo scenario → vitals export fhir → every resource parsed with fhir.resources (R4), in a venv under .build.

@@ -89,6 +89,7 @@ let package = Package(
             name: "VitalsHTTP",
             dependencies: [
                 "VitalsCore", "VitalsStore", "VitalsAnalytics", "VitalsKiosk", logging,
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

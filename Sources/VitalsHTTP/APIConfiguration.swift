@@ -100,4 +100,14 @@ public struct APIToken: Sendable {
         }
         return diff == 0
     }
+
+    /// Whether `presented` is Nightscout's `api-secret` for this token: the SHA-1 of it in hex (either case),
+    /// compared in constant time.
+    public func matchesNightscoutSecret(_ presented: some StringProtocol) -> Bool {
+        let expected = Array(Nightscout.apiSecret(String(decoding: bytes, as: UTF8.self)).utf8)
+        let p = Array(presented.lowercased().utf8)
+        var diff = UInt8(truncatingIfNeeded: p.count ^ expected.count) | (p.count == expected.count ? 0 : 1)
+        for i in expected.indices { diff |= expected[i] ^ (i < p.count ? p[i] : 0) }
+        return diff == 0
+    }
 }

@@ -73,12 +73,16 @@ struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let token: APIToken?
     static let open: Set<String> = ["/healthz"]
+    static let apiSecret = HTTPField.Name("api-secret")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .get && Self.open.contains(request.uri.path) { return try await next(request, context) }
         if let token {
-            guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-                  token.matches(header.dropFirst(7)) else { throw APIError.unauthorized }
+            let bearer = request.headers[.authorization].map { $0.count > 7 && $0.prefix(7).lowercased() == "bearer " && token.matches($0.dropFirst(7)) } ?? false
+            // Nightscout clients authenticate with `api-secret: sha1(secret)`.
+            let nightscout = request.uri.path.hasPrefix("/nightscout/")
+                && (request.headers[Self.apiSecret].map { token.matchesNightscoutSecret($0) } ?? false)
+            guard bearer || nightscout else { throw APIError.unauthorized }
         } else if let peer = context.remoteAddress, !peer.isLoopback {
             throw APIError.unauthorized
         }

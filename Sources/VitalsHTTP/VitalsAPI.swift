@@ -54,6 +54,11 @@ public enum VitalsAPI {
         table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/consent", desk.consent)
         table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/meal", desk.meal)
         table.add(.post, "/api/v1/kiosk/sessions/{sessionID}/end", desk.end)
+        let ns = NightscoutHandlers(store: store, now: now)
+        table.add(.get, "/nightscout/{subject}/api/v1/entries.json", ns.entries)
+        table.add(.get, "/nightscout/{subject}/api/v1/entries/sgv.json", ns.sgv)
+        table.add(.get, "/nightscout/{subject}/api/v1/treatments.json", ns.treatments)
+        table.add(.get, "/nightscout/{subject}/api/v1/status.json", ns.status)
         return (router, table.routes)
     }
 
@@ -93,7 +98,8 @@ struct Query {
     init(_ request: Request, allowed: Set<String>) throws(APIError) {
         var v: [String: String] = [:]
         for (k, value) in request.uri.queryParameters {
-            let key = String(k)
+            // Hummingbird decodes the values but not the names (Nightscout's `find[date][$gte]` arrives encoded).
+            let key = String(k).removingPercentEncoding ?? String(k)
             guard allowed.contains(key) else { throw APIError.badParameter(key, "unknown query parameter (this route takes: \(allowed.sorted().joined(separator: ", ")))") }
             guard v[key] == nil else { throw APIError.badParameter(key, "given more than once") }
             v[key] = String(value)
