@@ -13,15 +13,18 @@ struct ScheduledReadingsTests {
 
     @Test func theCuffAdvertisesOnlyOnceAReadingIsMeasured() throws {
         var core = SimulatorCore(scenario: try Scenario.load("kiosk-bp"), now: t0)
-        _ = core.tick(now: t0)
+        // Scenario time starts at t0 and runs with real time: tick with real times from now.
+        let real = Date()
+        func at(_ s: Double) -> Date { real.addingTimeInterval(s) }
+        _ = core.tick(now: at(0))
         _ = core.hubConnected()
         #expect(advertisements(core.receive(.scanStart)) == 0, "nothing measured yet")
         #expect(core.nextMeasurement == t0.addingTimeInterval(40))
         #expect(!core.allFinished)
-        #expect(advertisements(core.tick(now: t0.addingTimeInterval(39))) == 0)
-        #expect(advertisements(core.tick(now: t0.addingTimeInterval(40))) == 1)
+        #expect(advertisements(core.tick(now: at(39))) == 0)
+        #expect(advertisements(core.tick(now: at(40.5))) == 1)
         #expect(core.nextMeasurement == t0.addingTimeInterval(48))
-        #expect(advertisements(core.tick(now: t0.addingTimeInterval(41))) == 0, "advertised once")
+        #expect(advertisements(core.tick(now: at(41))) == 0, "advertised once")
     }
 
     @Test func atSecondsAndMinutesAgoTogetherAreRefused() {

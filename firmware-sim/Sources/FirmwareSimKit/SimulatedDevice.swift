@@ -21,6 +21,8 @@ public protocol SimulatedDevice: Sendable {
     var nextMeasurement: Date? { get }
     /// Takes the scheduled measurements due at `now`; returns whether any was taken.
     mutating func measure(now: Date) -> Bool
+    /// Time passes: a device with a clock shows `now` (plus its own error) when read.
+    mutating func clock(now: Date)
 }
 
 extension SimulatedDevice {
@@ -28,6 +30,7 @@ extension SimulatedDevice {
     public var hasDataNow: Bool { !isFinished }
     public var nextMeasurement: Date? { nil }
     public mutating func measure(now: Date) -> Bool { false }
+    public mutating func clock(now: Date) {}
 }
 
 public enum DeviceOutput: Hashable, Sendable {
@@ -104,6 +107,8 @@ public struct SimulatedBPCuff: SimulatedDevice {
     private let clockHandle: UInt16
     /// Set when the hub wrote the device clock.
     public private(set) var clockSetTo: CurrentTime?
+    /// How far the device clock is from real time (a clock fault); 0 once the hub has set it.
+    public var clockError: TimeInterval = 0
 
     public init(
         address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date(),
@@ -138,6 +143,12 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: name) }
 
     public var hasDataNow: Bool { !queue.isEmpty }
+
+    /// The Current Time characteristic runs on: it reads `now` plus the clock's error.
+    public mutating func clock(now: Date) {
+        let error = clockSetTo == nil ? clockError : 0
+        gatt.setValue(CurrentTime(dateTime: BLEDateTime(date: now.addingTimeInterval(error)), dayOfWeek: 0).encoded(), at: clockHandle)
+    }
     public var nextMeasurement: Date? { scheduled.first?.at }
 
     public mutating func measure(now: Date) -> Bool {

@@ -30,6 +30,15 @@ public struct SimulatorCore: Sendable {
         }
     }
 
+    /// Scenario time runs from the `now` a scenario was built with, at the pace of real time from then.
+    private var clockBase: (scenario: Date, real: Date)?
+
+    /// The scenario's time at the real time `now`.
+    func scenarioTime(_ now: Date) -> Date {
+        guard let b = clockBase else { return now }
+        return b.scenario.addingTimeInterval(now.timeIntervalSince(b.real))
+    }
+
     /// Builds the devices of a scenario, with device clocks read at `now`.
     public init(scenario: Scenario, now: Date) {
         let bleSpecs = scenario.devices.filter { Scenario.phdTypes[$0.type] == nil && $0.type != "astm-meter" }
@@ -66,6 +75,7 @@ public struct SimulatorCore: Sendable {
             // A device whose clock is off stamps its readings with its own (wrong) time.
             Self.makeDevice(spec, now: now.addingTimeInterval((spec.faults?.clockOffsetMinutes ?? 0) * 60))
         }, agents: agents, meters: meters)
+        clockBase = (now, Date())
         for (i, spec) in bleSpecs.enumerated() {
             if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
             if spec.faults?.malformedPDU == true { malformedPDUFaults.insert(i) }
@@ -107,6 +117,7 @@ public struct SimulatorCore: Sendable {
                 certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) }, modelNumber: spec.modelNumber ?? "SIM-BP-1",
                 scheduled: scheduled)
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            cuff.clockError = (spec.faults?.clockOffsetMinutes ?? 0) * 60
             cuff.sendMalformedFirst = spec.faults?.malformedFirst ?? false
             return cuff
         case "heart-rate":
@@ -207,14 +218,22 @@ public struct SimulatorCore: Sendable {
         return [.scenarioEnd]
     }
 
-    /// When a device takes its next scheduled measurement (nil: none is scheduled).
+    /// When a device takes its next scheduled measurement, in scenario time (nil: none is scheduled).
     public var nextMeasurement: Date? { devices.compactMap(\.nextMeasurement).min() }
 
-    /// The clock moved on: devices take the measurements now due, and those that were silent advertise. A
-    /// device connected at the time takes its measurement once it is free (the next tick after it disconnects).
-    public mutating func tick(now: Date) -> [SimFrame] {
+    /// Seconds from the real time `now` until the next scheduled measurement (nil: none is scheduled).
+    public func secondsToNextMeasurement(now: Date) -> TimeInterval? {
+        nextMeasurement.map { $0.timeIntervalSince(scenarioTime(now)) }
+    }
+
+    /// Real time moved on to `now`: device clocks follow, devices take the measurements now due, and those that
+    /// were silent advertise. A device connected at the time takes its measurement once it is free (the next
+    /// tick after it disconnects).
+    public mutating func tick(now real: Date) -> [SimFrame] {
+        let now = scenarioTime(real)
         let busy = Set(links.values)
         var changed = false
+        for i in devices.indices { devices[i].clock(now: now) }
         for i in devices.indices where !busy.contains(i) {
             let before = devices[i].hasDataNow
             if devices[i].measure(now: now) && !before { changed = true }

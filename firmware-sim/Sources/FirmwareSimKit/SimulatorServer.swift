@@ -55,8 +55,8 @@ public struct SimulatorServer: Sendable {
         try send(core.hubConnected())
         while true {
             // Scheduled measurements: wait for the hub only until the next one is due, then let it be taken.
-            if let due = core.nextMeasurement {
-                let ms = Int32(clamping: max(50, Int((due.timeIntervalSinceNow * 1000).rounded(.up))))
+            if let due = core.secondsToNextMeasurement(now: Date()) {
+                let ms = Int32(clamping: max(50, Int((due * 1000).rounded(.up))))
                 if try !socket.waitReadable(timeoutMilliseconds: ms) {
                     try send(core.tick(now: Date()))
                     continue
