@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test fhir-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: deps build demo test fhir-check browser-test vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -19,11 +19,17 @@ test: deps
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/nightscout-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/vm-test.sh
 
 # The FHIR tier alone: demo scenario → vitals export fhir → every resource parsed with fhir.resources (R4), in a venv under .build.
 fhir-check: build
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The browser tier alone: the dashboard (an alert arrives live and is acknowledged) and the kiosk screen (two
+# patients; the next sees nothing of the last) in headless Chromium; screenshots under .build/browser.
+browser-test: build
+	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps

@@ -88,12 +88,13 @@ let package = Package(
         .target(
             name: "VitalsHTTP",
             dependencies: [
-                "VitalsCore", "VitalsStore", "VitalsAnalytics", "VitalsKiosk", logging,
+                "VitalsCore", "VitalsStore", "VitalsAnalytics", "VitalsKiosk", "VitalsECG", logging,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

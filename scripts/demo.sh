@@ -24,3 +24,8 @@ echo "== stored alerts: vitals alerts --db $DB"
 "$BIN/vitals" alerts --db "$DB"
 echo
 echo "database: $DB"
+echo
+# Nothing is left running: the last lines say how to serve the dashboard over this database.
+echo "== dashboard: serve the API and web UI over the demo database (Ctrl-C stops it), then open the URL"
+echo "   $BIN/vitals serve --db $DB --port 8080"
+echo "dashboard: http://127.0.0.1:8080/"

@@ -3,8 +3,9 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-# python3-venv: scripts/fhir-check.sh makes a venv for the PyPI packages it pins (fhir.resources).
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv)
+# python3-venv: scripts/fhir-check.sh and scripts/browser-test.sh make venvs for the PyPI packages they pin.
+# chromium, chromium-driver: the browser tier (scripts/browser-test.sh) drives headless Chromium.
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv chromium chromium-driver)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

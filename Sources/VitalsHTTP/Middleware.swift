@@ -67,8 +67,9 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Demands `Authorization: Bearer <token>` on every request but `GET /healthz` when a token is configured;
-/// without one (loopback only), refuses any client whose address is not loopback.
+/// Demands `Authorization: Bearer <token>` on every request but `GET /healthz` and the web UI's pages and
+/// assets (which hold no data: the pages ask for the token and send it on their API calls) when a token is
+/// configured; without one (loopback only), refuses any client whose address is not loopback.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let token: APIToken?
@@ -77,6 +78,7 @@ struct BearerTokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .get && Self.open.contains(request.uri.path) { return try await next(request, context) }
+        if request.method == .get && token != nil && WebUI.openPaths.contains(request.uri.path) { return try await next(request, context) }
         if let token {
             let bearer = request.headers[.authorization].map { $0.count > 7 && $0.prefix(7).lowercased() == "bearer " && token.matches($0.dropFirst(7)) } ?? false
             // Nightscout clients authenticate with `api-secret: sha1(secret)`.

@@ -18,16 +18,18 @@ public struct APIRoute: Hashable, Sendable, CustomStringConvertible {
 /// The hub's HTTP API over a `VitalsStore`: JSON under `/api/v1`, `/metrics` (Prometheus text) and `/healthz`.
 ///
 /// Every route is registered through one table, so `routes` is exactly what the router serves (the tests hold
-/// it against docs/openapi.yaml). Live updates will be `GET /api/v1/events` (server-sent events), beside these.
+/// it against docs/openapi.yaml). Live updates are `GET /api/v1/events` (server-sent events from a `LiveFeed`);
+/// the web UI (dashboard and kiosk screen) is served from `web` when given.
 public enum VitalsAPI {
     /// The largest page of readings.
     public static let maxPageSize = 1000
     public static let defaultPageSize = 100
 
     /// The router and the routes it serves. Middleware, outermost first: request metrics, errors to JSON,
-    /// bearer token.
+    /// bearer token. `live`: what `/api/v1/events` streams (nil: heartbeats only); `web`: the UI's files.
     public static func router(
         store: VitalsStore, token: APIToken?, registry: PrometheusCollectorRegistry, logger: Logger, kiosk: KioskDesk? = nil,
+        live: LiveFeed? = nil, web: WebUI? = nil, heartbeat: Duration = .seconds(15),
         now: @escaping @Sendable () -> Date = { Date() }
     ) -> (router: Router<APIRequestContext>, routes: [APIRoute]) {
         let router = Router(context: APIRequestContext.self)
@@ -35,7 +37,7 @@ public enum VitalsAPI {
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: BearerTokenMiddleware(token: token))
         let table = RouteTable(router: router)
-        let handlers = Handlers(store: store, registry: registry, logger: logger, now: now)
+        let handlers = Handlers(store: store, registry: registry, logger: logger, live: live, now: now)
 
         table.add(.get, "/healthz", handlers.health)
         table.add(.get, "/metrics", handlers.metrics)
@@ -48,6 +50,8 @@ public enum VitalsAPI {
         table.add(.get, "/api/v1/alerts", handlers.listAlerts)
         table.add(.post, "/api/v1/alerts/{alertID}/acknowledge", handlers.acknowledgeAlert)
         table.add(.get, "/api/v1/analytics", handlers.analytics)
+        table.add(.get, "/api/v1/events", EventsHandler(feed: live, heartbeat: heartbeat).events)
+        table.add(.get, "/api/v1/waveforms", WaveformHandlers(store: store).waveforms)
         let desk = KioskHandlers(desk: kiosk, now: now)
         table.add(.get, "/api/v1/kiosk", desk.current)
         table.add(.post, "/api/v1/kiosk/sessions", desk.start)
@@ -59,6 +63,10 @@ public enum VitalsAPI {
         table.add(.get, "/nightscout/{subject}/api/v1/entries/sgv.json", ns.sgv)
         table.add(.get, "/nightscout/{subject}/api/v1/treatments.json", ns.treatments)
         table.add(.get, "/nightscout/{subject}/api/v1/status.json", ns.status)
+        let pages = WebHandlers(ui: web)
+        table.add(.get, "/", pages.dashboard)
+        table.add(.get, "/kiosk", pages.kiosk)
+        table.add(.get, "/web/{file}", pages.asset)
         return (router, table.routes)
     }
 
@@ -66,10 +74,11 @@ public enum VitalsAPI {
     /// then serves on `configuration.host:port`. It is a ServiceLifecycle `Service`.
     public static func application(
         store: VitalsStore, configuration: APIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger, kiosk: KioskDesk? = nil,
+        live: LiveFeed? = nil, web: WebUI? = nil,
         onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) throws(APIConfigurationError) -> Application<RouterResponder<APIRequestContext>> {
         try configuration.validate()
-        let (router, _) = Self.router(store: store, token: configuration.token, registry: registry, logger: logger, kiosk: kiosk)
+        let (router, _) = Self.router(store: store, token: configuration.token, registry: registry, logger: logger, kiosk: kiosk, live: live, web: web)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "OpenVitals"),
@@ -166,6 +175,7 @@ struct Handlers: Sendable {
     let store: VitalsStore
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    let live: LiveFeed?
     let now: @Sendable () -> Date
 
     /// 1–128 characters: letters, digits and . _ @ / -, starting with a letter or digit.
@@ -300,6 +310,7 @@ struct Handlers: Sendable {
         let at = now()
         if let a = try await store.acknowledge(alertID: id, by: by, at: at) {
             logger.info("alert acknowledged", metadata: ["alert.rule": "\(a.ruleID)"])
+            live?.publish(alert: a, kind: AlertTransitionKind.acknowledged.rawValue, at: a.updatedAt ?? at, by: by)
             return try JSON.response(AcknowledgeResponse(alert: AlertResource(a), acknowledgement: AcknowledgementResource(by: by, at: a.updatedAt ?? at)))
         }
         guard let a = try await store.alert(id: id) else { throw APIError.notFound("no such alert") }

@@ -408,6 +408,37 @@ public actor VitalsStore {
         }
     }
 
+    /// One device's stored waveform blocks that overlap `[from, to)`, in time order, decoded (a block that
+    /// starts before `from` is included when it reaches past it: blocks are looked for from `from - lookBack`).
+    public func waveformBlockRecords(device: String, from: Date, to: Date, lookBack: TimeInterval = 120) throws(StoreError) -> [StoredWaveformBlock] {
+        let rows = try statement("""
+            SELECT id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data
+            FROM waveform_blocks WHERE device_id = ? AND start_us >= ? AND start_us < ? ORDER BY start_us, lead_mdc
+            """).query([.text(device), .int(Self.us(from.addingTimeInterval(-lookBack))), .int(Self.us(to))]) { row in
+                (StoredWaveformBlock(id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), leadMDC: row.int(3), startMicroseconds: row.int(4),
+                                     sampleRate: row.double(5), gain: row.double(6), baseline: row.int(7), unit: row.text(8), samples: []),
+                 row.int(9), row.int(10), row.blob(11))
+            }
+        var out: [StoredWaveformBlock] = []
+        for r in rows {
+            // Blocks that end before `from` are skipped before decoding.
+            let endUs = r.0.startMicroseconds + Int64((Double(r.1) / max(r.0.sampleRate, 1) * 1_000_000).rounded())
+            guard endUs > Self.us(from) else { continue }
+            var b = r.0
+            b.samples = try Self.samples(block: b.id, codec: r.2, count: r.1, data: r.3)
+            out.append(b)
+        }
+        return out
+    }
+
+    /// The device and end time of the newest stored waveform block (nil when there is none).
+    public func latestWaveform() throws(StoreError) -> (deviceID: String, end: Date)? {
+        try statement("SELECT device_id, start_us, sample_count, sample_rate FROM waveform_blocks ORDER BY start_us DESC LIMIT 1")
+            .query([]) { row in
+                (row.text(0), Date(timeIntervalSince1970: Double(row.int(1)) / 1_000_000 + Double(row.int(2)) / max(row.double(3), 1)))
+            }.first.map { (deviceID: $0.0, end: $0.1) }
+    }
+
     /// Records what a device said about itself at a connection: its IEEE 11073-20601 certified device
     /// classes and how far its clock was from the hub's.
     /// A clock offset is also kept in the device's clock history (one row per check).

@@ -95,6 +95,17 @@ public final class SeqPacketSocket: Sendable {
         }
     }
 
+    /// Waits up to `timeoutMilliseconds` for something to read (a frame, or the peer's close); false on timeout.
+    public func waitReadable(timeoutMilliseconds: Int32) throws(SocketError) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let n = Glibc.poll(&p, 1, timeoutMilliseconds)
+            if n >= 0 { return n > 0 }
+            if errno == EINTR { continue }
+            throw SocketError(call: "poll", errno: errno, path: nil)
+        }
+    }
+
     /// Blocks for the next frame; nil when the peer has closed. Oversized records are skipped.
     public func receive() throws(SocketError) -> [UInt8]? {
         while true {

@@ -39,6 +39,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable; wins over an assignment stored through the API (read at start). Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
     @Option(help: "Also serve the HTTP API (as vitals serve) on HOST:PORT while the hub runs; /metrics then includes the hub's own metrics.") var http: String?
     @Flag(help: "Kiosk mode: one walk-in patient at a time, guided by the kiosk screen through the API (needs --http). Readings are filed under the current session (kiosk/<id>) only after its consent, otherwise under kiosk/no-session.") var kiosk = false
+    @Option(help: "With --kiosk: the seated rest before the first blood-pressure reading, in seconds (guidelines: 300; shorter only for demonstrations and tests).") var kioskRestSeconds: Double = 300
+    @Option(help: "With --kiosk: the wait between blood-pressure readings, in seconds (guidelines: 60).") var kioskIntervalSeconds: Double = 60
+    @OptionGroup var webOptions: WebOptions
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
 
     func validate() throws {
@@ -53,6 +56,7 @@ struct Run: AsyncParsableCommand {
         if let http { _ = try hostAndPort(http) }
         if tokenFile != nil && http == nil { throw ValidationError("--token-file applies to --http") }
         if kiosk && http == nil { throw ValidationError("--kiosk needs --http HOST:PORT: the kiosk screen works through the API") }
+        if kioskRestSeconds < 0 || kioskIntervalSeconds < 0 { throw ValidationError("--kiosk-rest-seconds and --kiosk-interval-seconds must not be negative") }
         if kiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
     }
 
@@ -101,7 +105,10 @@ struct Run: AsyncParsableCommand {
             central: central,
             usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices)
         configuration.subjects = subjects
-        let desk = kiosk ? KioskDesk() : nil
+        var kioskConfiguration = KioskSession.Configuration()
+        kioskConfiguration.restSeconds = kioskRestSeconds
+        kioskConfiguration.readingIntervalSeconds = kioskIntervalSeconds
+        let desk = kiosk ? KioskDesk(configuration: kioskConfiguration) : nil
         if let desk { configuration.subjects = desk }
         configuration.analytics.liveHorizon = liveHorizon * 60
         configuration.analytics.escalateAfter = escalateAfter * 60
@@ -110,11 +117,12 @@ struct Run: AsyncParsableCommand {
         }
         // With --http, the hub's metrics go to the registry the API's /metrics serves.
         var metricsFactory: any MetricsFactory = MetricsSystem.factory
+        let live = api == nil ? nil : LiveFeed()
         if let api {
             let registry = PrometheusCollectorRegistry()
             metricsFactory = PrometheusMetricsFactory(registry: registry)
             configuration.surfaces.append(try VitalsAPI.application(
-                store: store, configuration: api, registry: registry, logger: logger, kiosk: desk,
+                store: store, configuration: api, registry: registry, logger: logger, kiosk: desk, live: live, web: webOptions.ui(),
                 onServerRunning: { address in announce(address, token: api.token != nil) }))
         }
         let pipeline = HubPipeline(
@@ -127,6 +135,13 @@ struct Run: AsyncParsableCommand {
             switch event {
             case .stored(let r): desk?.take(r, now: Date())
             case .waveformStored(let b): desk?.take(b, now: Date())
+            default: break
+            }
+            // The dashboard's live view (GET /api/v1/events): stored readings and every alert step.
+            switch event {
+            case .stored(let r): live?.publish(reading: r)
+            case .alert(let a): live?.publish(alert: a, kind: a.historical ? AlertTransitionKind.recorded.rawValue : AlertTransitionKind.raised.rawValue, at: a.raisedAt)
+            case .alertUpdate(let t): live?.publish(alert: t.alert, kind: t.kind.rawValue, at: t.at)
             default: break
             }
         }

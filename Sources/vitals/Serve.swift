@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address to listen on (a non-loopback address requires a token).") var host = "127.0.0.1"
     @Option(help: "The TCP port (0: any free port, printed at start).") var port = 8080
     @Option(help: "A file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set.") var tokenFile: String?
+    @OptionGroup var webOptions: WebOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -29,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         let logger = logging.bootstrap()
         let store = try VitalsStore(path: db, logger: logger)
         let app = try VitalsAPI.application(
-            store: store, configuration: config, registry: PrometheusCollectorRegistry(), logger: logger,
+            store: store, configuration: config, registry: PrometheusCollectorRegistry(), logger: logger, web: webOptions.ui(),
             onServerRunning: { address in announce(address, token: config.token != nil) })
         try await app.runService()
     }
@@ -65,4 +66,5 @@ func announce(_ address: SocketAddress?, token: Bool) {
     let where_ = address.map { a in a.port.map { "\(a.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"):\($0)" } ?? "\(a)" } ?? "?"
     // Written straight to the file descriptor, so a pipe reader sees it at once.
     FileHandle.standardOutput.write(Data("api         http://\(where_)/api/v1  (\(token ? "bearer token required" : "loopback only, no token"))\n".utf8))
+    FileHandle.standardOutput.write(Data("dashboard   http://\(where_)/  (kiosk screen: http://\(where_)/kiosk)\n".utf8))
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VitalsCore
+import VitalsHTTP
 import VitalsProfiles
 import VitalsStore
 import VitalsTransport
@@ -64,6 +65,28 @@ struct ProfileOptions: ParsableArguments {
             dir = dir.deletingLastPathComponent()
         }
         throw ValidationError("no device-profiles directory found; pass --profiles DIR")
+    }
+}
+
+/// Where the web UI's files are (`web/`: the dashboard and the kiosk screen), found like the device profiles.
+struct WebOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory of the web UI (dashboard and kiosk screen). Default: $VITALS_WEB, ./web, or the one beside the build.")
+    var web: String?
+
+    /// The UI, or nil when none is found (the API then answers 404 on the pages).
+    func ui() -> WebUI? {
+        if let web { return WebUI(root: URL(fileURLWithPath: web)) }
+        if let env = ProcessInfo.processInfo.environment["VITALS_WEB"], !env.isEmpty { return WebUI(root: URL(fileURLWithPath: env)) }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("web")
+        if WebUI.isUI(cwd) { return WebUI(root: cwd) }
+        // .build/<triple>/debug/vitals → the package root.
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("web")
+            if WebUI.isUI(candidate) { return WebUI(root: candidate) }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
     }
 }
 

@@ -22,7 +22,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var records: [GlucoseRecord]?
         /// Blood Pressure Feature / Glucose Feature bits; defaults say every condition is detected.
         public var features: Int?
-        /// Glucose meter: this many synthetic records (one every 4 hours, ending now) after `records`.
+        /// Glucose meter: this many synthetic records (one every 4 hours, ending now) after `records`; CGM: this
+        /// many (one every 15 minutes, ending now, with a daily meal pattern) before `records`.
         public var generatedRecords: Int?
         /// ECG strap: how many seconds of 130 Hz ECG to stream, ending now.
         public var durationSeconds: Double?
@@ -109,6 +110,9 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var unit: String?
         /// When it was measured, relative to the scenario start; nil sends no time stamp.
         public var minutesAgo: Double?
+        /// Measured this many seconds after the scenario starts (a patient pressing start): the cuff holds it
+        /// only from then on, stamped with that time, and advertises again to deliver it.
+        public var atSeconds: Double?
         public var userID: Int?
         /// Status conditions by name: body-movement, cuff-too-loose, irregular-pulse, pulse-above-range,
         /// pulse-below-range, improper-position.
@@ -176,6 +180,10 @@ public struct Scenario: Codable, Sendable, Hashable {
                 for name in r.status ?? [] where !Self.statusNames.contains(name) {
                     throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)].status '\(name)' is not one of \(Self.statusNames.sorted().joined(separator: ", "))")
                 }
+                if r.atSeconds != nil && r.minutesAgo != nil {
+                    throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)]: give minutesAgo (measured before the start) or atSeconds (measured after it), not both")
+                }
+                if let t = r.atSeconds, t < 0 { throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)].atSeconds must not be negative") }
                 if let u = r.unit, u != "mmHg", u != "kPa" {
                     throw ScenarioError(source: source, reason: "devices[\(i)].readings[\(j)].unit '\(u)' is not mmHg or kPa")
                 }
@@ -218,8 +226,46 @@ public enum BuiltinScenarios {
     public static let all: [String: String] = [
         "demo": demo, "quiet": quiet, "sync-1000": sync1000, "cgm-bad-crc": cgmBadCRC, "ecg-10min": ecg10min,
         "wearables": wearables, "faults": faults, "usb-agents": usbAgents, "usb-faults": usbFaults, "usb-stored": usbStored, "vm-wearables": vmWearables,
-        "meter-low": meterLow,
+        "meter-low": meterLow, "live": live, "kiosk-bp": kioskBP,
     ]
+
+    /// For the dashboard: two weeks of CGM (the AGP), a 30-s ECG strip, and a cuff whose crisis-level reading
+    /// is measured 20 s after the start, so a page opened at the start sees the alert arrive live.
+    public static let live = """
+        {
+          "name": "live",
+          "description": "Dashboard: CGM with 14 days of 15-minute records, ECG strap with 30 s of ECG, and a cuff with a normal reading now and a crisis-level one measured 20 s after the start.",
+          "devices": [
+            { "type": "cgm", "name": "OV-SIM-CGM-02", "address": "C0:FF:EE:00:03:02", "generatedRecords": 1344 },
+            { "type": "polar-ecg", "name": "OV-SIM-ECG-03", "address": "C0:FF:EE:00:04:03", "durationSeconds": 30 },
+            { "type": "bp-cuff", "name": "OV-SIM-BP-03", "address": "C0:FF:EE:00:01:03",
+              "readings": [
+                { "systolic": 132, "diastolic": 84, "pulse": 72, "minutesAgo": 1 },
+                { "systolic": 188, "diastolic": 122, "pulse": 98, "atSeconds": 20 }
+              ] }
+          ]
+        }
+        """
+
+    /// For the kiosk: a cuff the patient uses after the start: three readings for a first patient 40, 48 and
+    /// 56 s after the start, three for a second patient 110, 118 and 126 s after it.
+    public static let kioskBP = """
+        {
+          "name": "kiosk-bp",
+          "description": "Kiosk cuff measured on demand: 142/91, 138/88, 134/86 at 40, 48, 56 s after the start (first patient); 118/76, 116/74, 114/72 at 110, 118, 126 s (second patient).",
+          "devices": [
+            { "type": "bp-cuff", "name": "OV-SIM-BP-04", "address": "C0:FF:EE:00:01:04",
+              "readings": [
+                { "systolic": 142, "diastolic": 91, "pulse": 77, "atSeconds": 40 },
+                { "systolic": 138, "diastolic": 88, "pulse": 75, "atSeconds": 48 },
+                { "systolic": 134, "diastolic": 86, "pulse": 74, "atSeconds": 56 },
+                { "systolic": 118, "diastolic": 76, "pulse": 66, "atSeconds": 110 },
+                { "systolic": 116, "diastolic": 74, "pulse": 65, "atSeconds": 118 },
+                { "systolic": 114, "diastolic": 72, "pulse": 64, "atSeconds": 126 }
+              ] }
+          ]
+        }
+        """
 
     /// One IEEE 11073-20601 agent per specialisation over USB; the glucose meter and the scale announce
     /// extended configurations (a configuration exchange the first time, none once the hub knows them).

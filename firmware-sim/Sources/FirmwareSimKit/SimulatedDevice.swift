@@ -14,10 +14,23 @@ public protocol SimulatedDevice: Sendable {
     /// Whether writes (CCCDs, control points) need an encrypted link, as the profile's security section asks.
     /// Enforced where the link's security is known (a real adapter); the simulator link has none.
     var requiresEncryption: Bool { get }
+    /// Whether the device has something to deliver now, so it advertises (a cuff whose next reading is not
+    /// measured yet stays silent).
+    var hasDataNow: Bool { get }
+    /// When the next scheduled measurement is taken (nil: none scheduled).
+    var nextMeasurement: Date? { get }
+    /// Takes the scheduled measurements due at `now`; returns whether any was taken.
+    mutating func measure(now: Date) -> Bool
+    /// Time passes: a device with a clock shows `now` (plus its own error) when read.
+    mutating func clock(now: Date)
 }
 
 extension SimulatedDevice {
     public var requiresEncryption: Bool { false }
+    public var hasDataNow: Bool { !isFinished }
+    public var nextMeasurement: Date? { nil }
+    public mutating func measure(now: Date) -> Bool { false }
+    public mutating func clock(now: Date) {}
 }
 
 public enum DeviceOutput: Hashable, Sendable {
@@ -46,6 +59,9 @@ public struct IndicationQueue: Sendable {
     public init(_ values: [[UInt8]]) { pending = values }
 
     public var isEmpty: Bool { pending.isEmpty }
+
+    /// A value measured later joins the end of the queue.
+    public mutating func append(_ value: [UInt8]) { pending.append(value) }
 
     /// A new connection: whatever was in flight was not confirmed and goes again.
     public mutating func reset() { awaitingConfirmation = false }
@@ -83,18 +99,25 @@ public struct SimulatedBPCuff: SimulatedDevice {
     public var sendMalformedFirst = false
     private var malformedInFlight = false
 
+    /// Readings measured later in the scenario (a patient pressing start on the cuff): each joins the queue at
+    /// its time, stamped with that time, and the cuff advertises again for it.
+    public private(set) var scheduled: [(at: Date, value: [UInt8])] = []
+
     /// Current Time (read and write) at this handle.
     private let clockHandle: UInt16
     /// Set when the hub wrote the device clock.
     public private(set) var clockSetTo: CurrentTime?
+    /// How far the device clock is from real time (a clock fault); 0 once the hub has set it.
+    public var clockError: TimeInterval = 0
 
     public init(
         address: BLEAddress, name: String, readings: [BloodPressureMeasurement], features: UInt16 = 0x001F, clock: Date = Date(),
-        certifiedSpecializations: [UInt16] = [7], modelNumber: String = "SIM-BP-1"
+        certifiedSpecializations: [UInt16] = [7], modelNumber: String = "SIM-BP-1", scheduled: [(at: Date, reading: BloodPressureMeasurement)] = []
     ) {
         self.address = address
         self.name = name
         self.queue = IndicationQueue(readings.map { $0.encoded() })
+        self.scheduled = scheduled.sorted { $0.at < $1.at }.map { ($0.at, $0.reading.encoded()) }
         var g = GATTServer()
         g.addService(GATTAssigned.bloodPressureService)
         measurementHandle = g.addCharacteristic(GATTAssigned.bloodPressureMeasurement, properties: 0x20)
@@ -114,10 +137,29 @@ public struct SimulatedBPCuff: SimulatedDevice {
         g.addCharacteristic(UDIForMedicalDevices.uuid, properties: 0x02, value: udi.encoded())
         g.closeService()
         gatt = g
-        isFinished = readings.isEmpty
+        isFinished = readings.isEmpty && scheduled.isEmpty
     }
 
     public var advertisement: AdvertisingData { AdvertisingData(services: [GATTAssigned.bloodPressureService], localName: name) }
+
+    public var hasDataNow: Bool { !queue.isEmpty }
+
+    /// The Current Time characteristic runs on: it reads `now` plus the clock's error.
+    public mutating func clock(now: Date) {
+        let error = clockSetTo == nil ? clockError : 0
+        gatt.setValue(CurrentTime(dateTime: BLEDateTime(date: now.addingTimeInterval(error)), dayOfWeek: 0).encoded(), at: clockHandle)
+    }
+    public var nextMeasurement: Date? { scheduled.first?.at }
+
+    public mutating func measure(now: Date) -> Bool {
+        var taken = false
+        while let next = scheduled.first, next.at <= now {
+            queue.append(next.value)
+            scheduled.removeFirst()
+            taken = true
+        }
+        return taken
+    }
 
     public mutating func connected() {
         gatt.clearConnectionState()
@@ -143,7 +185,7 @@ public struct SimulatedBPCuff: SimulatedDevice {
             guard queue.confirmed(keep: wasFault) else { return [] }
             malformedInFlight = false
             if queue.isEmpty {
-                isFinished = true
+                isFinished = scheduled.isEmpty
                 return [.disconnect]
             }
             return indicateNext()

@@ -30,6 +30,15 @@ public struct SimulatorCore: Sendable {
         }
     }
 
+    /// Scenario time runs from the `now` a scenario was built with, at the pace of real time from then.
+    private var clockBase: (scenario: Date, real: Date)?
+
+    /// The scenario's time at the real time `now`.
+    func scenarioTime(_ now: Date) -> Date {
+        guard let b = clockBase else { return now }
+        return b.scenario.addingTimeInterval(now.timeIntervalSince(b.real))
+    }
+
     /// Builds the devices of a scenario, with device clocks read at `now`.
     public init(scenario: Scenario, now: Date) {
         let bleSpecs = scenario.devices.filter { Scenario.phdTypes[$0.type] == nil && $0.type != "astm-meter" }
@@ -66,6 +75,7 @@ public struct SimulatorCore: Sendable {
             // A device whose clock is off stamps its readings with its own (wrong) time.
             Self.makeDevice(spec, now: now.addingTimeInterval((spec.faults?.clockOffsetMinutes ?? 0) * 60))
         }, agents: agents, meters: meters)
+        clockBase = (now, Date())
         for (i, spec) in bleSpecs.enumerated() {
             if let f = spec.faults?.attErrorOnce { attErrorFaults[i] = (UInt8(truncatingIfNeeded: f.opcode), UInt8(truncatingIfNeeded: f.error)) }
             if spec.faults?.malformedPDU == true { malformedPDUFaults.insert(i) }
@@ -80,7 +90,7 @@ public struct SimulatorCore: Sendable {
         let address = BLEAddress(string: spec.address)!
         switch spec.type {
         case "bp-cuff":
-            let readings = (spec.readings ?? []).map { r -> BloodPressureMeasurement in
+            let all = (spec.readings ?? []).map { r -> (Double?, BloodPressureMeasurement) in
                 let kPa = r.unit == "kPa"
                 let mean = r.mean ?? (r.diastolic + (r.systolic - r.diastolic) / 3)
                 var status: BloodPressureMeasurement.MeasurementStatus?
@@ -92,16 +102,22 @@ public struct SimulatorCore: Sendable {
                         pulseRateRange: s.contains("pulse-above-range") ? .exceedsUpperLimit : (s.contains("pulse-below-range") ? .belowLowerLimit : .withinRange),
                         improperPosition: s.contains("improper-position"))
                 }
-                return BloodPressureMeasurement(
+                let m = BloodPressureMeasurement(
                     unit: kPa ? .kPa : .mmHg, systolic: SFloat(r.systolic, decimals: 1) ?? .nan,
                     diastolic: SFloat(r.diastolic, decimals: 1) ?? .nan, meanArterialPressure: SFloat(mean, decimals: 1) ?? .nan,
-                    timeStamp: r.minutesAgo.map { BLEDateTime(date: now.addingTimeInterval(-$0 * 60)) },
+                    timeStamp: r.minutesAgo.map { BLEDateTime(date: now.addingTimeInterval(-$0 * 60)) }
+                        ?? r.atSeconds.map { BLEDateTime(date: now.addingTimeInterval($0)) },
                     pulseRate: r.pulse.flatMap { SFloat($0, decimals: 0) }, userID: r.userID.map { UInt8(truncatingIfNeeded: $0) },
                     status: status)
+                return (r.atSeconds, m)
             }
+            let readings = all.filter { $0.0 == nil }.map(\.1)
+            let scheduled = all.compactMap { a in a.0.map { (at: now.addingTimeInterval($0), reading: a.1) } }
             var cuff = SimulatedBPCuff(address: address, name: spec.name, readings: readings, features: UInt16(spec.features ?? 0x001F), clock: now,
-                certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) }, modelNumber: spec.modelNumber ?? "SIM-BP-1")
+                certifiedSpecializations: (spec.faults?.certifiedSpecializations ?? [7]).map { UInt16(clamping: $0) }, modelNumber: spec.modelNumber ?? "SIM-BP-1",
+                scheduled: scheduled)
             cuff.ignoreRequests = spec.faults?.ignoreRequests ?? false
+            cuff.clockError = (spec.faults?.clockOffsetMinutes ?? 0) * 60
             cuff.sendMalformedFirst = spec.faults?.malformedFirst ?? false
             return cuff
         case "heart-rate":
@@ -125,7 +141,23 @@ public struct SimulatorCore: Sendable {
             strap.ignoreRequests = spec.faults?.ignoreRequests ?? false
             return strap
         case "cgm":
-            let specs = spec.records ?? []
+            var specs = spec.records ?? []
+            if let n = spec.generatedRecords, n > 0 {
+                // One record every 15 minutes ending now: a day shape (meals at 8, 13 and 19 h, lower at night)
+                // that differs from day to day, so hourly percentiles have a spread.
+                specs = (0..<n).map { i in
+                    let minutesAgo = Double(n - 1 - i) * 15
+                    let hour = (Double(i * 15).truncatingRemainder(dividingBy: 1440)) / 60
+                    let day = i / 96
+                    var v = 105 + 10 * sin(Double(day) * 1.7)
+                    for (meal, height) in [(8.0, 60.0), (13.0, 50.0), (19.0, 70.0)] {
+                        let d = hour - meal
+                        if d > 0 && d < 4 { v += height * (1 + 0.3 * sin(Double(day * 3) + meal)) * sin(d / 4 * .pi) }
+                    }
+                    v += Double((i * 7919) % 17) - 8
+                    return Scenario.GlucoseRecord(mgdl: v.rounded(), minutesAgo: minutesAgo)
+                } + specs
+            }
             // The session started with the oldest record.
             let sessionStart = now.addingTimeInterval(-(specs.map(\.minutesAgo).max() ?? 0) * 60)
             let records = specs.map { r in
@@ -175,7 +207,7 @@ public struct SimulatorCore: Sendable {
     private func advertisements() -> [SimFrame] {
         guard scanning else { return [] }
         let busy = Set(links.values)
-        return devices.indices.filter { !busy.contains($0) && !devices[$0].isFinished }.map {
+        return devices.indices.filter { !busy.contains($0) && !devices[$0].isFinished && devices[$0].hasDataNow }.map {
             .advertisement(address: devices[$0].address, addressType: 0, rssi: -55, data: devices[$0].advertisement.encoded())
         }
     }
@@ -184,6 +216,29 @@ public struct SimulatorCore: Sendable {
         guard allFinished, links.isEmpty, !endSent, attachedAgents.isEmpty else { return [] }
         endSent = true
         return [.scenarioEnd]
+    }
+
+    /// When a device takes its next scheduled measurement, in scenario time (nil: none is scheduled).
+    public var nextMeasurement: Date? { devices.compactMap(\.nextMeasurement).min() }
+
+    /// Seconds from the real time `now` until the next scheduled measurement (nil: none is scheduled).
+    public func secondsToNextMeasurement(now: Date) -> TimeInterval? {
+        nextMeasurement.map { $0.timeIntervalSince(scenarioTime(now)) }
+    }
+
+    /// Real time moved on to `now`: device clocks follow, devices take the measurements now due, and those that
+    /// were silent advertise. A device connected at the time takes its measurement once it is free (the next
+    /// tick after it disconnects).
+    public mutating func tick(now real: Date) -> [SimFrame] {
+        let now = scenarioTime(real)
+        let busy = Set(links.values)
+        var changed = false
+        for i in devices.indices { devices[i].clock(now: now) }
+        for i in devices.indices where !busy.contains(i) {
+            let before = devices[i].hasDataNow
+            if devices[i].measure(now: now) && !before { changed = true }
+        }
+        return changed ? advertisements() : []
     }
 
     /// USB agents currently attached to the hub.

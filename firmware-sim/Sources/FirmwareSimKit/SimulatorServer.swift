@@ -51,15 +51,25 @@ public struct SimulatorServer: Sendable {
                 try socket.send(f.encoded())
             }
         }
+        _ = core.tick(now: Date())
         try send(core.hubConnected())
-        while let bytes = try socket.receive() {
+        while true {
+            // Scheduled measurements: wait for the hub only until the next one is due, then let it be taken.
+            if let due = core.secondsToNextMeasurement(now: Date()) {
+                let ms = Int32(clamping: max(50, Int((due * 1000).rounded(.up))))
+                if try !socket.waitReadable(timeoutMilliseconds: ms) {
+                    try send(core.tick(now: Date()))
+                    continue
+                }
+            }
+            guard let bytes = try socket.receive() else { break }
             let frame: SimFrame
             do { frame = try SimFrame(bytes: bytes) } catch {
                 logger.warning("malformed frame from hub", metadata: ["error": "\(error)"])
                 continue
             }
             logger.trace("hub → sim", metadata: ["frame": "\(Hex.format(bytes))"])
-            do { try send(core.receive(frame)) } catch {
+            do { try send(core.tick(now: Date()) + core.receive(frame)) } catch {
                 logger.warning("hub link closed while sending", metadata: ["error": "\(error)"])
                 return
             }
