@@ -3,7 +3,11 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test fhir-check browser-test vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+# libFuzzer over every wire decoder (AddressSanitizer), RUNS inputs per target; make test runs 1000 each.
+fuzz:
+	@./scripts/fuzz.sh $(or $(RUNS),200000)
+
+.PHONY: fuzz deps build demo test fhir-check browser-test vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -20,6 +24,7 @@ test: deps
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/nightscout-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/fuzz.sh 1000
 	@./scripts/vm-test.sh
 
 # The FHIR tier alone: demo scenario → vitals export fhir → every resource parsed with fhir.resources (R4), in a venv under .build.
