@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test fhir-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: deps build demo test fhir-check api-check remote-token-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -14,15 +14,31 @@ build: deps
 demo: build
 	@./scripts/demo.sh "$(DEMO_DIR)"
 
+# make test: the Swift tests, then the tiers that run the built binaries (FHIR export, the API fuzzed against
+# docs/openapi.yaml, the token over a real network namespace), then the real-kernel tier in QEMU.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/api-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/vm-test.sh
 
 # The FHIR tier alone: demo scenario → vitals export fhir → every resource parsed with fhir.resources (R4), in a venv under .build.
 fhir-check: build
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The API tier alone: scenarios into a database, vitals serve with a token (and vitals run --kiosk --http for the
+# kiosk routes), schemathesis (pinned, venv under .build) checks every response against docs/openapi.yaml: no 5xx,
+# documented status, content type, headers and body schema. Fails on any failure schemathesis reports.
+api-check: build
+	@./scripts/api-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The token over a real network (root: ip netns and a veth pair, 10.203.0.1 ↔ 10.203.0.2): from the namespace, no
+# token or a wrong one → 401 with WWW-Authenticate: Bearer, the right one → 200; serving on 10.203.0.1 without a
+# token refuses to start; the default bind (127.0.0.1) cannot be reached from the namespace.
+remote-token-check: build
+	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps

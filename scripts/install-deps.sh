@@ -3,8 +3,9 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-# python3-venv: scripts/fhir-check.sh makes a venv for the PyPI packages it pins (fhir.resources).
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv)
+# python3-venv: scripts/fhir-check.sh and scripts/api-check.sh make venvs for the PyPI packages they pin
+# (fhir.resources, schemathesis). iproute2 and curl: scripts/remote-token-check.sh (ip netns, veth) and its requests.
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv iproute2 curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
