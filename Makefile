@@ -3,11 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-# libFuzzer over every wire decoder (AddressSanitizer), RUNS inputs per target; make test runs 1000 each.
-fuzz:
-	@./scripts/fuzz.sh $(or $(RUNS),200000)
-
-.PHONY: fuzz deps build demo test fhir-check browser-test vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: fuzz deps build demo test fhir-check browser-test api-check remote-token-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -18,12 +14,17 @@ build: deps
 demo: build
 	@./scripts/demo.sh "$(DEMO_DIR)"
 
+# make test: the Swift tests, then the tiers that run the built binaries (FHIR export, a Nightscout client, the
+# dashboard and kiosk in headless Chromium, the API fuzzed against docs/openapi.yaml, the token over a real network
+# namespace), a short libFuzzer run over the wire decoders, then the real-kernel tier in QEMU.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/nightscout-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/api-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/fuzz.sh 1000
 	@./scripts/vm-test.sh
 
@@ -35,6 +36,22 @@ fhir-check: build
 # patients; the next sees nothing of the last) in headless Chromium; screenshots under .build/browser.
 browser-test: build
 	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The API tier alone: scenarios into a database, vitals serve with a token (and vitals run --kiosk --http for the
+# kiosk routes), schemathesis (pinned, venv under .build) checks every response against docs/openapi.yaml: no 5xx,
+# documented status, content type, headers and body schema. Fails on any failure schemathesis reports.
+api-check: build
+	@./scripts/api-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The token over a real network (root: ip netns and a veth pair, 10.203.0.1 ↔ 10.203.0.2): from the namespace, no
+# token or a wrong one → 401 with WWW-Authenticate: Bearer, the right one → 200; serving on 10.203.0.1 without a
+# token refuses to start; the default bind (127.0.0.1) cannot be reached from the namespace.
+remote-token-check: build
+	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# libFuzzer over every wire decoder (AddressSanitizer), RUNS inputs per target (default 200000); make test runs 1000 each.
+fuzz:
+	@./scripts/fuzz.sh $(or $(RUNS),200000)
 
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps

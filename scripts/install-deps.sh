@@ -3,9 +3,10 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-# python3-venv: scripts/fhir-check.sh and scripts/browser-test.sh make venvs for the PyPI packages they pin.
-# chromium, chromium-driver: the browser tier (scripts/browser-test.sh) drives headless Chromium.
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv chromium chromium-driver)
+# python3-venv: scripts/fhir-check.sh, browser-test.sh, api-check.sh and nightscout-check.sh make venvs for the PyPI
+# packages they pin. chromium, chromium-driver: the browser tier drives headless Chromium. iproute2 and curl:
+# scripts/remote-token-check.sh (ip netns, veth) and its requests.
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv chromium chromium-driver iproute2 curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
