@@ -18,6 +18,8 @@ public final class LinuxUSBMonitor: Sendable {
     /// Whether hot-plug callbacks are used (else polling).
     public let usesHotplugCallbacks: Bool
     let continuation: AsyncStream<USBHotplugEvent>.Continuation
+    /// Yields once the first enumeration's arrivals are in `events` (then finishes).
+    private let enumerated: AsyncStream<Void>
     let control = Control()
     let finished = DispatchSemaphore(value: 0)
 
@@ -32,6 +34,8 @@ public final class LinuxUSBMonitor: Sendable {
         let (stream, continuation) = AsyncStream<USBHotplugEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         self.continuation = continuation
+        let (enumerated, enumeratedDone) = AsyncStream<Void>.makeStream()
+        self.enumerated = enumerated
         let changed = control
         var callback: libusb_hotplug_callback_handle = 0
         var hotplug = false
@@ -78,7 +82,9 @@ public final class LinuxUSBMonitor: Sendable {
                     continuation.yield(.arrived(d))
                 }
                 known = seen
+                enumeratedDone.finish()
             }
+            enumeratedDone.finish()
             if hotplug { libusb_hotplug_deregister_callback(ctx.raw, handle) }
             withExtendedLifetime(changed) {}
             libusb_exit(ctx.raw)
@@ -87,6 +93,11 @@ public final class LinuxUSBMonitor: Sendable {
         }
         thread.name = "openvitals.usb.monitor"
         thread.start()
+    }
+
+    /// Returns once the devices present at the start have been reported (or the monitor stopped).
+    public func firstEnumeration() async {
+        for await _ in enumerated {}
     }
 
     /// Ends monitoring and waits (briefly) for the thread to release libusb.

@@ -36,7 +36,7 @@ struct USBTests {
         let monitor = try LinuxUSBMonitor(pollInterval: .milliseconds(200), forcePolling: forcePolling, logger: Logger(label: "t"))
         #expect(monitor.usesHotplugCallbacks == (!forcePolling && LinuxUSB.hasHotplug))
         let present = try LinuxUSB.devices().count
-        try await Task.sleep(for: .milliseconds(400))
+        await monitor.firstEnumeration()
         monitor.stop()
         var arrived = 0
         for await e in monitor.events {
