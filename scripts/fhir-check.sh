@@ -29,8 +29,8 @@ echo "== fhir-check: checker self-test"
 
 DIR="$(mktemp -d)"
 chmod 700 "$DIR"
-SIM=""
-cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; rm -rf "$DIR"; }
+SIM="" RECEIVER=""
+cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; [ -n "$RECEIVER" ] && kill "$RECEIVER" 2>/dev/null; rm -rf "$DIR"; }
 trap cleanup EXIT
 
 # demo (cuff, meter) first, as make demo plays it; then the scenarios with the other kinds: SpO2 and heart rate,
@@ -64,3 +64,30 @@ if "$PY" scripts/fhir-check.py "$DIR/broken.json" 2>"$DIR/broken.err"; then
 fi
 grep -q "entry .* (Observation" "$DIR/broken.err" || { echo "fhir-check: the failure did not name the entry:" >&2; cat "$DIR/broken.err" >&2; exit 1; }
 echo "fhir-check: ok (the broken copy was refused: $(head -1 "$DIR/broken.err" | cut -c1-120)…)"
+
+# Push: the same Bundle POSTed as a transaction to a receiver that checks it with fhir.resources and answers as a
+# server does to conditional creates (scripts/fhir-receiver.py). The first push creates every entry; a second one
+# creates nothing (every conditional create matches); a server that does not answer makes vitals exit non-zero.
+echo "== fhir-check: vitals export fhir --push (twice) to a receiver that checks every resource"
+"$PY" scripts/fhir-receiver.py "$DIR/receiver.port" 2>"$DIR/receiver.log" &
+RECEIVER=$!
+for _ in $(seq 1 50); do [ -s "$DIR/receiver.port" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(cat "$DIR/receiver.port")/fhir"
+ENTRIES=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entry"]))' "$DIR/bundle.json")
+"$BIN/vitals" export fhir --db "$DIR/vitals.sqlite" --push "$URL" 2>"$DIR/push1.log" || { cat "$DIR/push1.log" "$DIR/receiver.log" >&2; exit 1; }
+"$BIN/vitals" export fhir --db "$DIR/vitals.sqlite" --push "$URL" 2>"$DIR/push2.log" || { cat "$DIR/push2.log" >&2; exit 1; }
+STATS=$("$PY" -c 'import json,urllib.request,sys; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1] + "/stats"))))' "$URL")
+"$PY" - "$STATS" "$ENTRIES" <<'PY'
+import json, sys
+s, n = json.loads(sys.argv[1]), int(sys.argv[2])
+ok = s["posts"] == 2 and s["refused"] == 0 and s["created"] == n and s["matched"] == n
+print(f"fhir-check: push {'ok' if ok else 'FAILED'} ({s}; {n} entries per Bundle)")
+sys.exit(0 if ok else 1)
+PY
+grep -q "created" "$DIR/push1.log" && cat "$DIR/push1.log" "$DIR/push2.log"
+kill "$RECEIVER"; RECEIVER=""
+if "$BIN/vitals" export fhir --db "$DIR/vitals.sqlite" --push "$URL" 2>"$DIR/push3.log"; then
+    echo "fhir-check: a push to a server that does not answer succeeded" >&2
+    exit 1
+fi
+echo "fhir-check: a push to a server that is down fails: $(head -1 "$DIR/push3.log")"

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import VitalsFHIR
 import VitalsStore
 
@@ -25,6 +28,8 @@ struct ExportFHIR: AsyncParsableCommand {
     var since: String?
     @Option(help: "Write the Bundle to this file (mode 0600) instead of standard output.") var out: String?
     @Option(help: "A stable id for this hub, used in its PhgDevice identifiers.") var gatewayID: String = "openvitals-hub"
+    @Option(help: "POST the Bundle to this FHIR server base URL (a transaction) instead of writing it; a bearer token is read from $VITALS_FHIR_TOKEN if set.")
+    var push: String?
 
     static func parseTime(_ text: String) -> Date? {
         let full = ISO8601DateFormatter()
@@ -38,6 +43,8 @@ struct ExportFHIR: AsyncParsableCommand {
 
     func validate() throws {
         if let since, Self.parseTime(since) == nil { throw ValidationError("--since \(since) is not an ISO 8601 time or date") }
+        if let push, URL(string: push)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--push must be an http(s) URL") }
+        if push != nil && out != nil { throw ValidationError("--push and --out: choose one") }
     }
 
     func run() async throws {
@@ -48,14 +55,46 @@ struct ExportFHIR: AsyncParsableCommand {
         let devices = try await store.devices()
         let bundle = FHIRExport(gateway: FHIRGateway(id: gatewayID)).bundle(devices: devices, readings: readings, blocks: blocks)
         let text = bundle.serialized(pretty: true) + "\n"
+        let entries = bundle["entry"].map { if case .array(let a) = $0 { a.count } else { 0 } } ?? 0
+        if let push, let url = URL(string: push) {
+            try await Self.push(Data(bundle.serialized(pretty: false).utf8), entries: entries, to: url)
+            return
+        }
         guard let out else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
         try Self.writePrivate(Data(text.utf8), to: out)
-        let entries = bundle["entry"].map { if case .array(let a) = $0 { a.count } else { 0 } } ?? 0
         // Counts only: the Bundle itself is patient data and goes to the file, never to the log.
         FileHandle.standardError.write(Data("wrote \(entries) entries (\(readings.count) readings, \(blocks.count) waveform blocks) to \(out)\n".utf8))
+    }
+
+    /// POSTs the transaction to the server's base URL and checks its transaction-response. Every entry is a
+    /// conditional create, so sending again after a failure (or twice) stores nothing twice. Exits 1 when the server
+    /// did not take the whole transaction, saying why; only counts are printed, never the data.
+    static func push(_ body: Data, entries: Int, to url: URL) async throws {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 60)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/fhir+json", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/fhir+json", forHTTPHeaderField: "Accept")
+        if let token = ProcessInfo.processInfo.environment["VITALS_FHIR_TOKEN"], !token.isEmpty {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
+        let (data, response): (Data, URLResponse)
+        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
+            FileHandle.standardError.write(Data("error: the FHIR server at \(url.absoluteString) did not answer: \(error.localizedDescription)\n".utf8))
+            throw ExitCode.failure
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        do {
+            guard (200..<300).contains(status) else { throw FHIRTransactionResponse.Refused(reason: "HTTP \(status)") }
+            let r = try FHIRTransactionResponse.check(Array(data), requestEntries: entries)
+            FileHandle.standardError.write(Data("pushed \(entries) entries to \(url.absoluteString): \(r.created) created, \(r.alreadyPresent) already there\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("error: the FHIR server refused the transaction (\(error)); nothing is marked sent, push again\n".utf8))
+            throw ExitCode.failure
+        }
     }
 
     /// Writes `data` to `path` through a 0600 temporary file beside it, renamed over the target once complete.
