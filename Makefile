@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: fuzz deps build demo test fhir-check browser-test api-check remote-token-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: crash-test fuzz deps build demo test fhir-check browser-test api-check remote-token-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -25,6 +25,7 @@ test: deps
 	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/api-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@./scripts/crash-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/fuzz.sh 1000
 	@./scripts/vm-test.sh
 
@@ -48,6 +49,11 @@ api-check: build
 # token refuses to start; the default bind (127.0.0.1) cannot be reached from the namespace.
 remote-token-check: build
 	@./scripts/remote-token-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The crash tier alone: 20 cuffs × 5000 stored readings, the hub SIGKILLed 8 times at random points and restarted on
+# the same database, then run to the end: every reading stored exactly once (0 lost, 0 duplicated).
+crash-test: build
+	@./scripts/crash-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 
 # libFuzzer over every wire decoder (AddressSanitizer), RUNS inputs per target (default 200000); make test runs 1000 each.
 fuzz:

@@ -36,7 +36,11 @@ public struct SimulatorServer: Sendable {
             served += 1
             logger.info("hub connected", metadata: ["sim.hub": "\(served)"])
             defer { core.hubDisconnected() }
-            try serve(socket, core: &core)
+            // A hub that dies (killed, crashed) resets the link: the devices keep what it did not confirm, and
+            // the next hub gets it; only the listener failing ends the simulator.
+            do { try serve(socket, core: &core) } catch {
+                logger.notice("hub link failed; waiting for the next hub", metadata: ["error": "\(error)"])
+            }
             logger.info("hub gone", metadata: ["sim.finished": "\(core.allFinished)"])
         }
         return Summary(hubsServed: served, finished: core.allFinished)
