@@ -147,7 +147,10 @@ struct NightscoutHandlers: Sendable {
     func range(_ q: Query) throws(APIError) -> (from: Date?, to: Date?, count: Int) {
         func ms(_ name: String) throws(APIError) -> Date? {
             guard let s = try q.string(name) else { return nil }
-            guard let v = Double(s) else { throw APIError.badParameter(name, "epoch milliseconds expected") }
+            // Milliseconds since 1970 up to the year 9999: anything else is not a time a reading can have.
+            guard let v = Double(s), v.isFinite, (0...253_402_300_799_999).contains(v) else {
+                throw APIError.badParameter(name, "epoch milliseconds from 0 to 253402300799999 expected")
+            }
             return Date(timeIntervalSince1970: v / 1000)
         }
         let gte = try ms("find[date][$gte]"), gt = try ms("find[date][$gt]")

@@ -165,7 +165,12 @@ public actor VitalsStore {
         }
     }
 
-    static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970; a time beyond Int64's range (no reading has one) is clamped rather than trapping.
+    static func ms(_ d: Date) -> Int64 {
+        let v = (d.timeIntervalSince1970 * 1000).rounded()
+        guard v.isFinite, v < 9.2e18, v > -9.2e18 else { return v > 0 ? .max : .min }
+        return Int64(v)
+    }
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 
     /// Adds or refreshes a device. `grade` nil keeps the grade already recorded (unverified for a new device).
