@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: deps build demo test fhir-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: deps build demo test fhir-check uplink-check bench-uplink vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -16,13 +16,24 @@ demo: build
 
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS) --skip UplinkPostgresTests
+	@./scripts/uplink-check.sh $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/vm-test.sh
 
 # The FHIR tier alone: demo scenario → vitals export fhir → every resource parsed with fhir.resources (R4), in a venv under .build.
 fhir-check: build
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+# The uplink tier alone: a throw-away PostgreSQL 15 (initdb + pg_ctl in a temp dir, a free loopback port) and the
+# Swift tests that need it (idempotent replay, two hubs, the 24-hour outage, a connection killed mid-batch).
+uplink-check: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	@./scripts/uplink-check.sh $(BUILD_FLAGS)
+
+# The uplink's replay rate beside a raw psql \copy of the same rows, same server, same run (release build; ROWS=1000000).
+bench-uplink: deps
+	@./scripts/bench-uplink.sh $(ROWS)
 
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps

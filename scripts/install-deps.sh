@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # python3-venv: scripts/fhir-check.sh makes a venv for the PyPI packages it pins (fhir.resources).
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv)
+# postgresql: PostgreSQL 15 (initdb, pg_ctl, psql) for the uplink tier of make test and make bench-uplink (scripts/pg-server.sh).
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
