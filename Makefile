@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: crash-test fuzz deps build demo test fhir-check browser-test api-check remote-token-check vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: crash-test fuzz deps build demo test fhir-check browser-test api-check remote-token-check uplink-check bench-uplink vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -19,7 +19,8 @@ demo: build
 # namespace), a short libFuzzer run over the wire decoders, then the real-kernel tier in QEMU.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS) --skip UplinkPostgresTests
+	@./scripts/uplink-check.sh $(BUILD_FLAGS)
 	@./scripts/fhir-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/nightscout-check.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 	@./scripts/browser-test.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
@@ -58,6 +59,16 @@ crash-test: build
 # libFuzzer over every wire decoder (AddressSanitizer), RUNS inputs per target (default 200000); make test runs 1000 each.
 fuzz:
 	@./scripts/fuzz.sh $(or $(RUNS),200000)
+
+# The uplink tier alone: a throw-away PostgreSQL 15 (initdb + pg_ctl in a temp dir, a free loopback port) and the
+# Swift tests that need it (idempotent replay, two hubs, the 24-hour outage, a connection killed mid-batch).
+uplink-check: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	@./scripts/uplink-check.sh $(BUILD_FLAGS)
+
+# The uplink's replay rate beside a raw psql \copy of the same rows, same server, same run (release build; ROWS=1000000).
+bench-uplink: deps
+	@./scripts/bench-uplink.sh $(ROWS)
 
 # The real-kernel tier alone: the hub and firmware-sim against Linux's Bluetooth and USB (USB/IP) stacks in a QEMU guest.
 vm-test: deps

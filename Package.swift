@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -84,6 +85,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Uplink: drains the hub's outbox to a central PostgreSQL (COPY into staging, INSERT … ON CONFLICT DO NOTHING).
+        .target(
+            name: "VitalsUplink",
+            dependencies: [
+                "VitalsCore", "VitalsStore", logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // HTTP API: Hummingbird routes over the store (subjects, devices, readings, alerts, analytics, /metrics).
         .target(
             name: "VitalsHTTP",
@@ -102,10 +115,11 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR", "VitalsUplink",
                 logging, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -165,6 +179,16 @@ let package = Package(
             swiftSettings: strictTests
         ),
         .testTarget(name: "VitalsFHIRTests", dependencies: ["VitalsFHIR", "VitalsCore", "VitalsStore", "VitalsTestSupport"], exclude: ["golden"], swiftSettings: strictTests),
+        .testTarget(
+            name: "VitalsUplinkTests",
+            dependencies: [
+                "VitalsUplink", "VitalsStore", "VitalsCore", "VitalsTestSupport", logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictTests
+        ),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]
 )

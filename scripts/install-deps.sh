@@ -5,8 +5,9 @@ set -euo pipefail
 
 # python3-venv: scripts/fhir-check.sh, browser-test.sh, api-check.sh and nightscout-check.sh make venvs for the PyPI
 # packages they pin. chromium, chromium-driver: the browser tier drives headless Chromium. iproute2 and curl:
-# scripts/remote-token-check.sh (ip netns, veth) and its requests.
-PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv chromium chromium-driver iproute2 curl)
+# scripts/remote-token-check.sh (ip netns, veth) and its requests. postgresql: PostgreSQL 15 (initdb, pg_ctl, psql)
+# for the uplink tier of make test and make bench-uplink (scripts/pg-server.sh).
+PACKAGES=(libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev pkg-config python3-venv chromium chromium-driver iproute2 curl postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

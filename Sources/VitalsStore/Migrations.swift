@@ -329,5 +329,23 @@ enum Migrations {
             CREATE TRIGGER alert_acknowledgements_no_delete BEFORE DELETE ON alert_acknowledgements
             BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
             """),
+        // The outbox (v1) gets its first reader: an uplink marks, per target, the highest outbox seq the target
+        // has committed. The hub gets a stable random id, so many hubs can share one central server.
+        Migration(version: 9, name: "v9: uplink acknowledgements per target (outbox watermark); the hub's own id", sql: """
+            CREATE TABLE uplink_acks (
+                target TEXT PRIMARY KEY CHECK (length(target) > 0),
+                acked_seq INTEGER NOT NULL CHECK (acked_seq >= 0),
+                rows_sent INTEGER NOT NULL DEFAULT 0 CHECK (rows_sent >= 0),
+                acked_at INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE hub_identity (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                hub_id TEXT NOT NULL CHECK (length(hub_id) > 0),
+                created_at INTEGER NOT NULL
+            ) STRICT;
+            INSERT INTO hub_identity (singleton, hub_id, created_at)
+                VALUES (1, 'hub-' || lower(hex(randomblob(8))), CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+            """),
     ]
 }

@@ -13,6 +13,7 @@ import VitalsProfiles
 import VitalsStore
 import VitalsTransport
 import VitalsTransportLinux
+import VitalsUplink
 import VitalsWire
 
 struct Run: AsyncParsableCommand {
@@ -43,6 +44,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --kiosk: the wait between blood-pressure readings, in seconds (guidelines: 60).") var kioskIntervalSeconds: Double = 60
     @OptionGroup var webOptions: WebOptions
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
+    @Option(help: "Send every stored reading to a central PostgreSQL: postgres://USER@HOST:PORT/DB. The password comes from $\(uplinkPasswordVariable) or --uplink-password-file, never from the URL.") var uplink: String?
+    @Option(help: "With --uplink: a file (mode 0600) holding the server password (its first line).") var uplinkPasswordFile: String?
+    @Option(help: "With --uplink: this hub's id on the server (default: the random id the store made for this hub).") var hubID: String?
 
     func validate() throws {
         if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
@@ -57,6 +61,10 @@ struct Run: AsyncParsableCommand {
         if tokenFile != nil && http == nil { throw ValidationError("--token-file applies to --http") }
         if kiosk && http == nil { throw ValidationError("--kiosk needs --http HOST:PORT: the kiosk screen works through the API") }
         if kioskRestSeconds < 0 || kioskIntervalSeconds < 0 { throw ValidationError("--kiosk-rest-seconds and --kiosk-interval-seconds must not be negative") }
+        if let uplink {
+            do { _ = try UplinkConfiguration.parse(url: uplink, hubID: "-") } catch { throw ValidationError("--uplink: \(error)") }
+        }
+        if (uplinkPasswordFile != nil || hubID != nil) && uplink == nil { throw ValidationError("--uplink-password-file and --hub-id apply to --uplink") }
         if kiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
     }
 
@@ -125,6 +133,16 @@ struct Run: AsyncParsableCommand {
                 store: store, configuration: api, registry: registry, logger: logger, kiosk: desk, live: live, web: webOptions.ui(),
                 onServerRunning: { address in announce(address, token: api.token != nil) }))
         }
+        if let uplink {
+            let storeHubID = try await store.hubID()
+            var u = try UplinkConfiguration.parse(url: uplink, hubID: hubID ?? storeHubID)
+            if let uplinkPasswordFile {
+                do { u.password = try UplinkConfiguration.readPasswordFile(uplinkPasswordFile) } catch { throw ValidationError("--uplink-password-file: \(error)") }
+            } else {
+                u.password = ProcessInfo.processInfo.environment[uplinkPasswordVariable]
+            }
+            configuration.surfaces.append(UplinkService(store: store, configuration: u, logger: logger))
+        }
         let pipeline = HubPipeline(
             configuration: configuration,
             radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: database.db + ".ble-keys.json") : nil, usb: usbSource,
@@ -150,6 +168,9 @@ struct Run: AsyncParsableCommand {
         print("summary: \(t.received) readings received, \(t.stored) stored, \(t.duplicates) duplicates ignored, \(t.rejected) rejected, \(t.alerts) alerts raised\(t.waveformSamples > 0 ? ", \(t.waveformSamples) waveform samples stored" : "")")
     }
 }
+
+/// Where `vitals run --uplink` reads the server password from when no file is given.
+let uplinkPasswordVariable = "VITALS_UPLINK_PASSWORD"
 
 /// Plain-words lines for a person watching the hub.
 struct ConsoleReporter: Sendable {

@@ -1,0 +1,103 @@
+import Foundation
+import VitalsCore
+
+/// One observation of a stored reading as an uplink carries it: the natural key (device, reading natural key,
+/// metric) and what a central store needs to read it without the hub.
+public struct UplinkRow: Hashable, Sendable {
+    /// The outbox seq of the reading this observation belongs to.
+    public var seq: Int64
+    public var deviceID: String
+    public var naturalKey: String
+    /// The metric key (`bp.systolic`, `glucose.interstitial`, …).
+    public var metric: String
+    public var kind: String
+    public var subjectID: String
+    public var mdc: Int64
+    public var loinc: String?
+    public var value: Double?
+    public var state: String
+    public var unit: String
+    /// Milliseconds since 1970 (UTC).
+    public var effectiveMs: Int64
+    public var receivedMs: Int64
+    public var grade: String
+    public var flags: String
+
+    public init(seq: Int64, deviceID: String, naturalKey: String, metric: String, kind: String, subjectID: String, mdc: Int64, loinc: String?,
+                value: Double?, state: String, unit: String, effectiveMs: Int64, receivedMs: Int64, grade: String, flags: String) {
+        (self.seq, self.deviceID, self.naturalKey, self.metric, self.kind, self.subjectID) = (seq, deviceID, naturalKey, metric, kind, subjectID)
+        (self.mdc, self.loinc, self.value, self.state, self.unit) = (mdc, loinc, value, state, unit)
+        (self.effectiveMs, self.receivedMs, self.grade, self.flags) = (effectiveMs, receivedMs, grade, flags)
+    }
+}
+
+/// The outbox entries after a watermark, with the readings' observations as rows.
+public struct OutboxBatch: Sendable {
+    /// Outbox entries read (readings, alerts, waveform blocks).
+    public var entries: Int
+    /// The highest seq among them: the watermark once the batch is acknowledged. Nil when nothing was pending.
+    public var lastSeq: Int64?
+    /// One row per observation of each reading entry, in seq then ordinal order.
+    public var rows: [UplinkRow]
+    /// Entries that carry no reading rows (alert steps and waveform blocks, which this uplink does not send).
+    public var skipped: Int
+}
+
+extension VitalsStore {
+    /// This hub's id: random, made when the store was created (migration v9), stable for the life of the database.
+    public func hubID() throws(StoreError) -> String {
+        try statement("SELECT hub_id FROM hub_identity WHERE singleton = 1").query { $0.text(0) }.first ?? ""
+    }
+
+    /// The highest outbox seq `target` has acknowledged (0 when it has acknowledged nothing).
+    public func uplinkAcknowledged(target: String) throws(StoreError) -> Int64 {
+        try statement("SELECT acked_seq FROM uplink_acks WHERE target = ?").query([.text(target)]) { $0.int(0) }.first ?? 0
+    }
+
+    /// Records that `target` has committed everything up to and including outbox seq `seq` (never moves back).
+    public func acknowledgeUplink(target: String, through seq: Int64, rows: Int, at: Date) throws(StoreError) {
+        try transaction(.normal) { () throws(StoreError) in
+            try statement("""
+                INSERT INTO uplink_acks (target, acked_seq, rows_sent, acked_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (target) DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq),
+                    rows_sent = rows_sent + excluded.rows_sent, acked_at = excluded.acked_at
+                """).run([.text(target), .int(seq), .int(Int64(rows)), .int(Self.ms(at))])
+        }
+    }
+
+    /// How many outbox entries are after `seq` (what an uplink still has to send).
+    public func outboxPending(after seq: Int64) throws(StoreError) -> Int {
+        Int(try statement("SELECT count(*) FROM outbox WHERE seq > ?").query([.int(seq)]) { $0.int(0) }.first ?? 0)
+    }
+
+    /// Up to `limit` outbox entries after `seq`, in seq order, with each reading entry's observations as rows.
+    /// The outbox row is written in the same transaction as what it refers to, and its seq only grows
+    /// (AUTOINCREMENT, one writer), so "after seq" never misses a committed entry.
+    public func outbox(after seq: Int64, limit: Int) throws(StoreError) -> OutboxBatch {
+        var batch = OutboxBatch(entries: 0, lastSeq: nil, rows: [], skipped: 0)
+        batch.rows.reserveCapacity(limit * 2)
+        var lastEntry: Int64 = -1
+        _ = try statement("""
+            SELECT o.seq, r.id, r.device_id, r.natural_key, ob.metric, r.kind, r.subject_id, ob.mdc_code, ob.loinc, ob.value, ob.state,
+                   ob.unit, r.effective_at, r.received_at, r.grade, r.flags
+            FROM (SELECT seq, kind, ref FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2) o
+            LEFT JOIN readings r ON o.kind = 'reading' AND r.id = CAST(o.ref AS INTEGER)
+            LEFT JOIN observations ob ON ob.reading_id = r.id
+            ORDER BY o.seq, ob.ordinal
+            """).query([.int(seq), .int(Int64(limit))]) { (row: Row) -> Void in
+                let s = row.int(0)
+                if s != lastEntry {
+                    lastEntry = s
+                    batch.entries += 1
+                    batch.lastSeq = s
+                    if row.isNull(1) || row.isNull(4) { batch.skipped += 1 }
+                }
+                guard !row.isNull(4) else { return }
+                batch.rows.append(UplinkRow(
+                    seq: s, deviceID: row.text(2), naturalKey: row.text(3), metric: row.text(4), kind: row.text(5), subjectID: row.text(6),
+                    mdc: row.int(7), loinc: row.optText(8), value: row.optDouble(9), state: row.text(10), unit: row.text(11),
+                    effectiveMs: row.int(12), receivedMs: row.int(13), grade: row.text(14), flags: row.text(15)))
+            }
+        return batch
+    }
+}
