@@ -92,22 +92,18 @@ public struct APIToken: Sendable {
     }
 
     /// Compares a presented token with this one in time that depends only on this token's length.
-    public func matches(_ presented: some StringProtocol) -> Bool {
-        let p = Array(presented.utf8)
-        var diff = UInt8(truncatingIfNeeded: p.count ^ bytes.count) | (p.count == bytes.count ? 0 : 1)
-        for i in bytes.indices {
-            diff |= bytes[i] ^ (i < p.count ? p[i] : 0)
-        }
-        return diff == 0
-    }
+    public func matches(_ presented: some StringProtocol) -> Bool { Self.constantTimeEqual(bytes, Array(presented.utf8)) }
 
     /// Whether `presented` is Nightscout's `api-secret` for this token: the SHA-1 of it in hex (either case),
     /// compared in constant time.
     public func matchesNightscoutSecret(_ presented: some StringProtocol) -> Bool {
-        let expected = Array(Nightscout.apiSecret(String(decoding: bytes, as: UTF8.self)).utf8)
-        let p = Array(presented.lowercased().utf8)
-        var diff = UInt8(truncatingIfNeeded: p.count ^ expected.count) | (p.count == expected.count ? 0 : 1)
-        for i in expected.indices { diff |= expected[i] ^ (i < p.count ? p[i] : 0) }
+        Self.constantTimeEqual(Array(Nightscout.apiSecret(String(decoding: bytes, as: UTF8.self)).utf8), Array(presented.lowercased().utf8))
+    }
+
+    /// Whether `presented` equals `expected`, in time that depends only on `expected`'s length.
+    static func constantTimeEqual(_ expected: [UInt8], _ presented: [UInt8]) -> Bool {
+        var diff = UInt8(truncatingIfNeeded: presented.count ^ expected.count) | (presented.count == expected.count ? 0 : 1)
+        for i in expected.indices { diff |= expected[i] ^ (i < presented.count ? presented[i] : 0) }
         return diff == 0
     }
 }

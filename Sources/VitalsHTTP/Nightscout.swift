@@ -89,6 +89,8 @@ enum Nightscout {
         var mgdl: Double?
         var censored: String?
         var cgm: Bool
+        /// mg/dL as Nightscout sends it: LOW as 39 and HIGH as 401.
+        var sent: Int { mgdl.map { Int($0.rounded()) } ?? (censored == "below-range" ? Nightscout.lowSGV : Nightscout.highSGV) }
     }
 
     static func points(_ series: [SeriesPoint]) -> [Point] {
@@ -110,7 +112,6 @@ enum Nightscout {
             let ms = Int64((p.at.timeIntervalSince1970 * 1000).rounded())
             let iso = JSON.time(p.at)
             if p.cgm {
-                let value = p.mgdl.map { Int($0.rounded()) } ?? (p.censored == "below-range" ? lowSGV : highSGV)
                 var delta: Double?
                 var direction = "NONE"
                 if let prev = previous, let a = prev.mgdl, let b = p.mgdl, p.at.timeIntervalSince(prev.at) > 0, p.at.timeIntervalSince(prev.at) <= 15 * 60 {
@@ -118,12 +119,11 @@ enum Nightscout {
                     direction = Self.direction(ratePerMinute: (b - a) / (p.at.timeIntervalSince(prev.at) / 60))
                 }
                 out.append(Entry(
-                    _id: "ov-\(p.id)", type: "sgv", sgv: value, mbg: nil, date: ms, dateString: iso, sysTime: iso, utcOffset: 0,
+                    _id: "ov-\(p.id)", type: "sgv", sgv: p.sent, mbg: nil, date: ms, dateString: iso, sysTime: iso, utcOffset: 0,
                     direction: p.censored == nil ? direction : "NOT COMPUTABLE", delta: delta ?? 0, device: "openvitals", censored: p.censored))
             } else {
-                let value = p.mgdl.map { Int($0.rounded()) } ?? (p.censored == "below-range" ? lowSGV : highSGV)
                 out.append(Entry(
-                    _id: "ov-\(p.id)", type: "mbg", sgv: nil, mbg: value, date: ms, dateString: iso, sysTime: iso, utcOffset: 0,
+                    _id: "ov-\(p.id)", type: "mbg", sgv: nil, mbg: p.sent, date: ms, dateString: iso, sysTime: iso, utcOffset: 0,
                     direction: nil, delta: nil, device: "openvitals", censored: p.censored))
             }
         }
@@ -184,7 +184,7 @@ struct NightscoutHandlers: Sendable {
         let points = Nightscout.points(try await store.series(subject: s, kind: ReadingKind.glucose.rawValue, from: from, to: to)).filter { !$0.cgm }
         let out = points.reversed().map { p in
             Nightscout.Treatment(
-                _id: "ov-bg-\(p.id)", eventType: "BG Check", glucose: p.mgdl.map { Int($0.rounded()) } ?? (p.censored == "below-range" ? Nightscout.lowSGV : Nightscout.highSGV),
+                _id: "ov-bg-\(p.id)", eventType: "BG Check", glucose: p.sent,
                 glucoseType: "Finger", units: "mg/dl", created_at: JSON.time(p.at), enteredBy: "openvitals",
                 notes: p.censored.map { $0 == "below-range" ? "meter LOW (below its range)" : "meter HIGH (above its range)" })
         }

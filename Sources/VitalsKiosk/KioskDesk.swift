@@ -97,8 +97,7 @@ public final class KioskDesk: SubjectFiling, Sendable {
     /// Ends the open session `id`: the screen is wiped (nothing of it is returned again).
     public func end(id: String, now: Date) throws(DeskError) {
         try state.withLock { (s: inout State) throws(DeskError) in
-            guard let session = s.session, session.id == id else { throw DeskError.noSession(id: id) }
-            _ = session
+            guard s.session?.id == id else { throw DeskError.noSession(id: id) }
             s = State()
         }
     }

@@ -7,16 +7,7 @@ public enum CopyText {
     /// Appends one staging row (the columns of `CentralSchema.stagingColumns`).
     public static func appendStaging(_ r: UplinkRow, to b: inout ByteBuffer) {
         int(r.seq, &b); tab(&b)
-        text(r.deviceID, &b); tab(&b)
-        text(r.naturalKey, &b); tab(&b)
-        text(r.metric, &b); tab(&b)
-        text(r.kind, &b); tab(&b)
-        text(r.subjectID, &b); tab(&b)
-        int(r.mdc, &b); tab(&b)
-        optText(r.loinc, &b); tab(&b)
-        double(r.value, &b); tab(&b)
-        text(r.state, &b); tab(&b)
-        text(r.unit, &b); tab(&b)
+        measurement(r, &b)
         int(r.effectiveMs, &b); tab(&b)
         int(r.receivedMs, &b); tab(&b)
         text(r.grade, &b); tab(&b)
@@ -29,6 +20,17 @@ public enum CopyText {
     /// received_at, grade, flags, hub_seq.
     public static func appendCentral(_ r: UplinkRow, hubID: String, to b: inout ByteBuffer) {
         text(hubID, &b); tab(&b)
+        measurement(r, &b)
+        timestamp(r.effectiveMs, &b); tab(&b)
+        timestamp(r.receivedMs, &b); tab(&b)
+        text(r.grade, &b); tab(&b)
+        text(r.flags, &b); tab(&b)
+        int(r.seq, &b)
+        b.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    /// The columns both layouts share, device id to unit, each followed by a tab.
+    static func measurement(_ r: UplinkRow, _ b: inout ByteBuffer) {
         text(r.deviceID, &b); tab(&b)
         text(r.naturalKey, &b); tab(&b)
         text(r.metric, &b); tab(&b)
@@ -39,12 +41,6 @@ public enum CopyText {
         double(r.value, &b); tab(&b)
         text(r.state, &b); tab(&b)
         text(r.unit, &b); tab(&b)
-        timestamp(r.effectiveMs, &b); tab(&b)
-        timestamp(r.receivedMs, &b); tab(&b)
-        text(r.grade, &b); tab(&b)
-        text(r.flags, &b); tab(&b)
-        int(r.seq, &b)
-        b.writeInteger(UInt8(ascii: "\n"))
     }
 
     static func tab(_ b: inout ByteBuffer) { b.writeInteger(UInt8(ascii: "\t")) }
