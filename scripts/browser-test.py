@@ -30,6 +30,7 @@ import urllib.request
 os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never fetch a driver or a browser
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -130,8 +131,11 @@ def browser():
 
 def wait(driver, seconds, cond, message):
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.2).until(lambda d: cond(d))
-    except Exception as e:  # TimeoutException, or a stale element between polls
+        # The page re-renders lists as events arrive: an element found in one poll may be replaced
+        # before it is read, so a stale element means "look again", not a failure.
+        return WebDriverWait(driver, seconds, poll_frequency=0.2,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(lambda d: cond(d))
+    except Exception as e:  # TimeoutException
         raise Failure(f"{message} (waited {seconds} s): {type(e).__name__}")
 
 
@@ -181,10 +185,14 @@ def hub_test(bin_dir, out):
               f"the crisis alert was there before the page was live ({time.time() - t0:.1f} s after the start): start-up too slow to test the live path")
         print(f"   page live {time.time() - t0:.1f} s after the start; waiting for the crisis reading (measured at 20 s)")
         wait(driver, 60, lambda d: d.find_elements(By.CSS_SELECTOR, crisis), "the crisis alert did not appear")
-        li = driver.find_element(By.CSS_SELECTOR, crisis)
-        check(li.get_attribute("data-via") == "live", f"the alert came by {li.get_attribute('data-via')}, not over the event stream")
-        alert_id = li.get_attribute("data-alert-id")
-        check(li.get_attribute("data-state") == "raised", f"state {li.get_attribute('data-state')}")
+        # Read in one step in the page: the list may be re-rendered between two WebDriver calls.
+        li = driver.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return e && {via: e.dataset.via, id: e.dataset.alertId, state: e.dataset.state};", crisis)
+        check(li is not None, "the crisis alert went away")
+        check(li["via"] == "live", f"the alert came by {li['via']}, not over the event stream")
+        alert_id = li["id"]
+        check(li["state"] == "raised", f"state {li['state']}")
         check(driver.execute_script("return performance.getEntriesByType('navigation').length") == 1, "the page was reloaded")
         # The charts were drawn from the stored data (CGM AGP, the ECG strip with its beats, the BP trend).
         wait(driver, 20, lambda d: d.find_elements(By.CSS_SELECTOR, "#agp-chart polygon.band-outer") and d.find_elements(By.CSS_SELECTOR, "#ecg-chart circle.beat-dot")
@@ -197,10 +205,12 @@ def hub_test(bin_dir, out):
         field = driver.find_element(By.ID, "ack-by")
         field.clear()
         field.send_keys(by)
-        li.find_element(By.CSS_SELECTOR, "button.ack").click()
+        # Found afresh: the list may have been re-rendered since the alert arrived.
+        driver.find_element(By.CSS_SELECTOR, f"li.alert[data-alert-id='{alert_id}'] button.ack").click()
         wait(driver, 15, lambda d: d.find_element(By.CSS_SELECTOR, f"li.alert[data-alert-id='{alert_id}']").get_attribute("data-state") == "acknowledged",
              "the page does not show the alert acknowledged")
-        text = driver.find_element(By.CSS_SELECTOR, f"li.alert[data-alert-id='{alert_id}'] .acked").text
+        text = wait(driver, 5, lambda d: d.find_element(By.CSS_SELECTOR, f"li.alert[data-alert-id='{alert_id}'] .acked").text,
+                    "the page does not say who acknowledged the alert")
         check(by in text, f"the page says {text!r}, not who acknowledged it")
         shot(driver, out, "hub-2-acknowledged.png")
 
