@@ -71,7 +71,7 @@ public struct RecordService: Service {
         stored = Counter(label: "vitals_readings_stored_total", factory: metrics)
         duplicates = Counter(label: "vitals_readings_duplicate_total", factory: metrics)
         rejected = Counter(label: "vitals_frames_rejected_total", factory: metrics)
-        outage = StoreOutage(path: store.path, stage: "record", logger: logger, metrics: metrics)
+        outage = StoreOutage(path: store.path, stage: "record", holding: "nothing is acknowledged to a device until it is stored", logger: logger, metrics: metrics)
     }
 
     public func run() async throws {
@@ -218,7 +218,7 @@ public struct AnalyticsService: Service {
         self.feed = feed
         self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
-        outage = StoreOutage(path: store.path, stage: "analytics", logger: logger, metrics: metrics)
+        outage = StoreOutage(path: store.path, stage: "analytics", holding: "alert steps wait until they are stored", logger: logger, metrics: metrics)
     }
 
     enum Work: Sendable {

@@ -22,6 +22,8 @@ final class StoreOutage: Sendable {
     let path: String
     let logger: Logger
     let stage: String
+    /// What waits meanwhile, for the log line ("nothing is acknowledged until it is stored").
+    let holding: String
     private let failures: [StoreFailureCause: Counter]
     private let writable: Gauge
     private let firstDelay: Duration
@@ -35,10 +37,11 @@ final class StoreOutage: Sendable {
     }
     private let state = Mutex(State())
 
-    init(path: String, stage: String, logger: Logger, metrics: any MetricsFactory,
+    init(path: String, stage: String, holding: String, logger: Logger, metrics: any MetricsFactory,
          firstDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(5), remindEvery: Duration = .seconds(60)) {
         self.path = path
         self.stage = stage
+        self.holding = holding
         self.logger = logger
         self.firstDelay = firstDelay
         self.maxDelay = maxDelay
@@ -102,7 +105,7 @@ final class StoreOutage: Sendable {
             metadata["store.attempts"] = "\(attempts)"
             metadata["store.failing_for_s"] = "\(Int(since.duration(to: now).components.seconds))"
         }
-        logger.error("cannot store to \(path): \(error.cause.rawValue)\(first ? "" : ", still"); nothing is acknowledged until it is stored; trying again", metadata: metadata)
+        logger.error("cannot store to \(path): \(error.cause.rawValue)\(first ? "" : ", still"); \(holding); trying again", metadata: metadata)
     }
 
     private func recovered(_ what: String) {
@@ -114,7 +117,7 @@ final class StoreOutage: Sendable {
         }
         guard let ended else { return }
         writable.record(1)
-        logger.notice("store \(path) writable again; the held writes are stored and acknowledged", metadata: [
+        logger.notice("store \(path) writable again; what was held is stored", metadata: [
             "store.path": "\(path)", "store.stage": "\(stage)", "store.write": "\(what)", "store.failed_attempts": "\(ended.attempts)",
             "store.failing_for_s": "\(Int(ended.since.duration(to: now).components.seconds))",
         ])
