@@ -84,6 +84,39 @@ struct DiskFullTests {
         drainOutput.cancel()
     }
 
+    /// Stopping while the disk is still full: the stage stops trying, ends, and acknowledges nothing it did not store.
+    @Test func stoppingWhileFullAcknowledgesNothingHeld() async throws {
+        let store = try VitalsStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID().uuidString).sqlite").path, logger: quiet)
+        let metrics = TestMetrics()
+        let input = BoundedChannel<IngestItem>(capacity: 64)
+        let output = BoundedChannel<Reading>(capacity: 64)
+        let events = BoundedChannel<PipelineEvent>(capacity: 256)
+        let service = RecordService(store: store, input: input, output: output, events: events, logger: quiet, metrics: metrics)
+        let acked = Mutex<[Int]>([])
+        let drainEvents = Task { while await events.next() != nil {} }
+        let drainOutput = Task { while await output.next() != nil {} }
+        let running = Task { try await service.run() }
+        await input.send(.reading(Self.record(1), ack: { acked.withLock { $0.append(1) } }))
+        #expect(await Self.eventually { acked.withLock { $0.count } == 1 })
+        try await store.capAtCurrentSize(true)
+        for n in 2...9 { await input.send(.reading(Self.record(n), ack: { acked.withLock { $0.append(n) } })) }
+        let failures = try metrics.expectCounter("vitals_store_write_failures_total", [("cause", "disk_full")])
+        #expect(await Self.eventually { failures.totalValue >= 1 })
+        input.finish()
+        running.cancel()
+        let done = Mutex(false)
+        Task {
+            _ = try? await running.value
+            done.withLock { $0 = true }
+        }
+        #expect(await Self.eventually(5) { done.withLock { $0 } }, "the stage ends")
+        #expect(acked.withLock { $0 } == [1])
+        try await store.capAtCurrentSize(false)
+        #expect(try await storedSequences(store) == [1])
+        drainEvents.cancel()
+        drainOutput.cancel()
+    }
+
     /// A constraint the data breaks is not a full disk: that reading alone is kept raw and acknowledged, and
     /// the stage does not wait.
     @Test func aRefusalIsNotAnOutage() async throws {
