@@ -43,8 +43,9 @@ MNT="$DIR/disk"
 mkdir "$MNT"
 SIM="" HUB="" LOOP=""
 cleanup() {
-    [ -n "$HUB" ] && kill -9 "$HUB" 2>/dev/null
-    [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
+    set +e  # every step runs, whatever failed before
+    if [ -n "$HUB" ]; then kill -9 "$HUB" 2>/dev/null; fi
+    if [ -n "$SIM" ]; then kill "$SIM" 2>/dev/null; fi
     wait 2>/dev/null
     mountpoint -q "$MNT" && umount "$MNT"
     [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
