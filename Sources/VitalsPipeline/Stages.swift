@@ -86,8 +86,10 @@ public struct RecordService: Service {
             } catch let error as StoreUnavailable {
                 // Only at shutdown (or cancellation) while the store still cannot write: what was not stored is
                 // dropped unacknowledged, so the devices keep it; the rest of the input is drained the same way.
+                // (Readings of the batch stored before the failure are not acknowledged either: sent again, they are
+                // duplicates.)
                 let readings = batch.filter { if case .reading = $0 { true } else { false } }.count
-                logger.error("stopping with the store unable to write: readings not stored and not acknowledged (the devices keep them)", metadata: [
+                logger.error("stopping with the store unable to write: up to store.pending readings not stored, none of them acknowledged (the devices keep them)", metadata: [
                     "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)", "store.pending": "\(readings)",
                 ])
             }
@@ -145,8 +147,8 @@ public struct RecordService: Service {
             throw error
         } catch {
             // One reading the store refuses (a constraint it breaks) must not take the batch, or the hub,
-            // down: store the others one by one and keep a refused one raw, with the reason. If even that
-            // fails the store itself is failing: stop without acknowledging, so the devices keep their data.
+            // down: store the others one by one and keep a refused one raw, with the reason. A store that cannot
+            // write at all is not a refusal: `durably` waits it out, and nothing is acknowledged meanwhile.
             logger.error("store refused a batch; recording its readings one by one", metadata: ["error": "\(error)"])
             outcomes = []
             for (r, _) in readings {
