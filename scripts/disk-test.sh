@@ -10,10 +10,12 @@
 #   scripts/disk-test.sh [BIN_DIR] [DEVICES] [READINGS_PER_DEVICE]   (default 4 × 2500 = 10,000)
 #
 # The filesystem is a tmpfs of DISK_MB (16) MiB, or with DISK_FS=ext4 an ext4 image of that size on a loop
-# device (real fsync). Two outages: it is filled with a ballast file once FILL_AFTER (300) readings are stored and
+# device (real fsync). Three outages: it is filled with a ballast file once FILL_AFTER (300) readings are stored and
 # kept full for HOLD_S (6) seconds after the hub reports it, then the ballast is removed and the running hub must
-# go on by itself; then, at half the readings, filled again, and the hub SIGKILLed while it is full, the ballast
-# removed and a new hub run to the end. Readings the killed hub had confirmed but not stored would be lost. Needs root (mount): not root, it
+# go on by itself; at half the readings it is filled again and the hub SIGKILLed while it is full (readings it had
+# confirmed but not stored would be lost), the ballast removed and a new hub started; at three quarters it is filled
+# again and the hub stopped with SIGTERM (it must exit within 35 s, saying what it left unstored), and a new hub runs
+# to the end. Needs root (mount): not root, it
 # fails when $CI is set and skips otherwise. The mount, the loop device and the processes are removed on every exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,8 +87,13 @@ echo "== disk-test: $DEVICES cuffs × $PER readings = $TOTAL into a $DISK_MB MiB
 
 "$BIN/firmware-sim" run "$DIR/scenario.json" --socket "$DIR/sim.sock" >"$DIR/sim.log" 2>&1 &
 SIM=$!
-"$BIN/vitals" run --sim "$DIR/sim.sock" --db "$DB" --quiet --exit-when-done --http "127.0.0.1:$PORT" >"$DIR/hub.out" 2>"$DIR/hub.log" &
-HUB=$!
+: >"$DIR/hub.out"
+: >"$DIR/hub.log"
+start_hub() {
+    "$BIN/vitals" run --sim "$DIR/sim.sock" --db "$DB" --quiet --exit-when-done --http "127.0.0.1:$PORT" >>"$DIR/hub.out" 2>>"$DIR/hub.log" &
+    HUB=$!
+}
+start_hub
 
 fail() {
     echo "disk-test: FAILED: $*" >&2
@@ -160,8 +167,21 @@ wait "$HUB" 2>/dev/null || true
 HUB=""
 echo "disk-test: hub SIGKILLed with the disk full ($(stored) readings stored)"
 rm -f "$MNT/ballast"
-"$BIN/vitals" run --sim "$DIR/sim.sock" --db "$DB" --quiet --exit-when-done >>"$DIR/hub.out" 2>>"$DIR/hub.log" &
-HUB=$!
+start_hub
+echo "disk-test: ballast removed, hub restarted"
+
+# Outage 3: a graceful stop (SIGTERM) while the disk is full: the hub stops trying, says what it leaves unstored
+# and unacknowledged, and exits within its 30 s shutdown allowance; a new hub takes the rest.
+outage $((TOTAL * 3 / 4))
+kill -TERM "$HUB"
+stopped_at=$SECONDS
+wait "$HUB" || fail "the hub stopped with an error on SIGTERM while the disk was full"
+HUB=""
+[ $((SECONDS - stopped_at)) -le 35 ] || fail "the hub took $((SECONDS - stopped_at)) s to stop while the disk was full"
+grep -q "stopping with the store unable to write" "$DIR/hub.log" || fail "the hub did not say what it left unstored when it stopped"
+echo "disk-test: hub stopped by SIGTERM with the disk full in $((SECONDS - stopped_at)) s ($(stored) readings stored)"
+rm -f "$MNT/ballast"
+start_hub
 echo "disk-test: ballast removed, hub restarted; waiting for the backlog"
 if ! wait "$HUB"; then
     HUB=""
@@ -182,7 +202,7 @@ per_device = dict(c.execute("select device_id, count(*) from readings group by d
 short = {d: n for d, n in per_device.items() if n != per}
 check = c.execute("pragma quick_check").fetchone()[0]
 ok = total == devices * per and distinct == total and len(per_device) == devices and not short and check == "ok"
-print(f"disk-test: {'ok' if ok else 'FAILED'}: {total} readings stored of {devices * per} sent (the second outage began at {full_at}), "
+print(f"disk-test: {'ok' if ok else 'FAILED'}: {total} readings stored of {devices * per} sent (the last outage began at {full_at}), "
       f"{total - distinct} duplicated, {devices * per - distinct} lost, quick_check {check}" + (f"; devices short: {short}" if short else ""))
 sys.exit(0 if ok else 1)
 PY

@@ -89,7 +89,7 @@ public struct RecordService: Service {
                 // (Readings of the batch stored before the failure are not acknowledged either: sent again, they are
                 // duplicates.)
                 let readings = batch.filter { if case .reading = $0 { true } else { false } }.count
-                logger.error("stopping with the store unable to write: up to store.pending readings not stored, none of them acknowledged (the devices keep them)", metadata: [
+                logger.error("stopping with the store unable to write: up to \(readings) readings not stored, none of them acknowledged (the devices keep them)", metadata: [
                     "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)", "store.pending": "\(readings)",
                 ])
             }
