@@ -40,6 +40,11 @@ struct ErasureTests {
 
     /// Two people on two cuffs: readings, an alert with its history and acknowledgement, a parked delivery,
     /// a waveform block with its quality, an assignment with its audit, a reading re-filed from one to the other.
+    /// Whether the database file or its write-ahead log holds `text`, anywhere in its bytes.
+    func onDisk(_ path: String, _ text: String) -> Bool {
+        [path, path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }.contains { $0.range(of: Data(text.utf8)) != nil }
+    }
+
     func twoSubjects() async throws -> (VitalsStore, String) {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
@@ -82,7 +87,9 @@ struct ErasureTests {
     }
 
     @Test func deletingASubjectLeavesNoRowMentioningItAndOthersUntouched() async throws {
-        let (store, _) = try await twoSubjects()
+        let (store, path) = try await twoSubjects()
+        #expect(try await store.unsafeQueryInts("PRAGMA secure_delete") == [1])
+        #expect(onDisk(path, "crisis for alice-zz"), "her alert's text is in the files before")
         let before = try await mentions(of: "alice-zz", in: store)
         let tablesBefore = Set(before.map { String($0.prefix { $0 != ":" }) })
         #expect(tablesBefore == ["subjects", "readings", "alerts", "waveform_blocks", "device_assignments", "device_assignment_audit", "reading_refilings", "stream_state"])
@@ -98,6 +105,10 @@ struct ErasureTests {
         #expect(e.readings == 5, "four of hers and the one re-filed to her")
         #expect(e.waveformBlocks == 1 && e.alerts == 1)
         #expect(e.walTruncated)
+        // Overwritten, not just unlinked: neither the database file nor the log holds her alert's text any more.
+        #expect(!onDisk(path, "crisis for alice-zz"))
+        #expect(onDisk(path, "crisis for bob-yy"))
+        #expect((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 == 0, "the log is truncated")
 
         let after = try await mentions(of: "alice-zz", in: store, except: ["erasures"])
         #expect(after == [])
