@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "VitalsUplink",
             dependencies: [
-                "VitalsCore", "VitalsStore", logging,
+                "VitalsCore", "VitalsStore", "VitalsFHIR", logging,
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "VitalsUplinkTests",
             dependencies: [
-                "VitalsUplink", "VitalsStore", "VitalsCore", "VitalsTestSupport", logging,
+                "VitalsUplink", "VitalsFHIR", "VitalsStore", "VitalsCore", "VitalsTestSupport", logging,
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,7 +8,7 @@ fhir-check.py's check_bundle); a refused Bundle gets 400 with an OperationOutcom
 resource is kept and answered 201 Created. The answer is a transaction-response Bundle, one entry per request entry.
 GET /stats gives {"created": N, "matched": M, "posts": P, "refused": R} as JSON.
 
-    fhir-receiver.py PORT_FILE     listens on 127.0.0.1 on a free port and writes the port to PORT_FILE
+    fhir-receiver.py PORT_FILE [PORT]   listens on 127.0.0.1 on PORT (default: a free port) and writes the port to PORT_FILE
 """
 import http.server
 import json
@@ -69,7 +69,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out})
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+http.server.ThreadingHTTPServer.allow_reuse_address = True
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 0), Handler)
 with open(sys.argv[1], "w") as f:
     f.write(str(server.server_address[1]))
 server.serve_forever()

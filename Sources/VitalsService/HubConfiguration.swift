@@ -41,6 +41,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var uplink: String?
     public var uplinkPasswordFile: String?
     public var hubID: String?
+    // [fhir]
+    public var fhirPush: String?
+    public var fhirTokenFile: String?
     // [retention]
     public var retentionDays: Int?
     public var retentionWithoutUplink: Bool?
@@ -106,7 +109,9 @@ public struct HubConfiguration: Sendable, Equatable {
         if kiosk == true && httpListen == nil { throw fail(["kiosk", "enabled"], "the kiosk needs http.listen: the kiosk screen works through the API") }
         if kiosk == true && !(assign ?? []).isEmpty { throw fail(["devices", "assign"], "does not apply with kiosk.enabled: a kiosk files readings under the current walk-in session") }
         if tokenFile != nil && httpListen == nil { throw fail(["http", "token_file"], "applies only with http.listen") }
-        if (uplinkPasswordFile != nil || hubID != nil) && uplink == nil { throw fail(["uplink"], "password_file and hub_id apply only with uplink.url") }
+        if uplinkPasswordFile != nil && uplink == nil { throw fail(["uplink", "password_file"], "applies only with uplink.url") }
+        if hubID != nil && uplink == nil && fhirPush == nil { throw fail(["uplink", "hub_id"], "applies only with uplink.url or fhir.push") }
+        if fhirTokenFile != nil && fhirPush == nil { throw fail(["fhir", "token_file"], "applies only with fhir.push") }
         if (retentionWithoutUplink != nil || retentionEveryHours != nil) && retentionDays == nil {
             throw fail(["retention"], "without_uplink and every_hours apply only with retention.days")
         }
@@ -216,6 +221,12 @@ public struct HubConfiguration: Sendable, Equatable {
             string("uplink", "url", \.uplink) { s in s.hasPrefix("postgres://") ? nil : "expected postgres://USER@HOST:PORT/DB" },
             string("uplink", "password_file", \.uplinkPasswordFile),
             string("uplink", "hub_id", \.hubID),
+
+            string("fhir", "push", \.fhirPush) { s in
+                guard let scheme = URL(string: s)?.scheme, ["http", "https"].contains(scheme) else { return "must be an http(s) URL" }
+                return nil
+            },
+            string("fhir", "token_file", \.fhirTokenFile),
 
             integer("retention", "days", \.retentionDays, 1...36_500),
             bool("retention", "without_uplink", \.retentionWithoutUplink),

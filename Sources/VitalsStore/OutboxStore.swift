@@ -101,3 +101,41 @@ extension VitalsStore {
         return batch
     }
 }
+
+/// The outbox entries after a watermark as whole records: what a FHIR uplink turns into a transaction Bundle.
+public struct OutboxRecords: Sendable {
+    /// Outbox entries read (readings, alerts, waveform blocks).
+    public var entries: Int
+    /// The highest seq among them: the watermark once they are acknowledged. Nil when nothing was pending.
+    public var lastSeq: Int64?
+    /// The reading entries' readings, with their observations, in seq order.
+    public var readings: [StoredReading]
+    /// The waveform entries' blocks, decoded, in seq order.
+    public var blocks: [VitalsStore.StoredWaveformBlock]
+    /// Entries carried by neither (alert steps; an entry whose record is gone).
+    public var skipped: Int
+}
+
+extension VitalsStore {
+    /// Up to `limit` outbox entries after `seq`, in seq order, read as whole readings and waveform blocks.
+    public func outboxRecords(after seq: Int64, limit: Int) throws(StoreError) -> OutboxRecords {
+        let entries = try statement("SELECT seq, kind, ref FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .query([.int(seq), .int(Int64(limit))]) { (seq: $0.int(0), kind: $0.text(1), ref: $0.text(2)) }
+        var out = OutboxRecords(entries: entries.count, lastSeq: entries.last?.seq, readings: [], blocks: [], skipped: 0)
+        let reading = try statement("SELECT \(Self.readingColumns) FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id WHERE r.id = ?")
+        let block = try statement("SELECT \(Self.blockColumns) FROM waveform_blocks WHERE id = ?")
+        for e in entries {
+            guard let id = Int64(e.ref) else { out.skipped += 1; continue }
+            switch e.kind {
+            case "reading":
+                if let r = try reading.query([.int(id)], Self.storedReading).first { out.readings.append(r) } else { out.skipped += 1 }
+            case "waveform":
+                if let r = try block.query([.int(id)], Self.undecodedBlock).first { out.blocks.append(try Self.decoded(r)) } else { out.skipped += 1 }
+            default:
+                out.skipped += 1
+            }
+        }
+        out.readings = try withObservations(out.readings)
+        return out
+    }
+}

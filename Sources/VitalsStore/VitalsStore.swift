@@ -408,42 +408,43 @@ public actor VitalsStore {
         }
     }
 
+    /// The columns `undecodedBlock(_:)` reads, from `waveform_blocks`.
+    static let blockColumns = "id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data"
+    /// A block row before its samples are decoded: the block, its sample count, codec and encoded samples.
+    typealias UndecodedBlock = (StoredWaveformBlock, Int64, Int64, [UInt8])
+
+    static func undecodedBlock(_ row: Row) -> UndecodedBlock {
+        (StoredWaveformBlock(id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), leadMDC: row.int(3), startMicroseconds: row.int(4),
+                             sampleRate: row.double(5), gain: row.double(6), baseline: row.int(7), unit: row.text(8), samples: []),
+         row.int(9), row.int(10), row.blob(11))
+    }
+
+    static func decoded(_ r: UndecodedBlock) throws(StoreError) -> StoredWaveformBlock {
+        var b = r.0
+        b.samples = try samples(block: b.id, codec: r.2, count: r.1, data: r.3)
+        return b
+    }
+
     /// Every stored waveform block (optionally one person's, optionally starting at or after `since`), in time order, decoded.
     public func waveformBlockRecords(subject: String? = nil, since: Date? = nil) throws(StoreError) -> [StoredWaveformBlock] {
         let rows = try statement("""
-            SELECT id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data
-            FROM waveform_blocks WHERE (?1 IS NULL OR subject_id = ?1) AND (?2 IS NULL OR start_us >= ?2) ORDER BY start_us, device_id, lead_mdc
-            """).query([subject.map { .text($0) } ?? .null, since.map { .int(Self.us($0)) } ?? .null]) { row in
-                (StoredWaveformBlock(id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), leadMDC: row.int(3), startMicroseconds: row.int(4),
-                                     sampleRate: row.double(5), gain: row.double(6), baseline: row.int(7), unit: row.text(8), samples: []),
-                 row.int(9), row.int(10), row.blob(11))
-            }
-        return try rows.map { (r: (StoredWaveformBlock, Int64, Int64, [UInt8])) throws(StoreError) -> StoredWaveformBlock in
-            var b = r.0
-            b.samples = try Self.samples(block: b.id, codec: r.2, count: r.1, data: r.3)
-            return b
-        }
+            SELECT \(Self.blockColumns) FROM waveform_blocks WHERE (?1 IS NULL OR subject_id = ?1) AND (?2 IS NULL OR start_us >= ?2) ORDER BY start_us, device_id, lead_mdc
+            """).query([subject.map { .text($0) } ?? .null, since.map { .int(Self.us($0)) } ?? .null], Self.undecodedBlock)
+        return try rows.map { (r: UndecodedBlock) throws(StoreError) -> StoredWaveformBlock in try Self.decoded(r) }
     }
 
     /// One device's stored waveform blocks that overlap `[from, to)`, in time order, decoded (a block that
     /// starts before `from` is included when it reaches past it: blocks are looked for from `from - lookBack`).
     public func waveformBlockRecords(device: String, from: Date, to: Date, lookBack: TimeInterval = 120) throws(StoreError) -> [StoredWaveformBlock] {
         let rows = try statement("""
-            SELECT id, device_id, subject_id, lead_mdc, start_us, sample_rate, gain, baseline, unit, sample_count, codec, data
-            FROM waveform_blocks WHERE device_id = ? AND start_us >= ? AND start_us < ? ORDER BY start_us, lead_mdc
-            """).query([.text(device), .int(Self.us(from.addingTimeInterval(-lookBack))), .int(Self.us(to))]) { row in
-                (StoredWaveformBlock(id: row.int(0), deviceID: row.text(1), subjectID: row.text(2), leadMDC: row.int(3), startMicroseconds: row.int(4),
-                                     sampleRate: row.double(5), gain: row.double(6), baseline: row.int(7), unit: row.text(8), samples: []),
-                 row.int(9), row.int(10), row.blob(11))
-            }
+            SELECT \(Self.blockColumns) FROM waveform_blocks WHERE device_id = ? AND start_us >= ? AND start_us < ? ORDER BY start_us, lead_mdc
+            """).query([.text(device), .int(Self.us(from.addingTimeInterval(-lookBack))), .int(Self.us(to))], Self.undecodedBlock)
         var out: [StoredWaveformBlock] = []
         for r in rows {
             // Blocks that end before `from` are skipped before decoding.
             let endUs = r.0.startMicroseconds + Int64((Double(r.1) / max(r.0.sampleRate, 1) * 1_000_000).rounded())
             guard endUs > Self.us(from) else { continue }
-            var b = r.0
-            b.samples = try Self.samples(block: b.id, codec: r.2, count: r.1, data: r.3)
-            out.append(b)
+            out.append(try Self.decoded(r))
         }
         return out
     }

@@ -291,3 +291,15 @@ final class ResumeOnce<T: Sendable>: @unchecked Sendable {
         return true
     }
 }
+
+extension PostgresUplink: OutboxSink {
+    public nonisolated var target: String { configuration.target }
+
+    /// The readings' observations after `acked`, one row each; alert and waveform entries are acknowledged unsent.
+    public func sendBatch(after acked: Int64, limit: Int, from store: VitalsStore) async throws -> SentBatch? {
+        let batch = try await store.outbox(after: acked, limit: limit)
+        guard let last = batch.lastSeq else { return nil }
+        let result = try await send(rows: batch.rows, lastSeq: last)
+        return SentBatch(lastSeq: last, entries: batch.entries, rows: result.copied, inserted: result.inserted, skipped: batch.skipped)
+    }
+}

@@ -33,6 +33,12 @@ public struct UplinkConfiguration: Sendable, CustomStringConvertible {
             (batchSize, pollInterval, initialBackoff, maxBackoff, connectTimeout)
     }
 
+    /// Batch size, polling and backoff as the forwarder reads them.
+    public var schedule: ForwardingSchedule {
+        ForwardingSchedule(batchSize: batchSize, pollInterval: pollInterval, initialBackoff: initialBackoff, maxBackoff: maxBackoff,
+                           finalDrainTimeout: finalDrainTimeout)
+    }
+
     /// The server without secrets: `postgres://user@host:port/db`. Also the target name the hub acknowledges under.
     public var target: String { "postgres://\(user)@\(host):\(port)/\(database)" }
     public var description: String { "\(target) (hub \(hubID))" }

@@ -8,107 +8,172 @@ public struct UplinkPass: Sendable, Equatable {
     public var batches = 0
     /// Outbox entries acknowledged (readings, and the alert and waveform entries passed over).
     public var entries = 0
+    /// What the far side was sent: observation rows (PostgreSQL) or Bundle entries (FHIR).
     public var rows = 0
+    /// Of those, how many were new there; the rest were already there (a replay).
     public var inserted = 0
     public init() {}
 }
 
-/// Drains the hub's outbox to a central PostgreSQL. The store is the queue: the service reads the outbox entries
-/// after this target's acknowledged seq, sends their readings' observations as one server transaction per batch,
-/// and only after the server committed records the new acknowledged seq in the hub's store. A failure (server
-/// down, connection cut mid-batch) leaves the batch unacknowledged; it is sent again after a backoff that doubles
-/// up to `maxBackoff`, and the natural key on the server makes the replay change nothing. The pipeline never waits
-/// for the server: it only writes the outbox in its own transactions, and the uplink reads it in short batches.
-public struct UplinkService: Service, CustomStringConvertible {
+/// One batch a sink sent and the far side committed.
+public struct SentBatch: Sendable, Equatable {
+    /// The highest outbox seq in the batch: the watermark once the hub records it.
+    public var lastSeq: Int64
+    public var entries: Int
+    public var rows: Int
+    public var inserted: Int
+    /// Entries the sink does not carry (acknowledged with the rest, so they are not read again).
+    public var skipped: Int
+
+    public init(lastSeq: Int64, entries: Int, rows: Int, inserted: Int, skipped: Int) {
+        (self.lastSeq, self.entries, self.rows, self.inserted, self.skipped) = (lastSeq, entries, rows, inserted, skipped)
+    }
+}
+
+/// A destination the outbox drains to: the central PostgreSQL (`PostgresUplink`) or a FHIR server (`FHIRUplink`).
+public protocol OutboxSink: Sendable {
+    /// The name the hub acknowledges this destination under (no secrets): its watermark's key in `uplink_acks`.
+    var target: String { get }
+    /// Reads up to `limit` outbox entries after `acked` and sends them; returns only once the far side has committed
+    /// them (nil when nothing is pending). Sending the same entries again must change nothing there.
+    func sendBatch(after acked: Int64, limit: Int, from store: VitalsStore) async throws -> SentBatch?
+    /// Drops any session, so the next batch starts a fresh one.
+    func disconnect() async
+}
+
+/// How often and how hard an uplink tries.
+public struct ForwardingSchedule: Sendable {
+    /// Outbox entries per batch.
+    public var batchSize: Int
+    /// How long to wait when the outbox is empty.
+    public var pollInterval: Duration
+    /// The first wait after a failure; it doubles per failure up to `maxBackoff`, and a success resets it.
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+    /// At a graceful shutdown, how long the last pass may take.
+    public var finalDrainTimeout: Duration
+
+    public init(batchSize: Int, pollInterval: Duration = .seconds(1), initialBackoff: Duration = .milliseconds(500),
+                maxBackoff: Duration = .seconds(30), finalDrainTimeout: Duration = .seconds(10)) {
+        (self.batchSize, self.pollInterval, self.initialBackoff, self.maxBackoff, self.finalDrainTimeout) =
+            (batchSize, pollInterval, initialBackoff, maxBackoff, finalDrainTimeout)
+    }
+}
+
+/// Drains the hub's outbox to one destination. The store is the queue: the service reads the outbox entries after
+/// this target's acknowledged seq, has the sink send them as one transaction on the far side, and only after that
+/// committed records the new acknowledged seq in the hub's store. A failure (server down, connection cut mid-batch,
+/// a refused transaction) leaves the batch unacknowledged; it is sent again after a backoff that doubles up to
+/// `maxBackoff`, and the far side's natural keys make the replay change nothing. The pipeline never waits for an
+/// uplink: it only writes the outbox in its own transactions, and each uplink reads it in short batches.
+public struct OutboxForwarder<Sink: OutboxSink>: Service, CustomStringConvertible {
     let store: VitalsStore
-    public let uplink: PostgresUplink
-    let configuration: UplinkConfiguration
+    public let sink: Sink
+    let schedule: ForwardingSchedule
     let clock: any Clock<Duration>
     let logger: Logger
-    let faults: UplinkFaults
+    /// A test's fault point: after the far side committed, before the hub records the acknowledgement.
+    let afterCommit: (@Sendable () async throws -> Void)?
 
-    public init(store: VitalsStore, configuration: UplinkConfiguration, clock: any Clock<Duration> = ContinuousClock(),
-                faults: UplinkFaults = UplinkFaults(), logger: Logger) {
-        self.store = store
-        self.configuration = configuration
-        self.clock = clock
-        self.logger = logger
-        self.faults = faults
-        uplink = PostgresUplink(configuration: configuration, faults: faults, logger: logger)
+    public init(store: VitalsStore, sink: Sink, schedule: ForwardingSchedule, clock: any Clock<Duration> = ContinuousClock(),
+                afterCommit: (@Sendable () async throws -> Void)? = nil, logger: Logger) {
+        (self.store, self.sink, self.schedule, self.clock, self.afterCommit, self.logger) = (store, sink, schedule, clock, afterCommit, logger)
     }
 
-    public var description: String { "UplinkService(\(configuration.target))" }
+    public var description: String { "OutboxForwarder(\(sink.target))" }
 
     /// Sends batches until the outbox has nothing after the acknowledged seq. Throws on the first failure; what was
     /// acknowledged before it stays acknowledged.
     @discardableResult
     public func drain(maxBatches: Int = .max) async throws -> UplinkPass {
         var pass = UplinkPass()
-        let target = configuration.target
+        let target = sink.target
         while pass.batches < maxBatches {
             let acked = try await store.uplinkAcknowledged(target: target)
-            let batch = try await store.outbox(after: acked, limit: configuration.batchSize)
-            guard let last = batch.lastSeq else { break }
-            let result = try await uplink.send(rows: batch.rows, lastSeq: last)
-            if let f = faults.afterCommit { try await f() }
-            try await store.acknowledgeUplink(target: target, through: last, rows: batch.rows.count, at: Date())
+            guard let sent = try await sink.sendBatch(after: acked, limit: schedule.batchSize, from: store) else { break }
+            if let afterCommit { try await afterCommit() }
+            try await store.acknowledgeUplink(target: target, through: sent.lastSeq, rows: sent.rows, at: Date())
             pass.batches += 1
-            pass.entries += batch.entries
-            pass.rows += result.copied
-            pass.inserted += result.inserted
+            pass.entries += sent.entries
+            pass.rows += sent.rows
+            pass.inserted += sent.inserted
             logger.info("uplink batch committed", metadata: [
-                "uplink.entries": "\(batch.entries)", "uplink.rows": "\(result.copied)", "uplink.inserted": "\(result.inserted)",
-                "uplink.skipped": "\(batch.skipped)", "uplink.through": "\(last)",
+                "uplink.target": "\(target)", "uplink.entries": "\(sent.entries)", "uplink.rows": "\(sent.rows)",
+                "uplink.inserted": "\(sent.inserted)", "uplink.skipped": "\(sent.skipped)", "uplink.through": "\(sent.lastSeq)",
             ])
         }
         return pass
     }
 
     public func run() async throws {
-        logger.notice("uplink started", metadata: ["uplink.target": "\(configuration.target)", "uplink.hub": "\(configuration.hubID)"])
+        logger.notice("uplink started", metadata: ["uplink.target": "\(sink.target)"])
         // A graceful shutdown cancels whatever is in flight: an unfinished batch was not acknowledged, so the next
         // run sends it again.
         let failing = try? await cancelWhenGracefulShutdown { try await self.loop() }
         // The hub is stopping and everything upstream has drained: one last pass for what arrived since, unless the
-        // server was failing (then the outbox keeps it for the next run), bounded in time.
+        // far side was failing (then the outbox keeps it for the next run), bounded in time.
         if !Task.isCancelled, failing == false {
-            try? await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.drain() }
-                group.addTask { try await self.clock.sleep(for: self.configuration.finalDrainTimeout); throw CancellationError() }
-                _ = try await group.next()
-                group.cancelAll()
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.drain() }
+                    group.addTask { try await self.clock.sleep(for: self.schedule.finalDrainTimeout); throw CancellationError() }
+                    _ = try await group.next()
+                    group.cancelAll()
+                }
+            } catch {
+                await warnPending("uplink: the last pass before stopping did not finish; the outbox keeps the rest for the next run", error)
             }
+        } else if failing == true {
+            await warnPending("uplink stopping while the far side fails; the outbox keeps the rest for the next run", nil)
         }
-        await uplink.disconnect()
-        logger.notice("uplink stopped", metadata: ["uplink.target": "\(configuration.target)"])
+        await sink.disconnect()
+        logger.notice("uplink stopped", metadata: ["uplink.target": "\(sink.target)"])
     }
 
     /// Drains, waits, and retries with backoff until cancelled; returns whether the last attempt failed.
     func loop() async throws -> Bool {
-        var backoff = configuration.initialBackoff
+        var backoff = schedule.initialBackoff
         var failing = false
         while !Task.isCancelled {
             do {
                 let pass = try await drain()
                 if failing {
-                    logger.notice("uplink reconnected", metadata: ["uplink.target": "\(configuration.target)"])
+                    logger.notice("uplink reconnected", metadata: ["uplink.target": "\(sink.target)"])
                     failing = false
                 }
-                backoff = configuration.initialBackoff
-                if pass.batches == 0 { try await clock.sleep(for: configuration.pollInterval) }
+                backoff = schedule.initialBackoff
+                if pass.batches == 0 { try await clock.sleep(for: schedule.pollInterval) }
             } catch {
                 if Task.isCancelled || error is CancellationError { break }
-                let pending = (try? await store.outboxPending(after: store.uplinkAcknowledged(target: configuration.target))) ?? -1
-                logger.warning("uplink failed; will retry", metadata: [
-                    "uplink.target": "\(configuration.target)", "error": "\(UplinkError.describe(error))",
-                    "uplink.retry_in": "\(backoff)", "uplink.pending": "\(pending)",
-                ])
+                await warnPending("uplink failed; will retry", error, ["uplink.retry_in": "\(backoff)"])
                 failing = true
-                await uplink.disconnect()
+                await sink.disconnect()
                 try? await clock.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                backoff = min(backoff * 2, schedule.maxBackoff)
             }
         }
         return failing
     }
+
+    /// A warning with the target, the error (without patient data or secrets) and how many entries are not yet sent.
+    func warnPending(_ message: Logger.Message, _ error: (any Error)?, _ extra: Logger.Metadata = [:]) async {
+        let pending = (try? await store.outboxPending(after: store.uplinkAcknowledged(target: sink.target))) ?? -1
+        var metadata: Logger.Metadata = ["uplink.target": "\(sink.target)", "uplink.pending": "\(pending)"]
+        if let error { metadata["error"] = "\(UplinkError.describe(error))" }
+        logger.warning(message, metadata: metadata.merging(extra) { a, _ in a })
+    }
+}
+
+/// The PostgreSQL uplink as a service (`vitals run --uplink`).
+public typealias UplinkService = OutboxForwarder<PostgresUplink>
+
+extension OutboxForwarder where Sink == PostgresUplink {
+    public init(store: VitalsStore, configuration: UplinkConfiguration, clock: any Clock<Duration> = ContinuousClock(),
+                faults: UplinkFaults = UplinkFaults(), logger: Logger) {
+        self.init(store: store, sink: PostgresUplink(configuration: configuration, faults: faults, logger: logger), schedule: configuration.schedule,
+                  clock: clock, afterCommit: faults.afterCommit, logger: logger)
+    }
+
+    /// The PostgreSQL session.
+    public var uplink: PostgresUplink { sink }
 }

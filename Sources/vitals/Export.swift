@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import VitalsFHIR
 import VitalsStore
 
@@ -57,7 +54,7 @@ struct ExportFHIR: AsyncParsableCommand {
         let text = bundle.serialized(pretty: true) + "\n"
         let entries = bundle["entry"].map { if case .array(let a) = $0 { a.count } else { 0 } } ?? 0
         if let push, let url = URL(string: push) {
-            try await Self.push(Data(bundle.serialized(pretty: false).utf8), entries: entries, to: url)
+            try await Self.push(bundle, entries: entries, to: url)
             return
         }
         guard let out else {
@@ -72,27 +69,14 @@ struct ExportFHIR: AsyncParsableCommand {
     /// POSTs the transaction to the server's base URL and checks its transaction-response. Every entry is a
     /// conditional create, so sending again after a failure (or twice) stores nothing twice. Exits 1 when the server
     /// did not take the whole transaction, saying why; only counts are printed, never the data.
-    static func push(_ body: Data, entries: Int, to url: URL) async throws {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 60)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/fhir+json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/fhir+json", forHTTPHeaderField: "Accept")
-        if let token = ProcessInfo.processInfo.environment["VITALS_FHIR_TOKEN"], !token.isEmpty {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        }
-        let (data, response): (Data, URLResponse)
-        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
-            FileHandle.standardError.write(Data("error: the FHIR server at \(url.absoluteString) did not answer: \(error.localizedDescription)\n".utf8))
-            throw ExitCode.failure
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    static func push(_ bundle: JSONValue, entries: Int, to url: URL) async throws {
+        let token = ProcessInfo.processInfo.environment["VITALS_FHIR_TOKEN"]
+        let client = FHIRClient(transport: URLSessionFHIRTransport(url: url, bearerToken: token))
         do {
-            guard (200..<300).contains(status) else { throw FHIRTransactionResponse.Refused(reason: "HTTP \(status)") }
-            let r = try FHIRTransactionResponse.check(Array(data), requestEntries: entries)
+            let r = try await client.transaction(bundle)
             FileHandle.standardError.write(Data("pushed \(entries) entries to \(url.absoluteString): \(r.created) created, \(r.alreadyPresent) already there\n".utf8))
         } catch {
-            FileHandle.standardError.write(Data("error: the FHIR server refused the transaction (\(error)); nothing is marked sent, push again\n".utf8))
+            FileHandle.standardError.write(Data("error: \(error) at \(url.absoluteString); nothing is marked sent, push again\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -6,6 +6,7 @@ import Prometheus
 import Synchronization
 import VitalsAnalytics
 import VitalsCore
+import VitalsFHIR
 import VitalsHTTP
 import VitalsKiosk
 import VitalsPipeline
@@ -48,7 +49,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
     @Option(help: "Send every stored reading to a central PostgreSQL: postgres://USER@HOST:PORT/DB. The password comes from $\(uplinkPasswordVariable) or --uplink-password-file, never from the URL.") var uplink: String?
     @Option(help: "With --uplink: a file (mode 0600) holding the server password (its first line).") var uplinkPasswordFile: String?
-    @Option(help: "With --uplink: this hub's id on the server (default: the random id the store made for this hub).") var hubID: String?
+    @Option(help: "With --uplink or --fhir-push: this hub's id on the server (default: the random id the store made for this hub).") var hubID: String?
+    @Option(help: "Send every stored reading and ECG block to a FHIR R4 server: its base URL, taking transaction Bundles (as vitals export fhir --push). A bearer token comes from $VITALS_FHIR_TOKEN or --fhir-token-file.") var fhirPush: String?
+    @Option(help: "With --fhir-push: a file (mode 0600) holding the bearer token (its first line).") var fhirTokenFile: String?
     @Option(help: "Delete readings and waveform blocks older than this many days, once every uplink has them (checked at start and then every retention.every_hours, default 24). Alerts and the readings they cite are kept.") var retentionDays: Int?
 
     /// Settings only the configuration file carries.
@@ -63,7 +66,7 @@ struct Run: AsyncParsableCommand {
     enum CodingKeys: String, CodingKey {
         case config, radioOptions, usb, exitWhenIdle, acceptSimulatedDevices, subject, exitWhenDone, quiet, db, profileOptions, logging
         case liveHorizon, escalateAfter, webhook, deviceTimeZone, assign, http, kiosk, kioskRestSeconds, kioskIntervalSeconds, webOptions
-        case tokenFile, uplink, uplinkPasswordFile, hubID, retentionDays
+        case tokenFile, uplink, uplinkPasswordFile, hubID, fhirPush, fhirTokenFile, retentionDays
     }
 
     /// Fills every setting not given on the command line from the configuration file.
@@ -99,6 +102,8 @@ struct Run: AsyncParsableCommand {
         uplink = uplink ?? file.uplink
         uplinkPasswordFile = uplinkPasswordFile ?? file.uplinkPasswordFile
         hubID = hubID ?? file.hubID
+        fhirPush = fhirPush ?? file.fhirPush
+        fhirTokenFile = fhirTokenFile ?? file.fhirTokenFile
         retentionDays = retentionDays ?? file.retentionDays
         retentionWithoutUplink = file.retentionWithoutUplink ?? false
         retentionEveryHours = file.retentionEveryHours ?? 24
@@ -122,7 +127,10 @@ struct Run: AsyncParsableCommand {
         if let uplink {
             do { _ = try UplinkConfiguration.parse(url: uplink, hubID: "-") } catch { throw ValidationError("--uplink: \(error)") }
         }
-        if (uplinkPasswordFile != nil || hubID != nil) && uplink == nil { throw ValidationError("--uplink-password-file and --hub-id apply to --uplink") }
+        if uplinkPasswordFile != nil && uplink == nil { throw ValidationError("--uplink-password-file applies to --uplink") }
+        if hubID != nil && uplink == nil && fhirPush == nil { throw ValidationError("--hub-id applies to --uplink and --fhir-push") }
+        if let fhirPush, URL(string: fhirPush)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--fhir-push must be an http(s) URL") }
+        if fhirTokenFile != nil && fhirPush == nil { throw ValidationError("--fhir-token-file applies to --fhir-push") }
         if isKiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
     }
 
@@ -200,6 +208,18 @@ struct Run: AsyncParsableCommand {
                 u.password = ProcessInfo.processInfo.environment[uplinkPasswordVariable]
             }
             configuration.surfaces.append(UplinkService(store: store, configuration: u, logger: logger))
+        }
+        if let fhirPush, let url = URL(string: fhirPush) {
+            var token = ProcessInfo.processInfo.environment["VITALS_FHIR_TOKEN"]
+            if let fhirTokenFile {
+                do { token = try UplinkConfiguration.readPasswordFile(fhirTokenFile) } catch { throw ValidationError("--fhir-token-file: \(error)") }
+            }
+            let storeHubID = try await store.hubID()
+            let gateway = FHIRGateway(id: hubID ?? storeHubID)
+            let sink = FHIRUplink(client: FHIRClient(transport: URLSessionFHIRTransport(url: url, bearerToken: token)),
+                                  target: FHIRUplink.target(for: url), gateway: gateway)
+            // A transaction Bundle per 100 outbox entries: a few hundred resources, well within what servers take.
+            configuration.surfaces.append(FHIRUplinkService(store: store, sink: sink, schedule: ForwardingSchedule(batchSize: 100), logger: logger))
         }
         if let retentionDays {
             configuration.surfaces.append(RetentionService(

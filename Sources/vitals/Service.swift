@@ -112,7 +112,7 @@ struct Doctor: ParsableCommand {
         discussion: """
             Each check prints ok, warn or fail with what to do; the exit code is 1 when any check fails. With --config \
             (or --db) it checks the configuration file, the database and its -wal/-shm files (0600, owned by this user), \
-            the key files it names (bond keys, API token, uplink password: 0600), the state directory (not readable by \
+            the key files it names (bond keys, API token, uplink password, FHIR token: 0600), the state directory (not readable by \
             others), the udev rules, whether this user can open the attached USB meters, and the capabilities Bluetooth \
             needs (CAP_NET_RAW, CAP_NET_ADMIN). Run it as the service's user: sudo -u openvitals vitals doctor --config /etc/openvitals/vitals.toml
             """)
@@ -149,6 +149,7 @@ struct Doctor: ParsableCommand {
         }
         if let token = file?.tokenFile { findings.append(ServiceChecks.privateFile(token, what: "token file", required: true)) }
         if let password = file?.uplinkPasswordFile { findings.append(ServiceChecks.privateFile(password, what: "uplink password file", required: true)) }
+        if let fhirToken = file?.fhirTokenFile { findings.append(ServiceChecks.privateFile(fhirToken, what: "FHIR token file", required: true)) }
 
         findings.append(ServiceChecks.udevRules())
         let catalogue = try? ProfileCatalogue.load(directory: try profileOptions.directory())

@@ -27,7 +27,7 @@ struct HubConfigurationTests {
         #expect(c.liveHorizonMinutes == 60 && c.escalateAfterMinutes == 15 && c.webhook == nil)
         #expect(c.httpListen == "127.0.0.1:8080" && c.tokenFile == nil)
         #expect(c.kiosk == false && c.kioskRestSeconds == 300 && c.kioskIntervalSeconds == 60)
-        #expect(c.uplink == nil && c.retentionDays == 365 && c.retentionWithoutUplink == false && c.retentionEveryHours == 24)
+        #expect(c.uplink == nil && c.fhirPush == nil && c.fhirTokenFile == nil && c.retentionDays == 365 && c.retentionWithoutUplink == false && c.retentionEveryHours == 24)
     }
 
     @Test func theExampleDocumentsEveryKey() throws {
@@ -97,6 +97,7 @@ struct HubConfigurationTests {
             ("[http]\nlisten = \"8080\"\n", "http.listen"),
             ("[alerts]\nwebhook = \"ftp://x\"\n", "alerts.webhook"),
             ("[uplink]\nurl = \"mysql://x\"\n", "uplink.url"),
+            ("[fhir]\npush = \"fhir.example.org\"\n", "fhir.push"),
         ]
         for (text, key) in cases {
             #expect(error(text)?.key == key, "\(text)")
@@ -108,7 +109,10 @@ struct HubConfigurationTests {
         #expect(error("[devices]\nsim = \"/s\"\nble = true\n")?.key == "devices.ble")
         #expect(error("[kiosk]\nenabled = true\n")?.key == "kiosk.enabled")
         #expect(error("[http]\ntoken_file = \"/t\"\n")?.key == "http.token_file")
-        #expect(error("[uplink]\npassword_file = \"/p\"\n")?.key == "uplink")
+        #expect(error("[uplink]\npassword_file = \"/p\"\n")?.key == "uplink.password_file")
+        #expect(error("[uplink]\nhub_id = \"h\"\n")?.key == "uplink.hub_id")
+        #expect(try HubConfiguration.parse("[uplink]\nhub_id = \"h\"\n[fhir]\npush = \"https://f/r4\"\n").hubID == "h", "hub_id serves the FHIR push too")
+        #expect(error("[fhir]\ntoken_file = \"/t\"\n")?.key == "fhir.token_file")
         #expect(error("[retention]\nwithout_uplink = true\n")?.key == "retention")
     }
 

@@ -126,6 +126,12 @@ struct RegulatoryCertificationDataListTests {
         #expect(!RegulatoryCertificationDataList.certifies(bleThermometer, specialization: 7, over: .ble), "another specialization")
         #expect(RegulatoryCertificationDataList.certifies([C(rawValue: 0x8008), C(rawValue: 0x8007)], specialization: 7, over: .ble))
         #expect(RegulatoryCertificationDataList.certifies([], specialization: 7, over: .ble), "no claim, no mismatch")
+        // Transport code 0 (0x0007: "Blood Pressure, Continua v1.0, no transport" in the HL7 PHD IG's
+        // ContinuaPersonalAreaNetworkCodes) certifies the specialization whatever the transport.
+        #expect(RegulatoryCertificationDataList.certifies([C(rawValue: 0x0007)], specialization: 7, over: .usb))
+        #expect(RegulatoryCertificationDataList.certifies([C(rawValue: 0x0007)], specialization: 7, over: .ble))
+        #expect(!RegulatoryCertificationDataList.certifies([C(rawValue: 0x0007)], specialization: 8, over: .ble))
+        #expect(C(rawValue: 0x0007).description.hasSuffix("over no transport (Continua v1.0)"))
     }
 
     typealias List = RegulatoryCertificationDataList

@@ -28,7 +28,17 @@ struct PHDAPDUTests {
     /// 20601 annex: get all MDS attributes.
     static let getMDS = bytes("E7 00 00 0E 00 0C 34 56 01 03 00 06 00 00 00 00 00 00")
 
-    static let all = [aarqSampleAgent, aarqBP, aareUnknownConfig, bpScan, glucoseScan, scaleScan, thermometerConfig, glucoseAck, getMDS,
+    /// 20601 annex (as in Antidote's test resource H233): the scale's answer to "get all MDS attributes", six
+    /// attributes: System-Type-Spec-List (10415 v1), System-Model ("TheCompany", "TheScaleABC"), System-Id,
+    /// Dev-Configuration-Id 0x4000, Production-Specification (serial "DE124567") and Date-and-Time (2007-02-01 12:05).
+    static let getMDSResult = bytes("""
+        E7 00 00 6E 00 6C 34 56 02 03 00 66 00 00 00 06 00 60 0A 5A 00 08 00 01 00 04 10 0F 00 01 09 28 00 1A 00 0A
+        54 68 65 43 6F 6D 70 61 6E 79 00 0C 54 68 65 53 63 61 6C 65 41 42 43 00 09 84 00 0A 00 08 88 77 66 55 44 33
+        22 11 0A 44 00 02 40 00 09 2D 00 12 00 01 00 0E 00 01 00 00 00 08 44 45 31 32 34 35 36 37 09 87 00 08 20 07
+        02 01 12 05 00 00
+        """)
+
+    static let all = [aarqSampleAgent, aarqBP, aareUnknownConfig, bpScan, glucoseScan, scaleScan, thermometerConfig, glucoseAck, getMDS, getMDSResult,
                       bytes("E4 00 00 02 00 00"), bytes("E5 00 00 02 00 00"), bytes("E6 00 00 02 00 02")]
 
     @Test func associationRequestOfTheSampleAgent() throws {
@@ -101,6 +111,28 @@ struct PHDAPDUTests {
         #expect(o.attribute(MDC.attrMetricSpecSmall) == .uint16(0xF040))
         #expect(o.attribute(MDC.attrUnitCode) == .uint16(MDC.dimDegreeCelsius))
         #expect(o.attribute(MDC.attrAttributeValueMap) == .attributeValueMap([.init(MDC.attrNuValueObservedSimple, 4), .init(MDC.attrTimeStampAbsolute, 8)]))
+    }
+
+    /// RLRE has its own reason table (ReleaseResponseReason: only 0 normal, the rest reserved), not the request's:
+    /// a response with 1 is not "no-more-configurations".
+    @Test func releaseResponseHasItsOwnReasonTable() throws {
+        #expect(try PHDAPDU(bytes: Self.bytes("E5 00 00 02 00 00")) == .releaseResponse(.normal))
+        let rlre = try PHDAPDU(bytes: Self.bytes("E5 00 00 02 00 01")).json().serialized(pretty: false)
+        #expect(rlre.contains("\"reason\":\"reserved-1\"") && !rlre.contains("no-more-configurations"), "\(rlre)")
+        let rlrq = try PHDAPDU(bytes: Self.bytes("E4 00 00 02 00 02")).json().serialized(pretty: false)
+        #expect(rlrq.contains("\"reason\":\"configuration-changed\""), "\(rlrq)")
+    }
+
+    /// The GET response's attribute list, decoded attribute by attribute into its ASN.1 type.
+    @Test func mdsGetResponseAttributes() throws {
+        guard case .data(let d) = try PHDAPDU(bytes: Self.getMDSResult), case .getResult(let r) = d.message else { Issue.record("not a rors-cmip-get"); return }
+        #expect(d.invokeID == 0x3456 && r.handle == 0)
+        #expect(r.attributes.map(\.id) == [MDC.attrSystemTypeSpecList, MDC.attrIDModel, MDC.attrSystemID, MDC.attrDevConfigID, 2349, MDC.attrTimeAbsolute])
+        #expect(r.attribute(MDC.attrSystemTypeSpecList) == .typeVersionList([.init(type: MDC.profileScale, version: 1)]))
+        #expect(r.attribute(MDC.attrIDModel) == .model(manufacturer: "TheCompany", model: "TheScaleABC"))
+        #expect(r.attribute(MDC.attrSystemID) == .octets(Self.bytes("88 77 66 55 44 33 22 11")))
+        #expect(r.attribute(MDC.attrDevConfigID) == .uint16(0x4000))
+        #expect(r.attribute(MDC.attrTimeAbsolute) == .absoluteTime(AbsoluteTime(year: 2007, month: 2, day: 1, hour: 12, minute: 5, second: 0)))
     }
 
     @Test func releaseAbortAndGet() throws {

@@ -84,14 +84,18 @@ public struct RegulatoryCertificationDataList: Hashable, Sendable, WireDescribab
             }
         }
 
-        /// The transport, for the codes seen in public agent examples: 1 USB (0x2007, a USB PHDC blood
-        /// pressure monitor), 2 Bluetooth HDP (0x4008, a "wireless PAN" thermometer), 4 Bluetooth Low Energy
-        /// (0x8008, a BLE thermometer's Device Information). Others are reported by number only.
+        /// The transport, by the Continua transport codes (HL7 PHD IG, ContinuaPersonalAreaNetworkCodes):
+        /// 0 none (a Continua v1.0 class, certified without a transport), 1 USB (0x2007, a USB PHDC blood pressure
+        /// monitor), 2 Bluetooth HDP (0x4008, a "wireless PAN" thermometer), 3 ZigBee, 4 Bluetooth Low Energy
+        /// (0x8008, a BLE thermometer's Device Information), 5 NFC. Others are reported by number only.
         public var transportName: String? {
             switch transportCode {
+            case 0: "no transport (Continua v1.0)"
             case 1: "USB"
             case 2: "Bluetooth HDP"
+            case 3: "ZigBee"
             case 4: "Bluetooth Low Energy"
+            case 5: "NFC"
             default: nil
             }
         }
@@ -347,8 +351,11 @@ extension RegulatoryCertificationDataList {
 
     /// Whether `classes` certify the IEEE 11073-104xx `specialization` (e.g. 7 for 10407) over `transport`.
     /// An empty list claims nothing and is not a mismatch; a list that names only other specializations, or
-    /// this one over another transport, is.
+    /// this one over another transport, is. Transport code 0 is a Continua v1.0 class, certified for no particular
+    /// transport: it certifies the specialization over any.
     public static func certifies(_ classes: [CertifiedDeviceClass], specialization: UInt16, over transport: TransportKind) -> Bool {
-        classes.isEmpty || classes.contains { $0.specialization == specialization && $0.transportCode == transportCode(for: transport) }
+        classes.isEmpty || classes.contains {
+            $0.specialization == specialization && ($0.transportCode == 0 || $0.transportCode == transportCode(for: transport))
+        }
     }
 }

@@ -6,7 +6,7 @@ public enum PHDAPDU: Hashable, Sendable {
     case associationRequest(AssociationRequest)
     case associationResponse(AssociationResponse)
     case releaseRequest(ReleaseReason)
-    case releaseResponse(ReleaseReason)
+    case releaseResponse(ReleaseResponseReason)
     case abort(AbortReason)
     case data(DataAPDU)
 
@@ -50,7 +50,7 @@ public enum PHDAPDU: Hashable, Sendable {
         case 0xE200: self = .associationRequest(try AssociationRequest(mder: &c))
         case 0xE300: self = .associationResponse(try AssociationResponse(mder: &c))
         case 0xE400: self = .releaseRequest(ReleaseReason(rawValue: try c.u16be("RLRQ.reason")))
-        case 0xE500: self = .releaseResponse(ReleaseReason(rawValue: try c.u16be("RLRE.reason")))
+        case 0xE500: self = .releaseResponse(ReleaseResponseReason(rawValue: try c.u16be("RLRE.reason")))
         case 0xE600: self = .abort(AbortReason(rawValue: try c.u16be("ABRT.reason")))
         case 0xE700:
             var d = try c.lengthPrefixed("PRST octet string")
@@ -74,7 +74,8 @@ public enum PHDAPDU: Hashable, Sendable {
         switch self {
         case .associationRequest(let a): a.encode(to: &c)
         case .associationResponse(let a): a.encode(to: &c)
-        case .releaseRequest(let r), .releaseResponse(let r): c.u16be(r.rawValue)
+        case .releaseRequest(let r): c.u16be(r.rawValue)
+        case .releaseResponse(let r): c.u16be(r.rawValue)
         case .abort(let r): c.u16be(r.rawValue)
         case .data(let d): c.octetString(d.mderBytes)
         }

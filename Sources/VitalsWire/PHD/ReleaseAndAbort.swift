@@ -1,5 +1,5 @@
-/// IEEE 11073-20601 RlrqApdu (0xE400) and RlreApdu (0xE500): a release request and its response,
-/// each carrying a reason uint16 (0 normal, 1 no-more-configurations, 2 configuration-changed).
+/// IEEE 11073-20601 RlrqApdu (0xE400): a release request, carrying a ReleaseRequestReason uint16
+/// (0 normal, 1 no-more-configurations, 2 configuration-changed).
 public struct ReleaseReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -10,6 +10,15 @@ public struct ReleaseReason: RawRepresentable, Hashable, Sendable, CustomStringC
         ["normal", "no-more-configurations", "configuration-changed"].indices.contains(Int(rawValue))
             ? ["normal", "no-more-configurations", "configuration-changed"][Int(rawValue)] : "reason-\(rawValue)"
     }
+}
+
+/// IEEE 11073-20601 RlreApdu (0xE500): the release response, carrying a ReleaseResponseReason uint16 with its own
+/// table: 0 normal; every other value is reserved (not the request's reasons).
+public struct ReleaseResponseReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let normal = Self(rawValue: 0)
+    public var description: String { rawValue == 0 ? "normal" : "reserved-\(rawValue)" }
 }
 
 /// IEEE 11073-20601 AbrtApdu (0xE600): abort, with a reason uint16 (0 undefined, 1 buffer-overflow,
