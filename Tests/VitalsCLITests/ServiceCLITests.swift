@@ -106,3 +106,48 @@ struct ServiceCLITests {
         #expect(token.stdout.contains("fail token file: \(dir.path)/token is mode 640"), "\(token.stdout)")
     }
 }
+
+/// Every flag of `vitals run` has its key in the configuration file (or is one that makes no sense there), so the
+/// file cannot fall behind the command line.
+struct ConfigurationCoverageTests {
+    static let keyOfFlag: [String: String] = [
+        "sim": "devices.sim", "ble": "devices.ble", "adapter": "devices.adapter", "no-pairing-agent": "devices.pairing_agent",
+        "ble-keys": "devices.ble_keys", "usb": "devices.usb", "accept-simulated-devices": "devices.accept_simulated_devices",
+        "device-time-zone": "devices.time_zones", "assign": "devices.assign",
+        "subject": "hub.subject", "quiet": "hub.quiet", "db": "hub.database", "profiles": "hub.profiles", "log-level": "hub.log_level",
+        "web": "hub.web",
+        "live-horizon": "alerts.live_horizon_minutes", "escalate-after": "alerts.escalate_after_minutes", "webhook": "alerts.webhook",
+        "http": "http.listen", "token-file": "http.token_file",
+        "kiosk": "kiosk.enabled", "kiosk-rest-seconds": "kiosk.rest_seconds", "kiosk-interval-seconds": "kiosk.interval_seconds",
+        "uplink": "uplink.url", "uplink-password-file": "uplink.password_file", "hub-id": "uplink.hub_id",
+        "fhir-push": "fhir.push", "fhir-token-file": "fhir.token_file",
+        "retention-days": "retention.days",
+    ]
+    /// Per run, not per installation.
+    static let notInTheFile: Set<String> = ["config", "exit-when-idle", "exit-when-done", "help", "version"]
+
+    @Test func everyRunFlagHasAKey() throws {
+        let help = try CLI.run("vitals", ["run", "--help"]).stdout
+        // The options column: lines that start with the option, as `--usb/--no-usb` or `--db <db>`.
+        var flags = Set<String>()
+        for line in help.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("--"), let first = t.split(separator: " ").first else { continue }
+            for option in first.split(separator: "/") where option.hasPrefix("--") {
+                let name = String(option.dropFirst(2))
+                flags.insert(name.hasPrefix("no-") && name != "no-pairing-agent" ? String(name.dropFirst(3)) : name)
+            }
+        }
+        #expect(flags.count > 25)
+        for f in flags.sorted() where !Self.notInTheFile.contains(f) {
+            #expect(Self.keyOfFlag[f] != nil, "--\(f) has no key in the configuration file")
+        }
+        let example = try String(contentsOf: CLI.repoRoot.appendingPathComponent("packaging/vitals.toml"), encoding: .utf8)
+        for key in Self.keyOfFlag.values {
+            let parts = key.split(separator: ".")
+            let section = example.contains("[\(parts[0])]")
+            let written = example.contains("\n\(parts[1]) =") || example.contains("\n# \(parts[1]) =")
+            #expect(section && written, "\(key)")
+        }
+    }
+}
