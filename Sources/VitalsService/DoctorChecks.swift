@@ -73,8 +73,12 @@ public enum ServiceChecks {
         return Finding(.ok, what, "\(path) mode \(octal), owned by uid \(uid)")
     }
 
-    /// The database and the -wal and -shm files SQLite keeps beside it.
+    /// The database and the -wal and -shm files SQLite keeps beside it. A database not made yet is a warning:
+    /// `vitals run` creates it (0600) when it first starts.
     public static func database(_ path: String, uid: uid_t = geteuid()) -> [Finding] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return [Finding(.warn, "database", "\(path) does not exist yet", fix: "vitals run creates it (mode 0600) at its first start; check again after it")]
+        }
         var out = [privateFile(path, what: "database", required: true, uid: uid)]
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             out.append(privateFile(path + suffix, what: "database \(suffix)", required: false, uid: uid))
@@ -85,7 +89,10 @@ public enum ServiceChecks {
     /// The directory the database lives in: nobody but its owner may list or enter it.
     public static func stateDirectory(_ path: String) -> Finding {
         var st = stat()
-        guard stat(path, &st) == 0 else { return Finding(.fail, "state directory", "\(path) does not exist", fix: "mkdir -m 700 \(path)") }
+        guard stat(path, &st) == 0 else {
+            return Finding(.warn, "state directory", "\(path) does not exist yet",
+                           fix: "systemd creates /var/lib/openvitals (StateDirectory=) when the service starts; by hand: mkdir -m 700 \(path)")
+        }
         let mode = st.st_mode & 0o777
         if mode & 0o002 != 0 {
             return Finding(.fail, "state directory", "\(path) is mode \(String(mode, radix: 8)): anyone can write to it", fix: "chmod 700 \(path)")
