@@ -49,6 +49,12 @@ struct PackagingTests {
         #expect(one("Restart") == "on-failure")
         #expect(Set(one("RestrictAddressFamilies")?.split(separator: " ").map(String.init) ?? [])
                 == ["AF_UNIX", "AF_INET", "AF_INET6", "AF_BLUETOOTH", "AF_NETLINK"])
+        for key in ["ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock",
+                    "ProtectHostname", "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute"] {
+            #expect(one(key) == "yes", "\(key)")
+        }
+        #expect(one("SystemCallFilter") == "@system-service")
+        #expect(one("SystemCallArchitectures") == "native")
         #expect(one("DevicePolicy") == "closed")
         #expect(s["DeviceAllow"] == ["char-usb_device rw"])
         let exec = try #require(one("ExecStart"))
