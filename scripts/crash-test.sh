@@ -16,9 +16,10 @@ DIR="$(mktemp -d)"
 chmod 700 "$DIR"
 SIM="" HUB=""
 cleanup() {
-    [ -n "$HUB" ] && kill -9 "$HUB" 2>/dev/null
-    [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-    [ -n "${KEEP:-}" ] && echo "kept $DIR" || rm -rf "$DIR"
+    set +e  # every step runs, even when the hub had already died
+    if [ -n "$HUB" ]; then kill -9 "$HUB" 2>/dev/null; fi
+    if [ -n "$SIM" ]; then kill "$SIM" 2>/dev/null; fi
+    if [ -n "${KEEP:-}" ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
 

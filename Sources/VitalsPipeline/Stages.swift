@@ -56,6 +56,8 @@ public struct RecordService: Service {
     let duplicates: Counter
     let rejected: Counter
     let batchLimit: Int
+    /// While the store cannot write (disk full…): hold, log, count, try again; acknowledge nothing meanwhile.
+    let outage: StoreOutage
     /// Stored ECG blocks go on here, to the rhythm analysis.
     var waveforms: BoundedChannel<SampleBlock>?
 
@@ -69,6 +71,7 @@ public struct RecordService: Service {
         stored = Counter(label: "vitals_readings_stored_total", factory: metrics)
         duplicates = Counter(label: "vitals_readings_duplicate_total", factory: metrics)
         rejected = Counter(label: "vitals_frames_rejected_total", factory: metrics)
+        outage = StoreOutage(path: store.path, stage: "record", holding: "nothing is acknowledged to a device until it is stored", logger: logger, metrics: metrics)
     }
 
     public func run() async throws {
@@ -78,56 +81,84 @@ public struct RecordService: Service {
         }
         while let first = await input.next() {
             let batch = [first] + input.drainAvailable(max: batchLimit - 1)
-            // Readings up to each barrier or rejected frame go in one transaction; acks follow the commit.
-            var readings: [(Reading, Acknowledge?)] = []
-            for item in batch {
-                switch item {
-                case .reading(let r, let ack): readings.append((r, ack))
-                case .barrier(let ack):
-                    try await flush(&readings)
-                    ack()
-                case .rejected(let device, let source, let bytes, let error, let received, let ack):
-                    try await flush(&readings)
-                    try await store.record(rejectedFrame: bytes, source: source, device: device, received: received, error: error)
-                    rejected.increment()
-                    ack?()
-                    await events.send(.rejected(device, source: source, error: error))
-                case .event(let e):
-                    try await flush(&readings)
-                    await events.send(e)
-                case .deviceFacts(let device, let classes, let offset, let udi, let at):
-                    try await flush(&readings)
-                    try await store.record(deviceFacts: device, certifiedClasses: classes, clockOffset: offset,
-                                           udi: udi.map { ($0.label, $0.deviceIdentifier) }, at: at)
-                case .waveform(let block):
-                    // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
-                    if try await store.record(block: block) {
-                        await events.send(.waveformStored(block))
-                        await waveforms?.send(block)
-                    }
-                }
+            do {
+                try await record(batch)
+            } catch let error as StoreUnavailable {
+                // Only at shutdown (or cancellation) while the store still cannot write: what was not stored is
+                // dropped unacknowledged, so the devices keep it; the rest of the input is drained the same way.
+                // (Readings of the batch stored before the failure are not acknowledged either: sent again, they are
+                // duplicates.)
+                let readings = batch.filter { if case .reading = $0 { true } else { false } }.count
+                logger.error("stopping with the store unable to write: up to \(readings) readings not stored, none of them acknowledged (the devices keep them)", metadata: [
+                    "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)", "store.pending": "\(readings)",
+                ])
             }
-            try await flush(&readings)
         }
         output.finish()
         await waitForGroupShutdown()
     }
 
+    /// Records one batch in order: readings up to each barrier or rejected frame go in one transaction; acks follow
+    /// the commit. While the store cannot write, this waits (StoreOutage) and acknowledges nothing.
+    func record(_ batch: [IngestItem]) async throws {
+        var readings: [(Reading, Acknowledge?)] = []
+        for item in batch {
+            switch item {
+            case .reading(let r, let ack): readings.append((r, ack))
+            case .barrier(let ack):
+                try await flush(&readings)
+                ack()
+            case .rejected(let device, let source, let bytes, let error, let received, let ack):
+                try await flush(&readings)
+                try await outage.durably("rejected frame", pending: 0) {
+                    try await store.record(rejectedFrame: bytes, source: source, device: device, received: received, error: error)
+                }
+                rejected.increment()
+                ack?()
+                await events.send(.rejected(device, source: source, error: error))
+            case .event(let e):
+                try await flush(&readings)
+                await events.send(e)
+            case .deviceFacts(let device, let classes, let offset, let udi, let at):
+                try await flush(&readings)
+                try await outage.durably("device facts", pending: 0) {
+                    try await store.record(deviceFacts: device, certifiedClasses: classes, clockOffset: offset,
+                                           udi: udi.map { ($0.label, $0.deviceIdentifier) }, at: at)
+                }
+            case .waveform(let block):
+                // Streams are batched at synchronous=NORMAL: the device can send again what a crash loses.
+                if try await outage.durably("waveform block", pending: 0, { try await store.record(block: block) }) {
+                    await events.send(.waveformStored(block))
+                    await waveforms?.send(block)
+                }
+            }
+        }
+        try await flush(&readings)
+    }
+
     func flush(_ readings: inout [(Reading, Acknowledge?)]) async throws {
         guard !readings.isEmpty else { return }
         var outcomes: [RecordOutcome?]
+        let batch = readings.map(\.0)
         do {
-            outcomes = try await store.record(readings.map(\.0), durability: .full)
+            // A store that cannot write (disk full, I/O error) holds the batch here until it can: nothing is acknowledged.
+            outcomes = try await outage.durably("readings", pending: batch.count) { try await store.record(batch, durability: .full) }
+        } catch let error as StoreUnavailable {
+            throw error
         } catch {
             // One reading the store refuses (a constraint it breaks) must not take the batch, or the hub,
-            // down: store the others one by one and keep a refused one raw, with the reason. If even that
-            // fails the store itself is failing: stop without acknowledging, so the devices keep their data.
+            // down: store the others one by one and keep a refused one raw, with the reason. A store that cannot
+            // write at all is not a refusal: `durably` waits it out, and nothing is acknowledged meanwhile.
             logger.error("store refused a batch; recording its readings one by one", metadata: ["error": "\(error)"])
             outcomes = []
             for (r, _) in readings {
-                do { outcomes.append(try await store.record([r], durability: .full).first) } catch {
+                do { outcomes.append(try await outage.durably("reading", pending: 1) { try await store.record([r], durability: .full) }.first) } catch let error as StoreUnavailable {
+                    throw error
+                } catch {
                     let why = "the store refused the reading: \(error)"
-                    try await store.record(rejectedFrame: r.raw.bytes, source: r.raw.source, device: r.device, received: r.receivedTime, error: why)
+                    try await outage.durably("rejected frame", pending: 1) {
+                        try await store.record(rejectedFrame: r.raw.bytes, source: r.raw.source, device: r.device, received: r.receivedTime, error: why)
+                    }
                     rejected.increment()
                     await events.send(.rejected(r.device, source: r.raw.source, error: why))
                     outcomes.append(nil)
@@ -170,6 +201,8 @@ public struct AnalyticsService: Service {
     let clock: any Clock<Duration>
     let feed: AlertFeed?
     let logger: Logger
+    /// While the store cannot write: hold the alert steps and the saved state, try again.
+    let outage: StoreOutage
     public static let stateName = "analytics.streaming"
 
     public init(rules: AlertRules, store: VitalsStore, input: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, metrics: any MetricsFactory,
@@ -187,6 +220,7 @@ public struct AnalyticsService: Service {
         self.feed = feed
         self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
+        outage = StoreOutage(path: store.path, stage: "analytics", holding: "alert steps wait until they are stored", logger: logger, metrics: metrics)
     }
 
     enum Work: Sendable {
@@ -229,8 +263,16 @@ public struct AnalyticsService: Service {
             case .readings(let batch, let done):
                 let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
                 let out = engine.process(inputs, now: t)
-                try await publish(out.transitions)
-                if !inputs.isEmpty { try await save(engine, at: t) }
+                do {
+                    try await publish(out.transitions)
+                    if !inputs.isEmpty { try await save(engine, at: t) }
+                } catch let error as StoreUnavailable {
+                    // Only at shutdown with the store still unable to write: the readings are stored, their alert
+                    // steps and this state are not (the state saved last is where a restart resumes).
+                    logger.error("stopping with the store unable to write: alert steps and analytics state not saved", metadata: [
+                        "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)", "store.pending": "\(batch.count)",
+                    ])
+                }
                 done.resume()
             case .tick:
                 // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
@@ -239,8 +281,14 @@ public struct AnalyticsService: Service {
                     for id in try await store.settledAlertIDs(among: openIDs) { _ = engine.acknowledge(id, at: t) }
                 }
                 let out = engine.tick(now: t)
-                try await publish(out.transitions)
-                if !out.transitions.isEmpty { try await save(engine, at: t) }
+                do {
+                    try await publish(out.transitions)
+                    if !out.transitions.isEmpty { try await save(engine, at: t) }
+                } catch let error as StoreUnavailable {
+                    logger.error("stopping with the store unable to write: escalation steps not saved", metadata: [
+                        "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)",
+                    ])
+                }
             }
         }
         ticker.cancel()
@@ -264,12 +312,12 @@ public struct AnalyticsService: Service {
 
     func save(_ engine: StreamingAnalytics, at t: Date) async throws {
         let data = try engine.serialized()
-        try await store.saveStreamState(Array(data), name: Self.stateName, at: t)
+        try await outage.durably("analytics state", pending: 0) { try await store.saveStreamState(Array(data), name: Self.stateName, at: t) }
     }
 
     func publish(_ transitions: [AlertTransition]) async throws {
         guard !transitions.isEmpty else { return }
-        let seqs = try await store.apply(transitions)
+        let seqs = try await outage.durably("alert steps", pending: 0) { try await store.apply(transitions) }
         for (tr, seq) in zip(transitions, seqs) where seq != nil {
             feed?.publish(tr)
             if tr.isNewAlert {

@@ -74,7 +74,10 @@ public actor VitalsStore {
         self.logger = logger
         db = try SQLiteConnection(path: path, readOnly: true)
         try db.execute("PRAGMA busy_timeout = 5000")
-        let version = Int(try db.prepare("SELECT max(version) FROM schema_migrations").query { $0.int(0) }.first ?? 0)
+        let version: Int
+        do throws(StoreError) { version = Int(try db.prepare("SELECT max(version) FROM schema_migrations").query { $0.int(0) }.first ?? 0) } catch {
+            throw StoreIntegrity.explain(error, path: path)
+        }
         let known = Migrations.all.map(\.version).max() ?? 0
         guard version == known else {
             throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)\(version < known ? " (open it once with vitals run to migrate it)" : "")", context: "opening \(path)")
@@ -88,7 +91,7 @@ public actor VitalsStore {
         if path != ":memory:" {
             if !FileManager.default.fileExists(atPath: path) {
                 let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw StoreError(code: errno, message: String(cString: strerror(errno)), context: "creating \(path)") }
+                guard fd >= 0 else { throw StoreError(code: SQLITE_CANTOPEN, message: String(cString: strerror(errno)), context: "creating \(path)") }
                 close(fd)
             }
             // SQLite gives the -wal and -shm files the database file's permissions. A database (or a log left
@@ -106,6 +109,8 @@ public actor VitalsStore {
         }
         db = try SQLiteConnection(path: path)
         try db.execute("PRAGMA busy_timeout = 5000")
+        // A damaged file is refused before anything is written to it (StoreIntegrity).
+        if path != ":memory:" { try StoreIntegrity.check(db, path: path) }
         // Deleted content (an erased subject, readings past retention) is overwritten, not just unlinked.
         try db.execute("PRAGMA secure_delete = ON")
         if path != ":memory:" {

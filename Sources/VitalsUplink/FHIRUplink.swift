@@ -24,20 +24,32 @@ public struct FHIRUplink: OutboxSink {
         return "fhir:" + (c.string ?? url.absoluteString)
     }
 
-    public func sendBatch(after acked: Int64, limit: Int, from store: VitalsStore) async throws -> SentBatch? {
-        let records = try await store.outboxRecords(after: acked, limit: limit)
+    /// The readings and waveform blocks after `seq`; alert steps are acknowledged unsent.
+    public func read(after seq: Int64, limit: Int, from store: VitalsStore) async throws -> PendingBatch<FHIRBatch>? {
+        let records = try await store.outboxRecords(after: seq, limit: limit)
         guard let last = records.lastSeq else { return nil }
-        guard !records.readings.isEmpty || !records.blocks.isEmpty else {
-            return SentBatch(lastSeq: last, entries: records.entries, rows: 0, inserted: 0, skipped: records.skipped)
-        }
-        let devices = try await store.devices()
-        let bundle = FHIRExport(gateway: gateway).bundle(devices: devices, readings: records.readings, blocks: records.blocks)
-        let answer = try await client.transaction(bundle)
-        return SentBatch(lastSeq: last, entries: records.entries, rows: answer.created + answer.alreadyPresent, inserted: answer.created,
-                         skipped: records.skipped)
+        // The devices as stored now: a batch's Devices travel with its Observations.
+        let devices = records.readings.isEmpty && records.blocks.isEmpty ? [] : try await store.devices()
+        return PendingBatch(lastSeq: last, entries: records.entries, skipped: records.skipped,
+                            payload: FHIRBatch(devices: devices, readings: records.readings, blocks: records.blocks))
+    }
+
+    /// One transaction Bundle; an alert-only batch is acknowledged without a post.
+    public func send(_ batch: PendingBatch<FHIRBatch>) async throws -> SentBatch {
+        let p = batch.payload
+        guard !p.readings.isEmpty || !p.blocks.isEmpty else { return SentBatch(rows: 0, inserted: 0) }
+        let answer = try await client.transaction(FHIRExport(gateway: gateway).bundle(devices: p.devices, readings: p.readings, blocks: p.blocks))
+        return SentBatch(rows: answer.created + answer.alreadyPresent, inserted: answer.created)
     }
 
     public func disconnect() async {}
+}
+
+/// What one FHIR batch carries.
+public struct FHIRBatch: Sendable {
+    public var devices: [VitalsStore.DeviceRecord]
+    public var readings: [StoredReading]
+    public var blocks: [VitalsStore.StoredWaveformBlock]
 }
 
 /// The FHIR uplink as a service.

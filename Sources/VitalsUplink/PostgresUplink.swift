@@ -295,11 +295,15 @@ final class ResumeOnce<T: Sendable>: @unchecked Sendable {
 extension PostgresUplink: OutboxSink {
     public nonisolated var target: String { configuration.target }
 
-    /// The readings' observations after `acked`, one row each; alert and waveform entries are acknowledged unsent.
-    public func sendBatch(after acked: Int64, limit: Int, from store: VitalsStore) async throws -> SentBatch? {
-        let batch = try await store.outbox(after: acked, limit: limit)
+    /// The readings' observations after `seq`, one row each; alert and waveform entries are acknowledged unsent.
+    public nonisolated func read(after seq: Int64, limit: Int, from store: VitalsStore) async throws -> PendingBatch<[UplinkRow]>? {
+        let batch = try await store.outbox(after: seq, limit: limit)
         guard let last = batch.lastSeq else { return nil }
-        let result = try await send(rows: batch.rows, lastSeq: last)
-        return SentBatch(lastSeq: last, entries: batch.entries, rows: result.copied, inserted: result.inserted, skipped: batch.skipped)
+        return PendingBatch(lastSeq: last, entries: batch.entries, skipped: batch.skipped, payload: batch.rows)
+    }
+
+    public func send(_ batch: PendingBatch<[UplinkRow]>) async throws -> SentBatch {
+        let result = try await send(rows: batch.payload, lastSeq: batch.lastSeq)
+        return SentBatch(rows: result.copied, inserted: result.inserted)
     }
 }

@@ -15,28 +15,42 @@ public struct UplinkPass: Sendable, Equatable {
     public init() {}
 }
 
-/// One batch a sink sent and the far side committed.
+/// What the far side did with one batch.
 public struct SentBatch: Sendable, Equatable {
-    /// The highest outbox seq in the batch: the watermark once the hub records it.
+    /// What was sent: observation rows (PostgreSQL) or Bundle entries (FHIR).
+    public var rows: Int
+    /// Of those, how many were new there.
+    public var inserted: Int
+
+    public init(rows: Int, inserted: Int) { (self.rows, self.inserted) = (rows, inserted) }
+}
+
+/// Outbox entries a sink has read and is about to send: their last seq (the watermark once sent), counts, and the
+/// sink's own form of them (observation rows, or readings and blocks).
+public struct PendingBatch<Payload: Sendable>: Sendable {
     public var lastSeq: Int64
     public var entries: Int
-    public var rows: Int
-    public var inserted: Int
     /// Entries the sink does not carry (acknowledged with the rest, so they are not read again).
     public var skipped: Int
+    public var payload: Payload
 
-    public init(lastSeq: Int64, entries: Int, rows: Int, inserted: Int, skipped: Int) {
-        (self.lastSeq, self.entries, self.rows, self.inserted, self.skipped) = (lastSeq, entries, rows, inserted, skipped)
+    public init(lastSeq: Int64, entries: Int, skipped: Int, payload: Payload) {
+        (self.lastSeq, self.entries, self.skipped, self.payload) = (lastSeq, entries, skipped, payload)
     }
 }
 
 /// A destination the outbox drains to: the central PostgreSQL (`PostgresUplink`) or a FHIR server (`FHIRUplink`).
+/// Reading and sending are separate steps so the forwarder can read the next batch from the hub's store while the
+/// far side is still working on the current one.
 public protocol OutboxSink: Sendable {
+    associatedtype Payload: Sendable
     /// The name the hub acknowledges this destination under (no secrets): its watermark's key in `uplink_acks`.
     var target: String { get }
-    /// Reads up to `limit` outbox entries after `acked` and sends them; returns only once the far side has committed
-    /// them (nil when nothing is pending). Sending the same entries again must change nothing there.
-    func sendBatch(after acked: Int64, limit: Int, from store: VitalsStore) async throws -> SentBatch?
+    /// Up to `limit` outbox entries after `seq`, in the sink's form (nil when nothing is pending).
+    func read(after seq: Int64, limit: Int, from store: VitalsStore) async throws -> PendingBatch<Payload>?
+    /// Sends a batch; returns only once the far side has committed it. Sending the same entries again must change
+    /// nothing there.
+    func send(_ batch: PendingBatch<Payload>) async throws -> SentBatch
     /// Drops any session, so the next batch starts a fresh one.
     func disconnect() async
 }
@@ -83,24 +97,29 @@ public struct OutboxForwarder<Sink: OutboxSink>: Service, CustomStringConvertibl
     public var description: String { "OutboxForwarder(\(sink.target))" }
 
     /// Sends batches until the outbox has nothing after the acknowledged seq. Throws on the first failure; what was
-    /// acknowledged before it stays acknowledged.
+    /// acknowledged before it stays acknowledged. While one batch is with the far side, the next is read from the
+    /// store (reading commits nothing: if the send fails, the read-ahead batch is dropped and read again later).
     @discardableResult
     public func drain(maxBatches: Int = .max) async throws -> UplinkPass {
         var pass = UplinkPass()
         let target = sink.target
-        while pass.batches < maxBatches {
-            let acked = try await store.uplinkAcknowledged(target: target)
-            guard let sent = try await sink.sendBatch(after: acked, limit: schedule.batchSize, from: store) else { break }
+        let acked = try await store.uplinkAcknowledged(target: target)
+        var next = try await sink.read(after: acked, limit: schedule.batchSize, from: store)
+        while let batch = next, pass.batches < maxBatches {
+            let readAhead = pass.batches + 1 < maxBatches
+            async let following = readAhead ? sink.read(after: batch.lastSeq, limit: schedule.batchSize, from: store) : nil
+            let sent = try await sink.send(batch)
             if let afterCommit { try await afterCommit() }
-            try await store.acknowledgeUplink(target: target, through: sent.lastSeq, rows: sent.rows, at: Date())
+            try await store.acknowledgeUplink(target: target, through: batch.lastSeq, rows: sent.rows, at: Date())
             pass.batches += 1
-            pass.entries += sent.entries
+            pass.entries += batch.entries
             pass.rows += sent.rows
             pass.inserted += sent.inserted
             logger.info("uplink batch committed", metadata: [
-                "uplink.target": "\(target)", "uplink.entries": "\(sent.entries)", "uplink.rows": "\(sent.rows)",
-                "uplink.inserted": "\(sent.inserted)", "uplink.skipped": "\(sent.skipped)", "uplink.through": "\(sent.lastSeq)",
+                "uplink.target": "\(target)", "uplink.entries": "\(batch.entries)", "uplink.rows": "\(sent.rows)",
+                "uplink.inserted": "\(sent.inserted)", "uplink.skipped": "\(batch.skipped)", "uplink.through": "\(batch.lastSeq)",
             ])
+            next = try await following
         }
         return pass
     }

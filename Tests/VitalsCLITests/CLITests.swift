@@ -250,6 +250,19 @@ struct DemoFlowTests {
         #expect(r.stderr.contains("--sim"))
     }
 
+    /// `vitals run` on a file that is not a database refuses to start, says why and what to do, and leaves the file as it was.
+    @Test func runRefusesADamagedDatabaseAndLeavesItAlone() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("cli-damaged-\(UUID().uuidString.prefix(8)).sqlite")
+        defer { try? FileManager.default.removeItem(at: db) }
+        let text = Data(String(repeating: "these are notes, not a SQLite database\n", count: 20).utf8)
+        try text.write(to: db)
+        let r = try CLI.run("vitals", ["run", "--sim", "/nonexistent.sock", "--db", db.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(db.path) && r.stderr.contains("file is not a database") && r.stderr.contains("from a backup"), "\(r.stderr)")
+        #expect(try Data(contentsOf: db) == text, "the file was changed")
+        #expect(!FileManager.default.fileExists(atPath: db.path + "-wal"))
+    }
+
     @Test func firmwareSimListsScenariosAndRefusesUnknownOnes() throws {
         let list = try CLI.run("firmware-sim", ["list"])
         #expect(list.status == 0)
