@@ -40,14 +40,19 @@ public struct RetentionService: Service {
         return outcome
     }
 
+    /// Runs until the hub shuts down (or the task is cancelled), then returns without an error.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await applyOnce() } catch is CancellationError { return } catch {
-                    logger.error("retention failed; tried again next period", metadata: ["error": "\(error)"])
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do { try await applyOnce() } catch is CancellationError { return } catch {
+                        logger.error("retention failed; tried again next period", metadata: ["error": "\(error)"])
+                    }
+                    try await Task.sleep(for: policy.every)
                 }
-                try await Task.sleep(for: policy.every)
             }
+        } catch is CancellationError {
+            return
         }
     }
 }

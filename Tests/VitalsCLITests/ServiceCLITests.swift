@@ -18,7 +18,8 @@ struct ServiceCLITests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try write("[hub]\nsubject = \"from-file\"\nquiet = true\n[alerts]\nlive_horizon_minutes = 90\n", in: dir)
+        // Retention runs in the hub too (and must not turn a clean shutdown into an error exit).
+        let config = try write("[hub]\nsubject = \"from-file\"\nquiet = true\n[alerts]\nlive_horizon_minutes = 90\n[retention]\ndays = 1\nwithout_uplink = true\n", in: dir)
 
         let (hub, db, simDir) = try CLI.simAndHub("quiet", hubArgs: ["--config", config])
         defer { try? FileManager.default.removeItem(at: simDir) }
