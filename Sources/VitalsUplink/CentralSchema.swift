@@ -89,6 +89,15 @@ public enum CentralSchema {
         SELECT count(*)::bigint FROM ins
         """
 
+    /// The central table's columns in `CopyText.appendCentral`'s order (the uplink's direct COPY).
+    static let centralColumns = [
+        "hub_id", "device_id", "natural_key", "metric", "kind", "subject_id", "mdc_code", "loinc", "value", "state", "unit",
+        "effective_at", "received_at", "grade", "flags", "hub_seq",
+    ]
+
+    /// The hub's server watermark, locked until the transaction ends (no row before the hub's first batch).
+    static let lockWatermark = "SELECT last_seq FROM vitals_hub_watermarks WHERE hub_id = $1 FOR UPDATE"
+
     static let advanceWatermark = """
         INSERT INTO vitals_hub_watermarks (hub_id, last_seq, rows_inserted, batches, updated_at) VALUES ($1, $2, $3, 1, now())
         ON CONFLICT (hub_id) DO UPDATE SET last_seq = GREATEST(vitals_hub_watermarks.last_seq, excluded.last_seq),

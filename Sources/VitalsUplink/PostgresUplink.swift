@@ -202,22 +202,52 @@ public actor PostgresUplink {
         }
     }
 
-    /// COPY into staging, the insert and the watermark, in one server transaction; returns the rows inserted.
+    /// One batch in one server transaction; returns the rows inserted. A batch wholly past the server's watermark
+    /// for this hub has never been committed there (the watermark moves in the same transaction as the rows), so
+    /// it is copied straight into the central table. Anything else, a replay or a key the server already has past
+    /// its watermark (a hub restored from an older backup), goes through staging and `ON CONFLICT DO NOTHING`.
     static func transaction(_ c: PostgresConnection, rows: [UplinkRow], lastSeq: Int64, hub: String, pid: Int32, faults: UplinkFaults,
                             logger: Logger) async throws -> Int {
+        if !rows.isEmpty {
+            do {
+                if let n = try await direct(c, rows: rows, lastSeq: lastSeq, hub: hub, pid: pid, faults: faults, logger: logger) { return n }
+            } catch where isUniqueViolation(error) {
+                // Rolled back; the staged path below skips what is there and inserts the rest.
+                logger.notice("uplink: the server already has rows of this batch past its watermark; sending the batch through staging",
+                              metadata: ["uplink.through": "\(lastSeq)"])
+            }
+        }
+        return try await staged(c, rows: rows, lastSeq: lastSeq, hub: hub, pid: pid, faults: faults, logger: logger)
+    }
+
+    /// The fast path: nil (and nothing written) when the batch is not wholly past the server's watermark.
+    static func direct(_ c: PostgresConnection, rows: [UplinkRow], lastSeq: Int64, hub: String, pid: Int32, faults: UplinkFaults,
+                       logger: Logger) async throws -> Int? {
+        try await c.withTransaction(logger: logger) { c -> Int? in
+            var binds = PostgresBindings()
+            binds.append(hub)
+            var serverSeq: Int64 = 0
+            // Locks the hub's watermark row (when there is one) until the commit: another session of the same hub
+            // waits here instead of copying the same rows.
+            for try await v in try await c.query(PostgresQuery(unsafeSQL: CentralSchema.lockWatermark, binds: binds), logger: logger)
+                .decode(Int64.self) { serverSeq = v }
+            guard let first = rows.first?.seq, first > serverSeq else { return nil }
+            try await copy(rows, into: CentralSchema.measurements, columns: CentralSchema.centralColumns, on: c, logger: logger) {
+                CopyText.appendCentral($0, hubID: hub, to: &$1)
+            }
+            if let f = faults.afterCopy { try await f(pid) }
+            try await advanceWatermark(c, hub: hub, lastSeq: lastSeq, inserted: Int64(rows.count), logger: logger)
+            return rows.count
+        }
+    }
+
+    /// The safe path: COPY into staging, the insert (skipping what is there) and the watermark.
+    static func staged(_ c: PostgresConnection, rows: [UplinkRow], lastSeq: Int64, hub: String, pid: Int32, faults: UplinkFaults,
+                       logger: Logger) async throws -> Int {
         try await c.withTransaction(logger: logger) { c -> Int in
             if !rows.isEmpty {
-                try await c.copyFrom(table: CentralSchema.staging, columns: CentralSchema.stagingColumns, logger: logger) { writer in
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(1 << 20)
-                    for r in rows {
-                        CopyText.appendStaging(r, to: &buffer)
-                        if buffer.readableBytes >= 1 << 20 {
-                            try await writer.write(buffer)
-                            buffer.clear()
-                        }
-                    }
-                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                try await copy(rows, into: CentralSchema.staging, columns: CentralSchema.stagingColumns, on: c, logger: logger) {
+                    CopyText.appendStaging($0, to: &$1)
                 }
             }
             if let f = faults.afterCopy { try await f(pid) }
@@ -228,13 +258,41 @@ public actor PostgresUplink {
                 for try await n in try await c.query(PostgresQuery(unsafeSQL: CentralSchema.insertFromStaging, binds: binds), logger: logger)
                     .decode(Int64.self) { inserted = n }
             }
-            var binds = PostgresBindings()
-            binds.append(hub)
-            binds.append(lastSeq)
-            binds.append(inserted)
-            try await c.query(PostgresQuery(unsafeSQL: CentralSchema.advanceWatermark, binds: binds), logger: logger)
+            try await advanceWatermark(c, hub: hub, lastSeq: lastSeq, inserted: inserted, logger: logger)
             return Int(inserted)
         }
+    }
+
+    /// COPY of `rows` in text format, written in 1 MB chunks.
+    static func copy(_ rows: [UplinkRow], into table: String, columns: [String], on c: PostgresConnection, logger: Logger,
+                     _ append: @escaping @Sendable (UplinkRow, inout ByteBuffer) -> Void) async throws {
+        try await c.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 << 20)
+            for r in rows {
+                append(r, &buffer)
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    static func advanceWatermark(_ c: PostgresConnection, hub: String, lastSeq: Int64, inserted: Int64, logger: Logger) async throws {
+        var binds = PostgresBindings()
+        binds.append(hub)
+        binds.append(lastSeq)
+        binds.append(inserted)
+        try await c.query(PostgresQuery(unsafeSQL: CentralSchema.advanceWatermark, binds: binds), logger: logger)
+    }
+
+    /// Whether the server refused a row as a duplicate key (SQLSTATE 23505), however postgres-nio wrapped it.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let e = error as? PostgresTransactionError, let inner = e.closureError ?? e.commitError { return isUniqueViolation(inner) }
+        if let e = error as? PSQLError { return e.serverInfo?[.sqlState] == "23505" }
+        return false
     }
 
     /// Creates the central schema and the partitions for these months without sending anything (the benchmark

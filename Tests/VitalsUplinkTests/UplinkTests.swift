@@ -44,6 +44,15 @@ struct UplinkPostgresTests {
         #expect(try await pg.scalar("SELECT count(*) FROM vitals_measurements", database: db) == 34)
         #expect(try await pg.scalar(duplicatesSQL, database: db) == 0)
         #expect(try await pg.scalar("SELECT last_seq FROM vitals_hub_watermarks", database: db) == Int64(batch.lastSeq!))
+
+        // A hub restored from an older backup: the server's watermark is behind rows it already has, so the batch
+        // looks new. The direct COPY meets their keys and is rolled back; the batch goes through staging instead.
+        #expect(try await pg.scalar("WITH u AS (UPDATE vitals_hub_watermarks SET last_seq = 0 RETURNING 1) SELECT count(*)::bigint FROM u", database: db) == 1)
+        try await store.unsafeExecute("DELETE FROM uplink_acks")
+        let restored = try await service.drain()
+        #expect(restored.rows == 34 && restored.inserted == 0)
+        #expect(try await pg.scalar("SELECT count(*) FROM vitals_measurements", database: db) == 34)
+        #expect(try await pg.scalar("SELECT last_seq FROM vitals_hub_watermarks", database: db) == Int64(batch.lastSeq!))
         // The values arrive as stored: the cuff's systolic and its time to the millisecond.
         #expect(try await pg.scalar("SELECT value::bigint FROM vitals_measurements WHERE metric = 'bp.systolic'", database: db) == 120)
         #expect(try await pg.scalar("SELECT (extract(epoch FROM effective_at) * 1000)::bigint FROM vitals_measurements WHERE metric = 'bp.systolic'", database: db)
