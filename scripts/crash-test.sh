@@ -23,19 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 - "$DIR/scenario.json" "$DEVICES" "$PER" <<'PY'
-import json, sys
-path, devices, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = {"name": "crash", "description": "cuffs with many stored readings", "devices": []}
-for d in range(devices):
-    s["devices"].append({
-        "type": "bp-cuff", "name": f"OV-SIM-BP-C{d:02d}", "address": f"C0:FF:EE:10:{d // 256:02X}:{d % 256:02X}",
-        # One reading a minute going back from the start: distinct device time stamps (the natural key).
-        "readings": [{"systolic": 110 + (j * 7) % 40, "diastolic": 70 + (j * 3) % 15, "pulse": 60 + j % 20, "minutesAgo": per - j}
-                     for j in range(per)],
-    })
-json.dump(s, open(path, "w"))
-PY
+python3 scripts/cuff-scenario.py "$DIR/scenario.json" "$DEVICES" "$PER" crash 10
 TOTAL=$((DEVICES * PER))
 echo "== crash-test: $DEVICES cuffs × $PER readings = $TOTAL; $KILLS SIGKILLs of the hub, then a run to the end"
 "$BIN/firmware-sim" run "$DIR/scenario.json" --socket "$DIR/sim.sock" >"$DIR/sim.log" 2>&1 &

@@ -68,19 +68,7 @@ ext4)
 esac
 DB="$MNT/vitals.sqlite"
 
-python3 - "$DIR/scenario.json" "$DEVICES" "$PER" <<'PY'
-import json, sys
-path, devices, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = {"name": "disk", "description": "cuffs with many stored readings", "devices": []}
-for d in range(devices):
-    s["devices"].append({
-        "type": "bp-cuff", "name": f"OV-SIM-BP-D{d:02d}", "address": f"C0:FF:EE:20:{d // 256:02X}:{d % 256:02X}",
-        # One reading a minute going back from the start: distinct device time stamps (the natural key).
-        "readings": [{"systolic": 110 + (j * 7) % 40, "diastolic": 70 + (j * 3) % 15, "pulse": 60 + j % 20, "minutesAgo": per - j}
-                     for j in range(per)],
-    })
-json.dump(s, open(path, "w"))
-PY
+python3 scripts/cuff-scenario.py "$DIR/scenario.json" "$DEVICES" "$PER" disk 20
 TOTAL=$((DEVICES * PER))
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 echo "== disk-test: $DEVICES cuffs × $PER readings = $TOTAL into a $DISK_MB MiB $DISK_FS; full after $FILL_AFTER stored, for ${HOLD_S}s"
