@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 DEMO_DIR ?= $(CURDIR)/demo-output
 
-.PHONY: crash-test disk-test fuzz deps build demo test fhir-check browser-test api-check remote-token-check uplink-check bench-uplink vm-test vm-test-mutant eval-ecg eval-analytics bench clean
+.PHONY: install crash-test disk-test fuzz deps build demo test fhir-check browser-test api-check remote-token-check uplink-check bench-uplink vm-test vm-test-mutant eval-ecg eval-analytics bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -102,6 +102,10 @@ bench: deps
 # (the hub answers no pairing request).
 vm-test-mutant: deps
 	@./scripts/vm-test-mutant.sh
+
+# The hub as a systemd service: binary, profiles, web UI, unit, udev rules, example config, user openvitals (as root).
+install: deps
+	@./scripts/install-service.sh
 
 clean:
 	rm -rf .build .build-vm .build-eval .build-mutant $(DEMO_DIR)

@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -112,11 +113,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Running as a service: the hub's TOML configuration file, the packaging files' checks and `vitals doctor`'s checks.
+        .target(name: "VitalsService", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
         .executableTarget(
             name: "vitals",
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
-                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR", "VitalsUplink",
+                "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR", "VitalsUplink", "VitalsService",
                 logging, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -190,6 +193,7 @@ let package = Package(
             ],
             swiftSettings: strictTests
         ),
+        .testTarget(name: "VitalsServiceTests", dependencies: ["VitalsService", "VitalsProfiles", "VitalsTestSupport"], swiftSettings: strictTests),
         .testTarget(name: "VitalsCLITests", dependencies: ["VitalsWire", "VitalsTestSupport"], swiftSettings: strictTests),
     ]
 )

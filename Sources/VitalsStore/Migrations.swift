@@ -347,5 +347,50 @@ enum Migrations {
             INSERT INTO hub_identity (singleton, hub_id, created_at)
                 VALUES (1, 'hub-' || lower(hex(randomblob(8))), CAST(strftime('%s', 'now') AS INTEGER) * 1000);
             """),
+        // Erasure (a subject's data deleted on request) and retention (old data deleted once every uplink has it).
+        // Each is recorded in `erasures` with who, when and how much, and no patient data beyond the subject id.
+        // The v8 audit tables stay append-only except while an erasure of the subject a row names is open: the
+        // erasure row is inserted first, the rows go, and the erasure row is completed in the same transaction.
+        Migration(version: 10, name: "v10: erasures (subject deletion, retention), audited; audit rows deletable only by an open erasure of their subject", sql: """
+            CREATE TABLE erasures (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL CHECK (kind IN ('subject', 'retention')),
+                subject_id TEXT CHECK ((kind = 'subject') = (subject_id IS NOT NULL)),
+                cutoff_at INTEGER CHECK ((kind = 'retention') = (cutoff_at IS NOT NULL)),
+                acted_at INTEGER NOT NULL,
+                acted_by TEXT NOT NULL CHECK (length(trim(acted_by)) > 0),
+                readings INTEGER CHECK (readings IS NULL OR readings >= 0),
+                waveform_blocks INTEGER CHECK (waveform_blocks IS NULL OR waveform_blocks >= 0),
+                alerts INTEGER CHECK (alerts IS NULL OR alerts >= 0),
+                completed_at INTEGER,
+                CHECK (subject_id IS NULL OR length(subject_id) > 0)
+            ) STRICT;
+            CREATE TRIGGER erasures_no_delete BEFORE DELETE ON erasures
+            BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
+            CREATE TRIGGER erasures_completed_once BEFORE UPDATE ON erasures
+            WHEN OLD.completed_at IS NOT NULL OR NEW.completed_at IS NULL OR NEW.seq IS NOT OLD.seq OR NEW.kind IS NOT OLD.kind
+              OR NEW.subject_id IS NOT OLD.subject_id OR NEW.cutoff_at IS NOT OLD.cutoff_at OR NEW.acted_at IS NOT OLD.acted_at
+              OR NEW.acted_by IS NOT OLD.acted_by
+            BEGIN SELECT RAISE(ABORT, 'an erasure record is only completed, once'); END;
+
+            DROP TRIGGER device_assignment_audit_no_delete;
+            CREATE TRIGGER device_assignment_audit_no_delete BEFORE DELETE ON device_assignment_audit
+            WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.kind = 'subject' AND e.completed_at IS NULL
+                             AND e.subject_id IN (OLD.from_subject, OLD.to_subject))
+            BEGIN SELECT RAISE(ABORT, 'audit rows are deleted only by an open erasure of the subject they name'); END;
+            DROP TRIGGER reading_refilings_no_delete;
+            CREATE TRIGGER reading_refilings_no_delete BEFORE DELETE ON reading_refilings
+            WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.kind = 'subject' AND e.completed_at IS NULL
+                             AND (e.subject_id IN (OLD.from_subject, OLD.to_subject)
+                                  OR e.subject_id = (SELECT subject_id FROM readings WHERE id = OLD.reading_id)))
+            BEGIN SELECT RAISE(ABORT, 'audit rows are deleted only by an open erasure of the subject they name'); END;
+            DROP TRIGGER alert_acknowledgements_no_delete;
+            CREATE TRIGGER alert_acknowledgements_no_delete BEFORE DELETE ON alert_acknowledgements
+            WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.kind = 'subject' AND e.completed_at IS NULL
+                             AND e.subject_id = (SELECT subject_id FROM alerts WHERE id = OLD.alert_id))
+            BEGIN SELECT RAISE(ABORT, 'audit rows are deleted only by an open erasure of the subject they name'); END;
+
+            CREATE INDEX outbox_ref ON outbox (kind, ref);
+            """),
     ]
 }

@@ -94,13 +94,25 @@ public actor VitalsStore {
                 guard fd >= 0 else { throw StoreError(code: SQLITE_CANTOPEN, message: String(cString: strerror(errno)), context: "creating \(path)") }
                 close(fd)
             }
-            // SQLite gives the -wal and -shm files the database file's permissions.
-            chmod(path, 0o600)
+            // SQLite gives the -wal and -shm files the database file's permissions. A database (or a log left
+            // beside it) that others could read is narrowed to 0600, and that is said: `vitals doctor` reports it too.
+            for file in [path, path + "-wal", path + "-shm"] {
+                var st = stat()
+                guard stat(file, &st) == 0 else { continue }
+                if st.st_mode & 0o077 != 0 {
+                    logger.warning("database file was readable by others; narrowed to 0600", metadata: [
+                        "store.file": "\(file)", "store.mode": "\(String(st.st_mode & 0o777, radix: 8))",
+                    ])
+                }
+                chmod(file, 0o600)
+            }
         }
         db = try SQLiteConnection(path: path)
         try db.execute("PRAGMA busy_timeout = 5000")
         // A damaged file is refused before anything is written to it (StoreIntegrity).
         if path != ":memory:" { try StoreIntegrity.check(db, path: path) }
+        // Deleted content (an erased subject, readings past retention) is overwritten, not just unlinked.
+        try db.execute("PRAGMA secure_delete = ON")
         if path != ":memory:" {
             let mode = try db.prepare("PRAGMA journal_mode = WAL").query { $0.text(0) }.first ?? ""
             guard mode.lowercased() == "wal" else {
@@ -619,6 +631,9 @@ public actor VitalsStore {
 
     /// The first column of a query's rows as integers (for tests and diagnostics).
     public func unsafeQueryInts(_ sql: String) throws(StoreError) -> [Int] { try statement(sql).query([]) { Int($0.int(0)) } }
+
+    /// The first column of a query's rows as text (for tests and diagnostics).
+    public func unsafeQueryTexts(_ sql: String) throws(StoreError) -> [String] { try statement(sql).query([]) { $0.text(0) } }
 }
 
 extension Alert {

@@ -63,6 +63,9 @@ public enum CentralSchema {
         "effective_ms", "received_ms", "grade", "flags",
     ]
 
+    /// The session's temp_buffers, in MB: room for a whole batch of staging rows (about 160 bytes each in memory).
+    static let stagingBuffersMB = 64
+
     static let createStaging = """
         CREATE TEMP TABLE IF NOT EXISTS vitals_uplink_staging (
             hub_seq bigint NOT NULL, device_id text NOT NULL, natural_key text NOT NULL, metric text NOT NULL, kind text NOT NULL,

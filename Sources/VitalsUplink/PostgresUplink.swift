@@ -94,6 +94,9 @@ public actor PostgresUplink {
                 try await Self.migrate(c, logger: quiet)
                 schemaReady = true
             }
+            // A batch's staging rows stay in the session's own buffers instead of spilling to temporary files
+            // (the default, 8 MB, holds about 50,000 rows); only settable before the session first uses a temp table.
+            try await c.query(PostgresQuery(unsafeSQL: "SET temp_buffers = '\(CentralSchema.stagingBuffersMB)MB'"), logger: quiet)
             try await c.query(PostgresQuery(unsafeSQL: CentralSchema.createStaging), logger: quiet)
         } catch {
             try? await c.close()

@@ -11,6 +11,7 @@ import VitalsHTTP
 import VitalsKiosk
 import VitalsPipeline
 import VitalsProfiles
+import VitalsService
 import VitalsStore
 import VitalsTransport
 import VitalsTransportLinux
@@ -20,29 +21,30 @@ import VitalsWire
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub: connect to devices, store their readings, raise alerts.",
-        discussion: "The hub reaches devices through the simulator link (--sim SOCKET) or the host's Bluetooth adapter (--ble). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received.")
+        discussion: "The hub reaches devices through the simulator link (--sim SOCKET) or the host's Bluetooth adapter (--ble). Readings and alerts are printed as they arrive; SIGINT or SIGTERM stop it without losing what was received. With --config FILE the settings come from a TOML file (packaging/vitals.toml documents every key); a flag given on the command line wins over the file.")
 
+    @Option(help: "A TOML configuration file (packaging/vitals.toml documents it). Flags given on the command line win over it; an unknown key or a wrong type is an error.") var config: String?
     @OptionGroup var radioOptions: RadioOptions
-    @Flag(help: "Run the IEEE 11073-20601 manager for USB Personal Healthcare devices (libusb), alone or beside a radio.") var usb = false
+    @Flag(inversion: .prefixedNo, help: "Run the IEEE 11073-20601 manager for USB Personal Healthcare devices (libusb), alone or beside a radio (default: off).") var usb: Bool?
     @Option(help: "With --usb: exit once every USB agent has released and nothing happened for this many seconds.") var exitWhenIdle: Double?
-    @Flag(help: "Let devices on a real bus or radio match simulated profiles (a device lab running firmware-sim over USB/IP or on an adapter).") var acceptSimulatedDevices = false
-    @Option(help: "The person readings are filed under.") var subject: String = "default"
+    @Flag(inversion: .prefixedNo, help: "Let devices on a real bus or radio match simulated profiles (a device lab running firmware-sim over USB/IP or on an adapter; default: off).") var acceptSimulatedDevices: Bool?
+    @Option(help: "The person readings are filed under (default: default).") var subject: String?
     @Flag(help: "Exit when the simulator says its scenario is over.") var exitWhenDone = false
-    @Flag(help: "Print no per-reading lines, only the summary.") var quiet = false
-    @OptionGroup var database: DatabaseOptions
+    @Flag(inversion: .prefixedNo, help: "Print no per-reading lines, only the summary (default: off).") var quiet: Bool?
+    @Option(help: "The SQLite database file (created, mode 0600, if missing; default: vitals.sqlite).") var db: String?
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var logging: LoggingOptions
-    @Option(help: "Readings measured longer ago than this many minutes are recorded as historical events, not live alerts.") var liveHorizon: Double = 60
-    @Option(help: "Escalate an alert nobody acknowledged after this many minutes.") var escalateAfter: Double = 15
+    @Option(help: "Readings measured longer ago than this many minutes are recorded as historical events, not live alerts (default: 60).") var liveHorizon: Double?
+    @Option(help: "Escalate an alert nobody acknowledged after this many minutes (default: 15).") var escalateAfter: Double?
     @Option(help: "POST every alert step to this URL (signed with HMAC-SHA256; the secret is read from $VITALS_WEBHOOK_SECRET).") var webhook: String?
     @Option(help: ArgumentHelp(
         "The time zone device clocks keep (IANA name, e.g. Europe/Berlin), or DEVICE=ZONE for one device (its id as `vitals devices` prints it). Repeatable.",
         discussion: "Default: this machine's zone (TZ, else /etc/localtime): devices are set to local time by their owners.")) var deviceTimeZone: [String] = []
     @Option(help: "File a device's readings under a person: DEVICE=SUBJECT, or DEVICE#USER=SUBJECT for one user of a multi-user cuff. Repeatable; wins over an assignment stored through the API (read at start). Unassigned users of a multi-user device get SUBJECT/user-N.") var assign: [String] = []
     @Option(help: "Also serve the HTTP API (as vitals serve) on HOST:PORT while the hub runs; /metrics then includes the hub's own metrics.") var http: String?
-    @Flag(help: "Kiosk mode: one walk-in patient at a time, guided by the kiosk screen through the API (needs --http). Readings are filed under the current session (kiosk/<id>) only after its consent, otherwise under kiosk/no-session.") var kiosk = false
-    @Option(help: "With --kiosk: the seated rest before the first blood-pressure reading, in seconds (guidelines: 300; shorter only for demonstrations and tests).") var kioskRestSeconds: Double = 300
-    @Option(help: "With --kiosk: the wait between blood-pressure readings, in seconds (guidelines: 60).") var kioskIntervalSeconds: Double = 60
+    @Flag(inversion: .prefixedNo, help: "Kiosk mode: one walk-in patient at a time, guided by the kiosk screen through the API (needs --http). Readings are filed under the current session (kiosk/<id>) only after its consent, otherwise under kiosk/no-session.") var kiosk: Bool?
+    @Option(help: "With --kiosk: the seated rest before the first blood-pressure reading, in seconds (guidelines and default: 300; shorter only for demonstrations and tests).") var kioskRestSeconds: Double?
+    @Option(help: "With --kiosk: the wait between blood-pressure readings, in seconds (guidelines and default: 60).") var kioskIntervalSeconds: Double?
     @OptionGroup var webOptions: WebOptions
     @Option(help: "With --http: a file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set. A non-loopback HOST requires one.") var tokenFile: String?
     @Option(help: "Send every stored reading to a central PostgreSQL: postgres://USER@HOST:PORT/DB. The password comes from $\(uplinkPasswordVariable) or --uplink-password-file, never from the URL.") var uplink: String?
@@ -50,20 +52,78 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --uplink or --fhir-push: this hub's id on the server (default: the random id the store made for this hub).") var hubID: String?
     @Option(help: "Send every stored reading and ECG block to a FHIR R4 server: its base URL, taking transaction Bundles (as vitals export fhir --push). A bearer token comes from $VITALS_FHIR_TOKEN or --fhir-token-file.") var fhirPush: String?
     @Option(help: "With --fhir-push: a file (mode 0600) holding the bearer token (its first line).") var fhirTokenFile: String?
+    @Option(help: "Delete readings and waveform blocks older than this many days, once every uplink has them (checked at start and then every retention.every_hours, default 24). Alerts and the readings they cite are kept.") var retentionDays: Int?
 
-    func validate() throws {
+    /// Settings only the configuration file carries.
+    var retentionWithoutUplink = false
+    var retentionEveryHours: Double = 24
+
+    var useUSB: Bool { usb ?? false }
+    var subjectID: String { subject ?? "default" }
+    var dbPath: String { db ?? "vitals.sqlite" }
+    var isKiosk: Bool { kiosk ?? false }
+
+    enum CodingKeys: String, CodingKey {
+        case config, radioOptions, usb, exitWhenIdle, acceptSimulatedDevices, subject, exitWhenDone, quiet, db, profileOptions, logging
+        case liveHorizon, escalateAfter, webhook, deviceTimeZone, assign, http, kiosk, kioskRestSeconds, kioskIntervalSeconds, webOptions
+        case tokenFile, uplink, uplinkPasswordFile, hubID, fhirPush, fhirTokenFile, retentionDays
+    }
+
+    /// Fills every setting not given on the command line from the configuration file.
+    mutating func applyConfiguration() throws {
+        guard let config else { return }
+        let file: HubConfiguration
+        do { file = try HubConfiguration.load(path: config) } catch { throw ValidationError("--config: \(error)") }
+        if radioOptions.sim == nil && !radioOptions.ble {
+            radioOptions.sim = file.sim
+            radioOptions.ble = file.ble ?? false
+        }
+        if radioOptions.adapter == nil { radioOptions.adapter = file.adapter.map { Int32($0) } }
+        if file.pairingAgent == false { radioOptions.noPairingAgent = true }
+        if radioOptions.bleKeys == nil { radioOptions.bleKeys = file.bleKeys }
+        usb = usb ?? file.usb
+        acceptSimulatedDevices = acceptSimulatedDevices ?? file.acceptSimulatedDevices
+        subject = subject ?? file.subject
+        quiet = quiet ?? file.quiet
+        db = db ?? file.database
+        if profileOptions.profiles == nil { profileOptions.profiles = file.profiles }
+        if webOptions.web == nil { webOptions.web = file.web }
+        if logging.logLevel == nil { logging.logLevel = file.logLevel.flatMap(Logger.Level.init(rawValue:)) }
+        liveHorizon = liveHorizon ?? file.liveHorizonMinutes
+        escalateAfter = escalateAfter ?? file.escalateAfterMinutes
+        webhook = webhook ?? file.webhook
+        if deviceTimeZone.isEmpty { deviceTimeZone = file.deviceTimeZones ?? [] }
+        if assign.isEmpty { assign = file.assign ?? [] }
+        http = http ?? file.httpListen
+        tokenFile = tokenFile ?? file.tokenFile
+        kiosk = kiosk ?? file.kiosk
+        kioskRestSeconds = kioskRestSeconds ?? file.kioskRestSeconds
+        kioskIntervalSeconds = kioskIntervalSeconds ?? file.kioskIntervalSeconds
+        uplink = uplink ?? file.uplink
+        uplinkPasswordFile = uplinkPasswordFile ?? file.uplinkPasswordFile
+        hubID = hubID ?? file.hubID
+        fhirPush = fhirPush ?? file.fhirPush
+        fhirTokenFile = fhirTokenFile ?? file.fhirTokenFile
+        retentionDays = retentionDays ?? file.retentionDays
+        retentionWithoutUplink = file.retentionWithoutUplink ?? false
+        retentionEveryHours = file.retentionEveryHours ?? 24
+    }
+
+    mutating func validate() throws {
+        try applyConfiguration()
         if let webhook, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--webhook must be an http(s) URL") }
         if webhook != nil, (ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").isEmpty {
             throw ValidationError("--webhook needs the shared secret in $VITALS_WEBHOOK_SECRET")
         }
-        if liveHorizon <= 0 || escalateAfter <= 0 { throw ValidationError("--live-horizon and --escalate-after must be positive") }
-        if !usb || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
-        if exitWhenIdle != nil && !usb { throw ValidationError("--exit-when-idle applies to --usb") }
-        if subject.isEmpty { throw ValidationError("--subject must not be empty") }
+        if (liveHorizon ?? 60) <= 0 || (escalateAfter ?? 15) <= 0 { throw ValidationError("--live-horizon and --escalate-after must be positive") }
+        if !useUSB || radioOptions.sim != nil || radioOptions.ble { try radioOptions.check() }
+        if exitWhenIdle != nil && !useUSB { throw ValidationError("--exit-when-idle applies to --usb") }
+        if subjectID.isEmpty { throw ValidationError("--subject must not be empty") }
+        if let retentionDays, retentionDays < 1 { throw ValidationError("--retention-days must be at least 1") }
         if let http { _ = try hostAndPort(http) }
         if tokenFile != nil && http == nil { throw ValidationError("--token-file applies to --http") }
-        if kiosk && http == nil { throw ValidationError("--kiosk needs --http HOST:PORT: the kiosk screen works through the API") }
-        if kioskRestSeconds < 0 || kioskIntervalSeconds < 0 { throw ValidationError("--kiosk-rest-seconds and --kiosk-interval-seconds must not be negative") }
+        if isKiosk && http == nil { throw ValidationError("--kiosk needs --http HOST:PORT: the kiosk screen works through the API") }
+        if (kioskRestSeconds ?? 0) < 0 || (kioskIntervalSeconds ?? 0) < 0 { throw ValidationError("--kiosk-rest-seconds and --kiosk-interval-seconds must not be negative") }
         if let uplink {
             do { _ = try UplinkConfiguration.parse(url: uplink, hubID: "-") } catch { throw ValidationError("--uplink: \(error)") }
         }
@@ -71,7 +131,7 @@ struct Run: AsyncParsableCommand {
         if hubID != nil && uplink == nil && fhirPush == nil { throw ValidationError("--hub-id applies to --uplink and --fhir-push") }
         if let fhirPush, URL(string: fhirPush)?.scheme.map({ ["http", "https"].contains($0) }) != true { throw ValidationError("--fhir-push must be an http(s) URL") }
         if fhirTokenFile != nil && fhirPush == nil { throw ValidationError("--fhir-token-file applies to --fhir-push") }
-        if kiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
+        if isKiosk && !assign.isEmpty { throw ValidationError("--assign does not apply to --kiosk: a kiosk files readings under the current walk-in session") }
     }
 
     func run() async throws {
@@ -85,10 +145,10 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: device profile refused: \(e)\n".utf8))
             throw ExitCode(exitMalformed)
         }
-        let store = try VitalsStore(path: database.db, logger: logger)
-        let console = ConsoleReporter(quiet: quiet)
+        let store = try VitalsStore(path: dbPath, logger: logger)
+        let console = ConsoleReporter(quiet: quiet ?? false)
         let usbSource: USBHostService.Source?
-        if usb {
+        if useUSB {
             let monitor = Mutex<LinuxUSBMonitor?>(nil)
             usbSource = USBHostService.Source(
                 events: {
@@ -102,8 +162,8 @@ struct Run: AsyncParsableCommand {
             usbSource = nil
         }
         let hasRadio = radioOptions.sim != nil || radioOptions.ble
-        var central = BLECentralService.Configuration(subject: SubjectID(subject), exitWhenScenarioEnds: exitWhenDone)
-        central.acceptSimulatedProfiles = acceptSimulatedDevices
+        var central = BLECentralService.Configuration(subject: SubjectID(subjectID), exitWhenScenarioEnds: exitWhenDone)
+        central.acceptSimulatedProfiles = acceptSimulatedDevices ?? false
         central.deviceTimeZone = TimeZone.current
         for z in deviceTimeZone {
             let (device, name) = z.lastIndex(of: "=").map { (String(z[..<$0]), String(z[z.index(after: $0)...])) } ?? ("", z)
@@ -111,21 +171,21 @@ struct Run: AsyncParsableCommand {
             if device.isEmpty { central.deviceTimeZone = zone } else { central.deviceTimeZones[device] = zone }
         }
         // Assignments stored through the API (PUT /api/v1/devices/{id}/assignment), as the hub starts; --assign wins.
-        var subjects = try await store.subjectAssignment(defaultSubject: SubjectID(subject))
+        var subjects = try await store.subjectAssignment(defaultSubject: SubjectID(subjectID))
         for a in assign {
             do { try subjects.add(a) } catch { throw ValidationError("--assign: \(error)") }
         }
         var configuration = HubPipeline.Configuration(
             central: central,
-            usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices)
+            usbExitWhenIdle: exitWhenIdle.map { .milliseconds(Int($0 * 1000)) }, usbAcceptSimulatedProfiles: acceptSimulatedDevices ?? false)
         configuration.subjects = subjects
         var kioskConfiguration = KioskSession.Configuration()
-        kioskConfiguration.restSeconds = kioskRestSeconds
-        kioskConfiguration.readingIntervalSeconds = kioskIntervalSeconds
-        let desk = kiosk ? KioskDesk(configuration: kioskConfiguration) : nil
+        kioskConfiguration.restSeconds = kioskRestSeconds ?? 300
+        kioskConfiguration.readingIntervalSeconds = kioskIntervalSeconds ?? 60
+        let desk = isKiosk ? KioskDesk(configuration: kioskConfiguration) : nil
         if let desk { configuration.subjects = desk }
-        configuration.analytics.liveHorizon = liveHorizon * 60
-        configuration.analytics.escalateAfter = escalateAfter * 60
+        configuration.analytics.liveHorizon = (liveHorizon ?? 60) * 60
+        configuration.analytics.escalateAfter = (escalateAfter ?? 15) * 60
         if let webhook, let url = URL(string: webhook) {
             configuration.webhook = WebhookDelivery(url: url, secret: Array((ProcessInfo.processInfo.environment["VITALS_WEBHOOK_SECRET"] ?? "").utf8))
         }
@@ -161,9 +221,14 @@ struct Run: AsyncParsableCommand {
             // A transaction Bundle per 100 outbox entries: a few hundred resources, well within what servers take.
             configuration.surfaces.append(FHIRUplinkService(store: store, sink: sink, schedule: ForwardingSchedule(batchSize: 100), logger: logger))
         }
+        if let retentionDays {
+            configuration.surfaces.append(RetentionService(
+                store: store, policy: .init(days: retentionDays, withoutUplink: retentionWithoutUplink, every: .seconds(Int(retentionEveryHours * 3600))),
+                logger: logger))
+        }
         let pipeline = HubPipeline(
             configuration: configuration,
-            radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: database.db + ".ble-keys.json") : nil, usb: usbSource,
+            radio: hasRadio ? radioOptions.factory(logger: logger, defaultBondKeys: dbPath + ".ble-keys.json") : nil, usb: usbSource,
             catalogue: catalogue, store: store, logger: logger, metrics: metricsFactory
         ) { event in
             console.report(event)

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Prometheus
 import VitalsHTTP
+import VitalsService
 import VitalsStore
 
 /// `vitals serve`: the HTTP API over a database, without the hub (docs/openapi.yaml; docs/ARCHITECTURE.md, "HTTP API").
@@ -17,15 +18,33 @@ struct Serve: AsyncParsableCommand {
             'Authorization: Bearer <token>'. The routes are in docs/openapi.yaml. SIGINT or SIGTERM stop it.
             """)
 
-    @Option(help: "The SQLite database file (it must exist; vitals run creates it).") var db: String
-    @Option(help: "The address to listen on (a non-loopback address requires a token).") var host = "127.0.0.1"
-    @Option(help: "The TCP port (0: any free port, printed at start).") var port = 8080
+    @Option(help: "A TOML configuration file (packaging/vitals.toml): hub.database, http.listen, http.token_file, hub.web and hub.log_level are taken from it; flags win.") var config: String?
+    @Option(help: "The SQLite database file (it must exist; vitals run creates it).") var db: String?
+    @Option(help: "The address to listen on (a non-loopback address requires a token; default: 127.0.0.1).") var host: String?
+    @Option(help: "The TCP port (0: any free port, printed at start; default: 8080).") var port: Int?
     @Option(help: "A file (mode 0600) holding the API token. Default: $\(APIToken.environmentVariable), if set.") var tokenFile: String?
     @OptionGroup var webOptions: WebOptions
     @OptionGroup var logging: LoggingOptions
 
+    mutating func validate() throws {
+        if let config {
+            let file: HubConfiguration
+            do { file = try HubConfiguration.load(path: config) } catch { throw ValidationError("--config: \(error)") }
+            db = db ?? file.database
+            if let listen = file.httpListen.flatMap(HubConfiguration.hostAndPort) {
+                host = host ?? listen.host
+                port = port ?? listen.port
+            }
+            tokenFile = tokenFile ?? file.tokenFile
+            if webOptions.web == nil { webOptions.web = file.web }
+            if logging.logLevel == nil { logging.logLevel = file.logLevel.flatMap(Logger.Level.init(rawValue:)) }
+        }
+        if db == nil { throw ValidationError("--db is required (or hub.database in --config)") }
+    }
+
     func run() async throws {
-        let config = try apiConfiguration(host: host, port: port, tokenFile: tokenFile)
+        let db = self.db ?? ""
+        let config = try apiConfiguration(host: host ?? "127.0.0.1", port: port ?? 8080, tokenFile: tokenFile)
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no database at \(db) (vitals run creates one)") }
         let logger = logging.bootstrap()
         let store = try VitalsStore(path: db, logger: logger)

@@ -14,18 +14,18 @@ struct Vitals: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "OpenVitals hub: medical-device readings to standard data and alerts.",
-        subcommands: [Run.self, Serve.self, Scan.self, USBProbe.self, Readings.self, Devices.self, Alerts.self, Decode.self, Validate.self, Profiles.self, Doctor.self, Analyze.self, ECG.self, Export.self, BenchAnalytics.self, BenchUplink.self])
+        subcommands: [Run.self, Serve.self, Scan.self, USBProbe.self, Readings.self, Devices.self, Alerts.self, Decode.self, Validate.self, Profiles.self, Doctor.self, SubjectCommand.self, Retention.self, Analyze.self, ECG.self, Export.self, BenchAnalytics.self, BenchUplink.self])
 }
 
 /// Exit code for malformed input (bad bytes, a bad profile file).
 let exitMalformed: Int32 = 2
 
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level on standard error: trace, debug, info, notice, warning, error, critical. Patient values are logged only at debug or below.")
-    var logLevel: Logger.Level = .notice
+    @Option(name: .long, help: "Log level on standard error: trace, debug, info, notice, warning, error, critical (default: notice). Patient values are logged only at debug or below.")
+    var logLevel: Logger.Level?
 
     func bootstrap() -> Logger {
-        let level = logLevel
+        let level = logLevel ?? .notice
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
@@ -150,21 +150,4 @@ func standardConfigID(_ text: String) throws -> UInt16 {
         throw ValidationError("--config \(text) is not a standard configuration this build knows (\(known.joined(separator: ", ")))")
     }
     return id
-}
-
-struct Doctor: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Report the host libraries and adapters the hub can use.")
-
-    func run() {
-        print("libusb: \(HostLibraries.libusbVersion()) (\(LinuxUSB.hasHotplug ? "hot-plug events" : "no hot-plug: polling"))")
-        if let devices = try? LinuxUSB.devices() {
-            let phdc = devices.filter { $0.interfaces.contains(where: \.isPHDC) }.count
-            print("usb: \(devices.count) device(s), \(phdc) with a PHDC interface (vitals scan --usb lists them)")
-        }
-        if let id = HostLibraries.firstBluetoothAdapter() {
-            print("bluetooth: adapter hci\(id) present")
-        } else {
-            print("bluetooth: no HCI adapter (use --sim, or see docs/sim-link.md)")
-        }
-    }
 }
