@@ -81,6 +81,8 @@ struct Run: AsyncParsableCommand {
         if radioOptions.adapter == nil { radioOptions.adapter = file.adapter.map { Int32($0) } }
         if file.pairingAgent == false { radioOptions.noPairingAgent = true }
         if radioOptions.bleKeys == nil { radioOptions.bleKeys = file.bleKeys }
+        if radioOptions.blePasskeyFile == nil { radioOptions.blePasskeyFile = file.blePasskeyFile }
+        if file.ignoreBluetoothd == true { radioOptions.ignoreBluetoothd = true }
         usb = usb ?? file.usb
         acceptSimulatedDevices = acceptSimulatedDevices ?? file.acceptSimulatedDevices
         subject = subject ?? file.subject
