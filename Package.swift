@@ -54,7 +54,8 @@ let package = Package(
         // Device profiles: the catalogue of device models, loaded from device-profiles/.
         .target(name: "VitalsProfiles", dependencies: ["VitalsCore", "VitalsWire"], swiftSettings: strict),
         // Transports: the simulator link (Unix SOCK_SEQPACKET) and host library probes.
-        .target(name: "VitalsTransport", dependencies: ["VitalsCore", "VitalsWire", logging], swiftSettings: strict),
+        // _CryptoExtras for the AES block function behind resolvable private addresses (Core Vol 3 Part H 2.2.2 ah).
+        .target(name: "VitalsTransport", dependencies: ["VitalsCore", "VitalsWire", logging, .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "VitalsTransportLinux", dependencies: ["CBlueZ", "CLibUSB", "VitalsCore", "VitalsWire", "VitalsTransport", logging], swiftSettings: strict),
         // Drivers: protocol sessions as explicit state machines; the caller does the I/O.
         .target(name: "VitalsDrivers", dependencies: ["VitalsCore", "VitalsWire", "VitalsProfiles"], swiftSettings: strict),

@@ -17,7 +17,12 @@ let targets: [String: ([UInt8]) -> Void] = [
     },
     "att": { b in _ = try? ATTPDU(bytes: b) },
     "advertising": { b in _ = try? AdvertisingData(bytes: b); _ = try? HCILEAdvertisingReport(packet: b) },
-    "mgmt": { b in _ = try? MgmtPacket(bytes: b) },
+    // A management packet, then its parameters as the event and as the command it would be (IRK, passkey, LTK).
+    "mgmt": { b in
+        guard let packet = try? MgmtPacket(bytes: b) else { return }
+        _ = try? MgmtEvent(packet)
+        _ = try? MgmtCommand(packet)
+    },
     "phd-apdu": { b in
         guard let apdu = try? PHDAPDU(bytes: b) else { return }
         _ = apdu.json()

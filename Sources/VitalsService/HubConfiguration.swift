@@ -22,6 +22,8 @@ public struct HubConfiguration: Sendable, Equatable {
     public var adapter: Int?
     public var pairingAgent: Bool?
     public var bleKeys: String?
+    public var blePasskeyFile: String?
+    public var ignoreBluetoothd: Bool?
     public var usb: Bool?
     public var acceptSimulatedDevices: Bool?
     public var deviceTimeZones: [String]?
@@ -199,6 +201,8 @@ public struct HubConfiguration: Sendable, Equatable {
             integer("devices", "adapter", \.adapter, 0...1023),
             bool("devices", "pairing_agent", \.pairingAgent),
             string("devices", "ble_keys", \.bleKeys),
+            string("devices", "ble_passkey_file", \.blePasskeyFile),
+            bool("devices", "ignore_bluetoothd", \.ignoreBluetoothd),
             bool("devices", "usb", \.usb),
             bool("devices", "accept_simulated_devices", \.acceptSimulatedDevices),
             strings("devices", "time_zones", \.deviceTimeZones),

@@ -4,15 +4,29 @@ import Glibc
 #endif
 import VitalsWire
 
-/// The Long Term Keys of bonded devices, per adapter, in a JSON file readable only by its owner (0600).
+/// The Long Term Keys and Identity Resolving Keys of bonded devices, per adapter, in a JSON file readable
+/// only by its owner (0600).
+///
+/// Schema: `{"adapters": {ADAPTER: [LTK…]}, "identityKeys": {ADAPTER: [IRK…]}}`. `identityKeys` came later:
+/// a file without it loads, with no IRKs.
 public struct BondKeyFile: Sendable {
     public let url: URL
 
     public init(url: URL) { self.url = url }
 
     struct Contents: Codable {
-        /// Adapter address → keys.
+        /// Adapter address → Long Term Keys.
         var adapters: [String: [MgmtLongTermKey]] = [:]
+        /// Adapter address → Identity Resolving Keys.
+        var identityKeys: [String: [MgmtIdentityResolvingKey]] = [:]
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            adapters = try c.decodeIfPresent([String: [MgmtLongTermKey]].self, forKey: .adapters) ?? [:]
+            identityKeys = try c.decodeIfPresent([String: [MgmtIdentityResolvingKey]].self, forKey: .identityKeys) ?? [:]
+        }
     }
 
     public struct KeyFileError: Error, CustomStringConvertible {
@@ -32,19 +46,39 @@ public struct BondKeyFile: Sendable {
         try read().adapters[adapter.description] ?? []
     }
 
+    public func identityKeys(adapter: BLEAddress) throws -> [MgmtIdentityResolvingKey] {
+        try read().identityKeys[adapter.description] ?? []
+    }
+
     /// Adds `key`, replacing an older key for the same device and role; written atomically and durably
     /// (a new 0600 file, fsync, rename, directory fsync), so the key is never readable by others, not even
     /// for a moment. A damaged file is set aside (`.damaged`) and a new one begun: those devices pair again.
     public func store(_ key: MgmtLongTermKey, adapter: BLEAddress) throws {
+        try update { contents in
+            var list = contents.adapters[adapter.description] ?? []
+            list.removeAll { $0.device == key.device && $0.central == key.central }
+            list.append(key)
+            contents.adapters[adapter.description] = list
+        }
+    }
+
+    /// Adds an Identity Resolving Key, replacing an older one for the same identity; written as `store(_:adapter:)`.
+    public func store(_ key: MgmtIdentityResolvingKey, adapter: BLEAddress) throws {
+        try update { contents in
+            var list = contents.identityKeys[adapter.description] ?? []
+            list.removeAll { $0.device == key.device }
+            list.append(key)
+            contents.identityKeys[adapter.description] = list
+        }
+    }
+
+    func update(_ change: (inout Contents) -> Void) throws {
         var contents: Contents
         do { contents = try read() } catch {
             _ = rename(url.path, url.path + ".damaged")
             contents = Contents()
         }
-        var list = contents.adapters[adapter.description] ?? []
-        list.removeAll { $0.device == key.device && $0.central == key.central }
-        list.append(key)
-        contents.adapters[adapter.description] = list
+        change(&contents)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(contents)

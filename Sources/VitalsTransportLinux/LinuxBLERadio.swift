@@ -45,8 +45,11 @@ public final class LinuxBLERadio: BLERadio {
     }
 
     /// Opens adapter `hciN` (the first adapter when nil); with `pairingAgent`, answers pairing requests on it
-    /// and keeps bond keys in `bondKeys` (when given).
-    public init(adapter: Int32? = nil, logger: Logger, pairingAgent: Bool = false, bondKeys: BondKeyFile? = nil) throws {
+    /// (with the PINs in `passkeys` for passkey entry) and keeps bond keys in `bondKeys` (when given).
+    /// `agentCheck` runs before the agent starts, given the adapter's number and address: it throws to keep
+    /// the agent off an adapter someone else manages (`BluetoothdCheck`).
+    public init(adapter: Int32? = nil, logger: Logger, pairingAgent: Bool = false, bondKeys: BondKeyFile? = nil,
+                passkeys: PasskeyBook = PasskeyBook(), agentCheck: ((Int32, BLEAddress) throws -> Void)? = nil) throws {
         let id = adapter ?? hci_get_route(nil)
         guard id >= 0 else { throw RadioError(message: "no Bluetooth adapter found (hci_get_route: \(String(cString: strerror(errno))))") }
         let dd = hci_open_dev(id)
@@ -68,7 +71,8 @@ public final class LinuxBLERadio: BLERadio {
         self.logger = logger
         if pairingAgent {
             do {
-                agent = try LinuxPairingAgent(adapter: UInt16(id), adapterAddress: Self.address(ba), keyFile: bondKeys, logger: logger)
+                try agentCheck?(id, Self.address(ba))
+                agent = try LinuxPairingAgent(adapter: UInt16(id), adapterAddress: Self.address(ba), keyFile: bondKeys, passkeys: passkeys, logger: logger)
             } catch {
                 hci_close_dev(dd)
                 hci_close_dev(reader)
@@ -148,7 +152,13 @@ public final class LinuxBLERadio: BLERadio {
                 do {
                     guard let ev = try HCILEAdvertisingReport(packet: Array(buffer[0..<n])) else { continue }
                     for r in ev.reports where r.eventType != 0x04 || !r.data.isEmpty {
-                        yield(.advertisement(address: r.address, addressType: r.addressType, rssi: r.rssi, data: r.data))
+                        // A bonded device advertising from a resolvable private address is named by its identity
+                        // address: the hub keys it by that, and the kernel (which has its IRK) connects to it by that.
+                        if r.addressType == 0x01, let identity = agent?.identity(of: r.address, random: true) {
+                            yield(.advertisement(address: identity.address, addressType: identity.type == 1 ? 0x00 : 0x01, rssi: r.rssi, data: r.data))
+                        } else {
+                            yield(.advertisement(address: r.address, addressType: r.addressType, rssi: r.rssi, data: r.data))
+                        }
                     }
                 } catch {
                     yield(.malformed("\(error)"))

@@ -81,6 +81,8 @@ struct Run: AsyncParsableCommand {
         if radioOptions.adapter == nil { radioOptions.adapter = file.adapter.map { Int32($0) } }
         if file.pairingAgent == false { radioOptions.noPairingAgent = true }
         if radioOptions.bleKeys == nil { radioOptions.bleKeys = file.bleKeys }
+        if radioOptions.blePasskeyFile == nil { radioOptions.blePasskeyFile = file.blePasskeyFile }
+        if file.ignoreBluetoothd == true { radioOptions.ignoreBluetoothd = true }
         usb = usb ?? file.usb
         acceptSimulatedDevices = acceptSimulatedDevices ?? file.acceptSimulatedDevices
         subject = subject ?? file.subject
@@ -352,6 +354,9 @@ struct RadioOptions: ParsableArguments {
     @Option(help: "Bluetooth adapter number, as in hciN (default: the first).") var adapter: Int32?
     @Flag(help: "With --ble: leave pairing to bluetoothd instead of answering the kernel's pairing requests here.") var noPairingAgent = false
     @Option(help: "With --ble: the file (mode 0600) that keeps bonded devices' keys. Default for `run`: the database path + .ble-keys.json.") var bleKeys: String?
+    @Option(help: "With --ble: the fixed PIN of a device that pairs with passkey entry, ADDRESS=PIN (up to 6 digits). Repeatable. A command line is visible to other users of the host: prefer --ble-passkey-file.") var blePasskey: [String] = []
+    @Option(help: "With --ble: a file (mode 0600 or stricter) of ADDRESS=PIN lines, one per device that pairs with passkey entry.") var blePasskeyFile: String?
+    @Flag(help: "With --ble: start the pairing agent even though bluetoothd seems to manage the adapter (see docs/ble-linux.md).") var ignoreBluetoothd = false
 
     /// Called by the commands that need a radio (not by ArgumentParser: `scan --usb` needs none).
     func check() throws {
@@ -359,6 +364,22 @@ struct RadioOptions: ParsableArguments {
             throw ValidationError("no transport given: pass --sim SOCKET (firmware-sim) or --ble (the host's Bluetooth adapter)")
         }
         if sim != nil && ble { throw ValidationError("choose one of --sim and --ble") }
+        if !blePasskey.isEmpty || blePasskeyFile != nil {
+            guard ble && !noPairingAgent else { throw ValidationError("--ble-passkey and --ble-passkey-file need --ble and the pairing agent") }
+            _ = try passkeyBook()
+        }
+    }
+
+    /// The configured PINs; errors never repeat a PIN.
+    func passkeyBook() throws -> PasskeyBook {
+        var book = PasskeyBook()
+        do {
+            for entry in blePasskey { try book.add(entry) }
+            if let blePasskeyFile { try book.load(path: blePasskeyFile) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return book
     }
 
     /// `defaultBondKeys`: where `run` keeps bond keys when --ble-keys is not given (nil: kept in the kernel only).
@@ -369,7 +390,35 @@ struct RadioOptions: ParsableArguments {
         let adapter = adapter
         let agent = pairing && !noPairingAgent
         let keys = (bleKeys ?? defaultBondKeys).map { BondKeyFile(url: URL(fileURLWithPath: $0)) }
-        return { try LinuxBLERadio(adapter: adapter, logger: logger, pairingAgent: agent, bondKeys: keys) }
+        let ignoreBluetoothd = ignoreBluetoothd
+        let options = self
+        return {
+            let passkeys = agent ? try options.passkeyBook() : PasskeyBook()
+            return try LinuxBLERadio(adapter: adapter, logger: logger, pairingAgent: agent, bondKeys: keys, passkeys: passkeys) { id, address in
+                try Self.checkBluetoothd(BluetoothdCheck().verdict(adapter: address), adapter: id, ignore: ignoreBluetoothd, logger: logger)
+            }
+        }
+    }
+
+    /// Keeps the pairing agent off an adapter bluetoothd manages (`BluetoothdCheck`), unless told to ignore it.
+    static func checkBluetoothd(_ verdict: BluetoothdCheck.Verdict, adapter: Int32, ignore: Bool, logger: Logger) throws {
+        switch verdict {
+        case .notRunning:
+            break
+        case .manages(let pid, let reason):
+            if ignore {
+                logger.warning("bluetoothd seems to manage this adapter; starting the pairing agent anyway (--ignore-bluetoothd)", metadata: ["adapter": "hci\(adapter)", "bluetoothd.pid": "\(pid)", "reason": "\(reason)"])
+                return
+            }
+            throw ValidationError("""
+                bluetoothd (pid \(pid)) manages hci\(adapter): \(reason). The hub's pairing agent would replace its bond keys \
+                on that adapter and answer its pairings. Give the hub an adapter bluetoothd leaves alone (MaxControllers in \
+                /etc/bluetooth/main.conf; docs/ble-linux.md), or pass --no-pairing-agent to leave pairing to bluetoothd, or \
+                --ignore-bluetoothd if bluetoothd does not in fact manage hci\(adapter).
+                """)
+        case .limitedElsewhere(let pid, let limit):
+            logger.notice("bluetoothd is running but limited to \(limit) controller(s) and keeps no state for this adapter: taking it as the hub's", metadata: ["adapter": "hci\(adapter)", "bluetoothd.pid": "\(pid)"])
+        }
     }
 }
 

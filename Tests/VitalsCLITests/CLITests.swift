@@ -293,6 +293,22 @@ struct ScanCommandTests {
         #expect(list.first?["services"] as? [String] == ["1810"])
     }
 
+    /// Passkey options are checked before any adapter is touched, and a refused PIN is never echoed.
+    @Test func passkeyOptionsAreCheckedWithoutRepeatingThePin() throws {
+        let bad = try CLI.run("vitals", ["run", "--ble", "--ble-passkey", "00:AA:01:01:00:01=12x456"])
+        #expect(bad.status != 0 && bad.stderr.contains("00:AA:01:01:00:01") && !bad.stderr.contains("12x456"), "\(bad.stderr)")
+        let noAgent = try CLI.run("vitals", ["run", "--ble", "--no-pairing-agent", "--ble-passkey", "00:AA:01:01:00:01=123456"])
+        #expect(noAgent.status != 0 && noAgent.stderr.contains("pairing agent"), "\(noAgent.stderr)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-pins-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("pins")
+        try Data("00:AA:01:01:00:01=123456\n".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file.path)
+        let open = try CLI.run("vitals", ["run", "--ble", "--ble-passkey-file", file.path])
+        #expect(open.status != 0 && open.stderr.contains("chmod 600") && !open.stderr.contains("123456"), "\(open.stderr)")
+    }
+
     @Test func bleWithoutAnAdapterSaysSo() throws {
         let r = try CLI.run("vitals", ["scan", "--ble", "--seconds", "0.1"])
         if r.status == 0 { return }  // a machine with an adapter: nothing to check here

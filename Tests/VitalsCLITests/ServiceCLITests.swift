@@ -113,7 +113,7 @@ struct ServiceCLITests {
 struct ConfigurationCoverageTests {
     static let keyOfFlag: [String: String] = [
         "sim": "devices.sim", "ble": "devices.ble", "adapter": "devices.adapter", "no-pairing-agent": "devices.pairing_agent",
-        "ble-keys": "devices.ble_keys", "usb": "devices.usb", "accept-simulated-devices": "devices.accept_simulated_devices",
+        "ble-keys": "devices.ble_keys", "ble-passkey-file": "devices.ble_passkey_file", "ignore-bluetoothd": "devices.ignore_bluetoothd", "usb": "devices.usb", "accept-simulated-devices": "devices.accept_simulated_devices",
         "device-time-zone": "devices.time_zones", "assign": "devices.assign",
         "subject": "hub.subject", "quiet": "hub.quiet", "db": "hub.database", "profiles": "hub.profiles", "log-level": "hub.log_level",
         "web": "hub.web",
@@ -125,7 +125,8 @@ struct ConfigurationCoverageTests {
         "retention-days": "retention.days",
     ]
     /// Per run, not per installation.
-    static let notInTheFile: Set<String> = ["config", "exit-when-idle", "exit-when-done", "help", "version"]
+    /// `ble-passkey`: a PIN is a secret; the file names a 0600 PIN file instead (`devices.ble_passkey_file`).
+    static let notInTheFile: Set<String> = ["config", "exit-when-idle", "exit-when-done", "help", "version", "ble-passkey"]
 
     @Test func everyRunFlagHasAKey() throws {
         let help = try CLI.run("vitals", ["run", "--help"]).stdout

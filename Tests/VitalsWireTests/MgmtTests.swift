@@ -3,7 +3,8 @@ import VitalsWire
 
 /// Bluetooth management packets, laid out field by field from BlueZ doc/mgmt-api.txt
 /// ("Packet Structures", User Confirmation Request event 0x000F, New Long Term Key event 0x000A,
-/// User Confirmation Reply command 0x001C, Load Long Term Keys command 0x0013).
+/// User Confirmation Reply command 0x001C, Load Long Term Keys command 0x0013, New Identity Resolving Key
+/// event 0x0018, Load Identity Resolving Keys command 0x0030, User Passkey Reply command 0x001E).
 struct MgmtTests {
     let device = MgmtAddress(address: BLEAddress(string: "00:AA:01:01:00:01")!, type: 1)
 
@@ -57,5 +58,66 @@ struct MgmtTests {
         // An event this agent does not know is kept, not refused.
         let other = try MgmtEvent(MgmtPacket(bytes: try Hex.parse("06 00 00 00 04 00 01 02 00 00")))
         #expect(other == .other(code: 6, parameters: [1, 2, 0, 0]))
+    }
+
+    /// A static random identity (two top bits 0b11) and a resolvable private address (0b01).
+    let identity = MgmtAddress(address: BLEAddress(string: "C0:11:22:33:44:55")!, type: 2)
+    let rpa = BLEAddress(string: "70:81:94:0D:FB:AA")!
+
+    @Test func newIdentityResolvingKeyFromTheLayout() throws {
+        // Code 0x0018, index 0, length 30: Store_Hint 1; Random_Address (6, little-endian); Address (6,
+        // little-endian); Address_Type 2 (LE random); Value (16).
+        let bytes = try Hex.parse("""
+            18 00 00 00 1E 00  01  AA FB 0D 94 81 70  55 44 33 22 11 C0  02
+            00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F
+            """)
+        let event = try MgmtEvent(MgmtPacket(bytes: bytes))
+        guard case .newIdentityResolvingKey(let hint, let random, let key) = event else { Issue.record("not a New IRK: \(event)"); return }
+        #expect(hint == 1 && random == rpa)
+        #expect(key.device == identity && key.value == Array(0x00...0x0F))
+        #expect(event.packet(index: 0).encoded() == bytes)
+        // A device that paired from its identity address: Random_Address all zero.
+        let plain = try Hex.parse("18 00 00 00 1E 00  00  00 00 00 00 00 00  01 00 01 01 AA 00  01  " + String(repeating: "5A ", count: 16))
+        #expect(try MgmtEvent(MgmtPacket(bytes: plain)) == .newIdentityResolvingKey(
+            storeHint: 0, randomAddress: BLEAddress(bytes: [0, 0, 0, 0, 0, 0]),
+            key: MgmtIdentityResolvingKey(device: device, value: [UInt8](repeating: 0x5A, count: 16))))
+    }
+
+    @Test func loadIdentityResolvingKeysAndPasskeyReplyAsTheKernelExpectsThem() throws {
+        let key = MgmtIdentityResolvingKey(device: identity, value: Array(0x00...0x0F))
+        // Code 0x0030, index 1, length 2 + 23; Key_Count 1; Address, Address_Type, Value.
+        let load = try Hex.parse("""
+            30 00 01 00 19 00  01 00  55 44 33 22 11 C0  02  00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F
+            """)
+        #expect(MgmtCommand.loadIdentityResolvingKeys([key]).packet(index: 1).encoded() == load)
+        #expect(try MgmtCommand(MgmtPacket(bytes: load)) == .loadIdentityResolvingKeys([key]))
+        // None at all: Key_Count 0 (what tells the kernel to ask devices for their IRKs).
+        #expect(MgmtCommand.loadIdentityResolvingKeys([]).packet(index: 0).encoded() == (try Hex.parse("30 00 00 00 02 00 00 00")))
+        // Code 0x001E, index 1, length 11: Address, Address_Type 1, Passkey 123456 = 0x0001E240 little-endian.
+        let reply = try Hex.parse("1E 00 01 00 0B 00  01 00 01 01 AA 00  01  40 E2 01 00")
+        #expect(MgmtCommand.userPasskeyReply(device, passkey: 123456).packet(index: 1).encoded() == reply)
+        #expect(try MgmtCommand(MgmtPacket(bytes: reply)) == .userPasskeyReply(device, passkey: 123456))
+    }
+
+    @Test func badIdentityKeysAndPasskeysNameFieldAndOffset() throws {
+        func fails(_ hex: String, _ field: String, _ offset: Int, command: Bool = false) throws {
+            let packet = try MgmtPacket(bytes: try Hex.parse(hex))
+            if command {
+                #expect { try MgmtCommand(packet) } throws: { ($0 as? WireError)?.field == field && ($0 as? WireError)?.offset == offset }
+            } else {
+                #expect { try MgmtEvent(packet) } throws: { ($0 as? WireError)?.field == field && ($0 as? WireError)?.offset == offset }
+            }
+        }
+        let value = String(repeating: "00 ", count: 16)
+        // Address_Type 0 (BR/EDR) is no LE identity: offset 13 (Store_Hint 1 + Random_Address 6 + Address 6).
+        try fails("18 00 00 00 1E 00  01  00 00 00 00 00 00  01 00 01 01 AA 00  00  " + value, "Address_Type", 13)
+        // A random identity that is not static (top bits 0b01: a resolvable private address): offset 7.
+        try fails("18 00 00 00 1E 00  01  00 00 00 00 00 00  AA FB 0D 94 81 70  02  " + value, "Address", 7)
+        // Truncated Value.
+        try fails("18 00 00 00 1D 00  01  00 00 00 00 00 00  01 00 01 01 AA 00  01  " + String(repeating: "00 ", count: 15), "Value", 14)
+        // Load with Key_Count 2 but one key.
+        try fails("30 00 00 00 19 00  02 00  01 00 01 01 AA 00  01  " + value, "Key_Count", 0, command: true)
+        // Passkey 1,000,000 (0x000F4240) has seven digits.
+        try fails("1E 00 01 00 0B 00  01 00 01 01 AA 00  01  40 42 0F 00", "Passkey", 7, command: true)
     }
 }

@@ -110,12 +110,17 @@ meter_encrypted = "link encrypted" in open(f"{w}/sim-glu.log").read()
 keys_mode = sys.argv[3]
 bond_keys = json.load(open(sys.argv[4])) if os.path.exists(sys.argv[4]) else {}
 kept = sum(len(v) for v in bond_keys.get("adapters", {}).values())
-paired = accepted >= 1 and bonded >= 1 and meter_encrypted and keys_mode == "600" and kept >= 1
+# The hub's agent loads Identity Resolving Keys (none) at start; only then does the kernel's SMP ask the device
+# for its identity key: the hub's Pairing Request must list IdKey in the responder's key distribution.
+btmon = open(f"{w}/btmon.txt", errors="replace").read()
+asks_irk = re.search(r"SMP: Pairing Request \(0x01\)[^\n]*(?:\n[^\n]*){0,8}?\n\s*Responder key distribution:[^\n]*IdKey", btmon) is not None
+paired = accepted >= 1 and bonded >= 1 and meter_encrypted and keys_mode == "600" and kept >= 1 and asks_irk
 ok = paired and clean and once and by_kind == sent and ecg == 7800 and rules == ["bp.hypertensive-crisis", "glucose.hypoglycaemia-level-2"]
 line = (f"vm-test ble: sent {sum(sent.values())} readings ({sent['blood-pressure']} blood pressure, {sent['glucose']} glucose, {sent['heart-rate']} heart rate) "
         f"and 7800 ECG samples, stored exactly once {len(set(keys)) if once else 'NOT exactly once'} ({by_kind}) and {ecg} ECG samples; "
         f"alerts {rules}; paired (Just Works) {accepted}x, bonded with {bonded} device(s), {encrypted} encrypted link(s), "
-        f"meter link encrypted {'yes' if meter_encrypted else 'NO'}, {kept} bond key(s) kept (file mode {keys_mode}); "
+        f"meter link encrypted {'yes' if meter_encrypted else 'NO'}, {kept} bond key(s) kept (file mode {keys_mode}), "
+        f"identity key {'requested' if asks_irk else 'NOT requested'} in the pairing; "
         f"hub shutdown {'clean' if clean else 'exit ' + sys.argv[2]}")
 print(line)
 open(f"{w}/ble.result", "w").write(("ok: " if ok else "fail: ") + line + "\n")

@@ -10,12 +10,22 @@ public enum MgmtCommand: Hashable, Sendable {
     case userConfirmationReply(MgmtAddress)
     /// 0x001D User Confirmation Negative Reply: Address, Address_Type.
     case userConfirmationNegativeReply(MgmtAddress)
+    /// 0x001E User Passkey Reply: Address, Address_Type, Passkey (4, 0...999999). The passkey is a secret:
+    /// never log this command's parameters.
+    case userPasskeyReply(MgmtAddress, passkey: UInt32)
     /// 0x001F User Passkey Negative Reply: Address, Address_Type.
     case userPasskeyNegativeReply(MgmtAddress)
+    /// 0x0030 Load Identity Resolving Keys: Key_Count (2), then the keys. Replaces the controller's list, and
+    /// tells the kernel that user space keeps IRKs: from then on its SMP asks devices to distribute theirs.
+    case loadIdentityResolvingKeys([MgmtIdentityResolvingKey])
 
     public static let entity = "Bluetooth management command"
     /// Long Term Keys that fit one Load Long Term Keys command ((65535 − 2) / 36).
     public static let maxLongTermKeys = 1820
+    /// Identity Resolving Keys that fit one Load Identity Resolving Keys command ((65535 − 2) / 23).
+    public static let maxIdentityResolvingKeys = 2849
+    /// The largest passkey: six decimal digits.
+    public static let maxPasskey: UInt32 = 999_999
 
     public var code: UInt16 {
         switch self {
@@ -24,7 +34,9 @@ public enum MgmtCommand: Hashable, Sendable {
         case .setIOCapability: 0x0018
         case .userConfirmationReply: 0x001C
         case .userConfirmationNegativeReply: 0x001D
+        case .userPasskeyReply: 0x001E
         case .userPasskeyNegativeReply: 0x001F
+        case .loadIdentityResolvingKeys: 0x0030
         }
     }
 
@@ -42,6 +54,13 @@ public enum MgmtCommand: Hashable, Sendable {
             w.u8(cap)
         case .userConfirmationReply(let a), .userConfirmationNegativeReply(let a), .userPasskeyNegativeReply(let a):
             a.write(to: &w)
+        case .userPasskeyReply(let a, let passkey):
+            a.write(to: &w)
+            w.u32le(passkey)
+        case .loadIdentityResolvingKeys(let keys):
+            let fit = Array(keys.prefix(Self.maxIdentityResolvingKeys))
+            w.u16le(UInt16(fit.count))
+            for k in fit { k.write(to: &w) }
         }
         return MgmtPacket(code: code, index: index, parameters: w.bytes)
     }
@@ -72,6 +91,20 @@ public enum MgmtCommand: Hashable, Sendable {
             let a = try MgmtAddress(from: &r)
             try r.expectEnd(after: "Address_Type")
             self = packet.code == 0x001C ? .userConfirmationReply(a) : packet.code == 0x001D ? .userConfirmationNegativeReply(a) : .userPasskeyNegativeReply(a)
+        case 0x001E:
+            let a = try MgmtAddress(from: &r)
+            let passkey = try r.u32le("Passkey")
+            guard passkey <= Self.maxPasskey else { throw r.error("Passkey", .invalidValue("more than six decimal digits"), at: 7) }
+            try r.expectEnd(after: "Passkey")
+            self = .userPasskeyReply(a, passkey: passkey)
+        case 0x0030:
+            let n = Int(try r.u16le("Key_Count"))
+            guard r.remaining == n * MgmtIdentityResolvingKey.size else {
+                throw r.error("Key_Count", .invalidValue("\(n) keys need \(n * MgmtIdentityResolvingKey.size) bytes, \(r.remaining) follow"), at: 0)
+            }
+            var keys: [MgmtIdentityResolvingKey] = []
+            for _ in 0..<n { keys.append(try MgmtIdentityResolvingKey(from: &r)) }
+            self = .loadIdentityResolvingKeys(keys)
         default:
             throw r.error("Command Code", .invalidValue("0x\(Hex.format([UInt8(packet.code >> 8), UInt8(packet.code & 0xFF)], separator: "")) is not a command this agent sends"), at: 0)
         }

@@ -18,6 +18,12 @@ public enum MgmtEvent: Hashable, Sendable {
     case userPasskeyRequest(MgmtAddress)
     /// 0x0011 Authentication Failed: Address, Address_Type, Status (1).
     case authenticationFailed(MgmtAddress, status: UInt8)
+    /// 0x0018 New Identity Resolving Key: Store_Hint (1), Random_Address (6), Key (23: Address, Address_Type,
+    /// Value). Random_Address is the resolvable private address that was resolved into the key's identity
+    /// address, or 00:00:00:00:00:00 when the device paired from its public or static address. From this event
+    /// on, the kernel names the device by its identity address (and the New Long Term Key that follows
+    /// carries it).
+    case newIdentityResolvingKey(storeHint: UInt8, randomAddress: BLEAddress, key: MgmtIdentityResolvingKey)
     case other(code: UInt16, parameters: [UInt8])
 
     public static let entity = "Bluetooth management event"
@@ -67,6 +73,12 @@ public enum MgmtEvent: Hashable, Sendable {
             let status = try r.u8("Status")
             try r.expectEnd(after: "Status")
             self = .authenticationFailed(a, status: status)
+        case 0x0018:
+            let hint = try r.u8("Store_Hint")
+            let random = BLEAddress(bytes: Array(try r.bytes(6, "Random_Address").reversed()))
+            let key = try MgmtIdentityResolvingKey(from: &r)
+            try r.expectEnd(after: "Value")
+            self = .newIdentityResolvingKey(storeHint: hint, randomAddress: random, key: key)
         default:
             self = .other(code: packet.code, parameters: packet.parameters)
         }
@@ -93,6 +105,8 @@ public enum MgmtEvent: Hashable, Sendable {
             code = 0x0010; a.write(to: &w)
         case .authenticationFailed(let a, let status):
             code = 0x0011; a.write(to: &w); w.u8(status)
+        case .newIdentityResolvingKey(let hint, let random, let key):
+            code = 0x0018; w.u8(hint); w.append(random.bytes.reversed()); key.write(to: &w)
         case .other(let c, let parameters):
             code = c; w.append(parameters)
         }
