@@ -31,6 +31,13 @@ public struct FHIRClient: Sendable {
             case .refused(let why): "the FHIR server refused the transaction: \(why)"
             }
         }
+
+        /// The failure without the server's OperationOutcome diagnostics, which may quote what was sent (values,
+        /// patient references): what a hub's log carries at warning level.
+        public var summary: String {
+            guard case .refused(let why) = self, let cut = why.range(of: "OperationOutcome") else { return description }
+            return "the FHIR server refused the transaction: \(why[..<cut.lowerBound])OperationOutcome (its diagnostics are logged at debug level)"
+        }
     }
 
     /// POSTs `bundle` (a transaction) and checks the answer: one 201 or 200 for each of its entries.

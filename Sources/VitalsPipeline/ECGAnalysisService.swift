@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import VitalsAnalytics
 import VitalsCore
@@ -41,12 +42,17 @@ public struct ECGAnalysisService: Service {
     /// An open rhythm alert nobody acknowledged is escalated after this many seconds (and again after as long).
     let escalateAfter: Double
     let maxEscalations: Int
+    /// A store that cannot write now (full disk, lock): rhythm alert steps are tried again, not dropped.
+    let outage: StoreOutage
 
     public init(
         store: VitalsStore, catalogue: ProfileCatalogue, input: BoundedChannel<SampleBlock>, events: BoundedChannel<PipelineEvent>,
         logger: Logger, rules: RhythmRules = RhythmRules(), now: @escaping @Sendable () -> Date = { Date() },
-        interval: Double = 15, lookback: Double = 600, escalateAfter: Double = 15 * 60, maxEscalations: Int = 2
+        interval: Double = 15, lookback: Double = 600, escalateAfter: Double = 15 * 60, maxEscalations: Int = 2,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
+        outage = StoreOutage(path: store.path, stage: "ecg", holding: "rhythm alert steps wait until they are stored", logger: logger,
+                             metrics: metrics, shutdownGrace: .seconds(20))
         self.escalateAfter = escalateAfter
         self.maxEscalations = maxEscalations
         self.interval = interval
@@ -275,7 +281,7 @@ public struct ECGAnalysisService: Service {
         }
         guard !steps.isEmpty else { return }
         do {
-            let seqs = try await store.apply(steps)
+            let seqs = try await outage.durably("rhythm alert steps", pending: 0) { try await store.apply(steps) }
             for (step, seq) in zip(steps, seqs) where seq != nil {
                 await events.send(step.kind == .raised ? .alert(step.alert) : .alertUpdate(step))
             }

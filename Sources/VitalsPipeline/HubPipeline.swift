@@ -79,7 +79,7 @@ public struct HubPipeline: Sendable {
         record.waveforms = waveforms
         let ecg = ECGAnalysisService(
             store: store, catalogue: catalogue, input: waveforms, events: events, logger: logger, now: now,
-            escalateAfter: configuration.analytics.escalateAfter, maxEscalations: configuration.analytics.maxEscalations)
+            escalateAfter: configuration.analytics.escalateAfter, maxEscalations: configuration.analytics.maxEscalations, metrics: metrics)
         let analytics = AnalyticsService(
             rules: AlertRules(), store: store, input: stored, events: events, metrics: metrics, now: now, configuration: configuration.analytics,
             feed: configuration.alertFeed, logger: logger)

@@ -220,7 +220,10 @@ public struct AnalyticsService: Service {
         self.feed = feed
         self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
-        outage = StoreOutage(path: store.path, stage: "analytics", holding: "alert steps wait until they are stored", logger: logger, metrics: metrics)
+        // The readings behind these steps are stored and acknowledged: a step given up is lost, so a stopping hub
+        // keeps trying a while.
+        outage = StoreOutage(path: store.path, stage: "analytics", holding: "alert steps wait until they are stored", logger: logger, metrics: metrics,
+                             shutdownGrace: .seconds(20))
     }
 
     enum Work: Sendable {

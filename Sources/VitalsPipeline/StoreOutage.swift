@@ -37,8 +37,15 @@ final class StoreOutage: Sendable {
     }
     private let state = Mutex(State())
 
+    /// How long a stage keeps trying after a graceful shutdown began. Zero for what a device will send again (a
+    /// reading not acknowledged); some seconds for what nothing would bring back (alert steps of readings already
+    /// stored and acknowledged).
+    private let shutdownGrace: Duration
+
     init(path: String, stage: String, holding: String, logger: Logger, metrics: any MetricsFactory,
-         firstDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(5), remindEvery: Duration = .seconds(60)) {
+         firstDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(5), remindEvery: Duration = .seconds(60),
+         shutdownGrace: Duration = .zero) {
+        self.shutdownGrace = shutdownGrace
         self.path = path
         self.stage = stage
         self.holding = holding
@@ -59,10 +66,20 @@ final class StoreOutage: Sendable {
     var failing: Bool { state.withLock { $0.since != nil } }
 
     /// Runs `write` until it succeeds. A write the store cannot do now is tried again after a pause; the data's
-    /// own refusal is rethrown. On graceful shutdown or cancellation it stops trying and throws `StoreUnavailable`.
+    /// own refusal is rethrown. On cancellation, or once a graceful shutdown has gone on for `shutdownGrace`, it stops
+    /// trying and throws `StoreUnavailable`.
     /// `pending` says how many readings wait on this write (for the log; no values are logged).
     func durably<T>(_ what: String, pending: Int, _ write: () async throws -> T) async throws -> T {
         var delay = firstDelay
+        let clock = ContinuousClock()
+        var stoppingSince: ContinuousClock.Instant?
+        func givingUp() -> Bool {
+            if Task.isCancelled { return true }
+            guard Task.isShuttingDownGracefully else { return false }
+            let since = stoppingSince ?? clock.now
+            stoppingSince = since
+            return since.duration(to: clock.now) >= shutdownGrace
+        }
         while true {
             do {
                 let result = try await write()
@@ -70,13 +87,12 @@ final class StoreOutage: Sendable {
                 return result
             } catch let error as StoreError where error.storeCannotWrite {
                 failed(error, what: what, pending: pending)
-                if Task.isCancelled || Task.isShuttingDownGracefully {
+                if givingUp() {
                     throw StoreUnavailable(cause: error.cause, underlying: error)
                 }
-                // Sleep in slices so a graceful shutdown is noticed within a quarter of a second.
-                let clock = ContinuousClock()
+                // Sleep in slices so a graceful shutdown (or the end of its grace) is noticed within a quarter of a second.
                 let until = clock.now.advanced(by: delay)
-                while clock.now < until, !Task.isCancelled, !Task.isShuttingDownGracefully {
+                while clock.now < until, !givingUp() {
                     try? await clock.sleep(for: min(.milliseconds(250), clock.now.duration(to: until)))
                 }
                 delay = min(delay * 2, maxDelay)

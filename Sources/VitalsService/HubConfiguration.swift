@@ -159,7 +159,8 @@ public struct HubConfiguration: Sendable, Equatable {
     }
 
     /// A number (integer or floating point) at least `minimum` (and above it when `exclusive`).
-    static func number(_ section: String, _ key: String, _ path: WritableKeyPath<HubConfiguration, Double?>, minimum: Double, exclusive: Bool) -> Field {
+    static func number(_ section: String, _ key: String, _ path: WritableKeyPath<HubConfiguration, Double?>, minimum: Double, exclusive: Bool,
+                       maximum: Double = .infinity) -> Field {
         Field(section: section, key: key) { (c: inout HubConfiguration, v: any TOMLValueConvertible) throws(ValueError) in
             let d: Double
             if v.type == .int, let i = v.int { d = Double(i) } else if v.type == .double, let x = v.double { d = x } else {
@@ -168,6 +169,7 @@ public struct HubConfiguration: Sendable, Equatable {
             guard d.isFinite, exclusive ? d > minimum : d >= minimum else {
                 throw ValueError(message: "\(d) must be \(exclusive ? "greater than" : "at least") \(minimum == 0 ? "0" : "\(minimum)")")
             }
+            guard d <= maximum else { throw ValueError(message: "\(d) must be at most \(maximum)") }
             c[keyPath: path] = d
         }
     }
@@ -234,7 +236,8 @@ public struct HubConfiguration: Sendable, Equatable {
 
             integer("retention", "days", \.retentionDays, 1...36_500),
             bool("retention", "without_uplink", \.retentionWithoutUplink),
-            number("retention", "every_hours", \.retentionEveryHours, minimum: 0, exclusive: true),
+            // Once a minute at the most (each pass scans and truncates the log), once a year at the least.
+            number("retention", "every_hours", \.retentionEveryHours, minimum: 1.0 / 60, exclusive: false, maximum: 8760),
         ]
     }
 

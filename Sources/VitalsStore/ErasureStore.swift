@@ -158,10 +158,17 @@ extension VitalsStore {
         let w = SQLValue.int(watermark)
         let old = "max(r.effective_at, r.received_at) < ?1"
         let sent = "EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'reading' AND o.ref = CAST(r.id AS TEXT) AND o.seq <= ?2)"
-        let cited = "(EXISTS (SELECT 1 FROM alerts a WHERE a.reading_id = r.id) OR EXISTS (SELECT 1 FROM reading_refilings f WHERE f.reading_id = r.id))"
+        // An alert's evidence: the reading it names, and every reading of its device inside its evidence span (a CGM
+        // episode cites the readings from its first low to its last).
+        let inSpan = "EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = r.device_id AND a.evidence_from IS NOT NULL"
+            + " AND r.effective_at BETWEEN a.evidence_from AND coalesce(a.evidence_to, a.evidence_from))"
+        let cited = "(EXISTS (SELECT 1 FROM alerts a WHERE a.reading_id = r.id) OR \(inSpan) OR EXISTS (SELECT 1 FROM reading_refilings f WHERE f.reading_id = r.id))"
         let noOutbox = "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'reading' AND o.ref = CAST(r.id AS TEXT))"
         let deletable = "\(old) AND NOT \(cited) AND (\(sent) OR (?2 = \(Int64.max) AND \(noOutbox)))"
-        let blockOld = "b.start_us < ?1 * 1000"
+        // A block or quality window of a rhythm alert's strip (its evidence span, and the two minutes before it a
+        // block may start in) is kept with the alert.
+        let blockOld = "b.start_us < ?1 * 1000 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = b.device_id AND a.evidence_from IS NOT NULL"
+            + " AND b.start_us / 1000 BETWEEN a.evidence_from - 120000 AND coalesce(a.evidence_to, a.evidence_from))"
         let blockSent = "EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'waveform' AND o.ref = CAST(b.id AS TEXT) AND o.seq <= ?2)"
         while true {
             let done = try transaction(.full) { () throws(StoreError) -> Bool in
@@ -185,7 +192,11 @@ extension VitalsStore {
                     try dropOutbox.run([.text("waveform"), .text(String(id))])
                     try dropBlock.run([.int(id)])
                 }
-                try statement("DELETE FROM waveform_quality WHERE end_us < ?1 * 1000").run([c])
+                try statement("""
+                    DELETE FROM waveform_quality WHERE end_us < ?1 * 1000 AND NOT EXISTS (SELECT 1 FROM alerts a
+                        WHERE a.device_id = waveform_quality.device_id AND a.evidence_from IS NOT NULL
+                        AND waveform_quality.end_us / 1000 >= a.evidence_from AND waveform_quality.start_us / 1000 <= coalesce(a.evidence_to, a.evidence_from))
+                    """).run([c])
                 try statement("""
                     INSERT INTO erasures (kind, cutoff_at, acted_at, acted_by, readings, waveform_blocks, alerts, completed_at)
                     VALUES ('retention', ?, ?, ?, ?, ?, 0, ?)

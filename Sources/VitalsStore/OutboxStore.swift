@@ -65,6 +65,16 @@ extension VitalsStore {
         }
     }
 
+    /// Names `target` as an uplink of this hub before it has acknowledged anything (a row at seq 0; an existing row
+    /// is left alone). Retention keeps everything a named uplink has not acknowledged, so an uplink that is
+    /// configured but has not yet reached its server holds back deletion from its first moment.
+    public func registerUplink(target: String, at: Date) throws(StoreError) {
+        try transaction(.normal) { () throws(StoreError) in
+            try statement("INSERT INTO uplink_acks (target, acked_seq, rows_sent, acked_at) VALUES (?1, 0, 0, ?2) ON CONFLICT (target) DO NOTHING")
+                .run([.text(target), .int(Self.ms(at))])
+        }
+    }
+
     /// How many outbox entries are after `seq` (what an uplink still has to send).
     public func outboxPending(after seq: Int64) throws(StoreError) -> Int {
         Int(try statement("SELECT count(*) FROM outbox WHERE seq > ?").query([.int(seq)]) { $0.int(0) }.first ?? 0)

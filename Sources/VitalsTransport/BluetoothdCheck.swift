@@ -35,6 +35,12 @@ public struct BluetoothdCheck: Sendable {
     public func verdict(adapter: BLEAddress) -> Verdict {
         guard let pid = bluetoothdPID() else { return .notRunning }
         let state = "\(stateRoot)/\(adapter.description)"
+        // bluetoothd's state folder is normally root's alone (0700): a hub running as its own user cannot look
+        // inside, and "cannot see it" must not read as "bluetoothd keeps nothing for this adapter".
+        if FileManager.default.fileExists(atPath: stateRoot), !FileManager.default.isReadableFile(atPath: stateRoot)
+            || !FileManager.default.isExecutableFile(atPath: stateRoot) {
+            return .manages(pid: pid, reason: "\(stateRoot) cannot be read by this user, so whether bluetoothd keeps this adapter is unknown")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: state, isDirectory: &isDirectory), isDirectory.boolValue {
             return .manages(pid: pid, reason: "it keeps state for this adapter in \(state)")

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import VitalsFHIR
 import VitalsStore
 
 /// What one batch did on the server.
@@ -40,6 +41,7 @@ public struct UplinkError: Error, CustomStringConvertible {
     /// A PostgreSQL error's own code and the server's message (PSQLError's description hides both on purpose).
     static func describe(_ error: any Error) -> String {
         if let e = error as? UplinkError { return e.description }
+        if let e = error as? FHIRClient.Failure { return e.summary }
         if let e = error as? PSQLError {
             var s = "\(e.code)"
             if let info = e.serverInfo {

@@ -126,6 +126,10 @@ public struct OutboxForwarder<Sink: OutboxSink>: Service, CustomStringConvertibl
 
     public func run() async throws {
         logger.notice("uplink started", metadata: ["uplink.target": "\(sink.target)"])
+        // Retention must wait for this target even before its first batch (the hub registers it at start too).
+        do { try await store.registerUplink(target: sink.target, at: Date()) } catch {
+            logger.error("uplink: cannot record this target in the store", metadata: ["uplink.target": "\(sink.target)", "error": "\(error)"])
+        }
         // A graceful shutdown cancels whatever is in flight: an unfinished batch was not acknowledged, so the next
         // run sends it again.
         let failing = try? await cancelWhenGracefulShutdown { try await self.loop() }
@@ -180,6 +184,8 @@ public struct OutboxForwarder<Sink: OutboxSink>: Service, CustomStringConvertibl
         var metadata: Logger.Metadata = ["uplink.target": "\(sink.target)", "uplink.pending": "\(pending)"]
         if let error { metadata["error"] = "\(UplinkError.describe(error))" }
         logger.warning(message, metadata: metadata.merging(extra) { a, _ in a })
+        // The far side's own words (a FHIR server's diagnostics can quote what was sent) only at debug level.
+        if let error, logger.logLevel <= .debug { logger.debug("uplink failure in full", metadata: ["uplink.target": "\(sink.target)", "error": "\(error)"]) }
     }
 }
 

@@ -209,6 +209,8 @@ struct Run: AsyncParsableCommand {
             } else {
                 u.password = ProcessInfo.processInfo.environment[uplinkPasswordVariable]
             }
+            // Registered before any service starts, so retention holds back for it from the first moment.
+            try await store.registerUplink(target: u.target, at: Date())
             configuration.surfaces.append(UplinkService(store: store, configuration: u, logger: logger))
         }
         if let fhirPush, let url = URL(string: fhirPush) {
@@ -220,6 +222,7 @@ struct Run: AsyncParsableCommand {
             let gateway = FHIRGateway(id: hubID ?? storeHubID)
             let sink = FHIRUplink(client: FHIRClient(transport: URLSessionFHIRTransport(url: url, bearerToken: token)),
                                   target: FHIRUplink.target(for: url), gateway: gateway)
+            try await store.registerUplink(target: sink.target, at: Date())
             // A transaction Bundle per 100 outbox entries: a few hundred resources, well within what servers take.
             configuration.surfaces.append(FHIRUplinkService(store: store, sink: sink, schedule: ForwardingSchedule(batchSize: 100), logger: logger))
         }

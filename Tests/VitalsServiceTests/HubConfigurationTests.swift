@@ -23,7 +23,7 @@ struct HubConfigurationTests {
         #expect(c.subject == "default" && c.logLevel == "notice" && c.quiet == true)
         #expect(c.ble == true && c.sim == nil && c.adapter == 0 && c.pairingAgent == true && c.usb == true)
         #expect(c.bleKeys == "/var/lib/openvitals/ble-keys.json")
-        #expect(c.deviceTimeZones == ["Europe/Berlin"] && c.assign == [])
+        #expect(c.deviceTimeZones == nil && c.assign == [], "the example leaves device clocks in this machine's zone")
         #expect(c.liveHorizonMinutes == 60 && c.escalateAfterMinutes == 15 && c.webhook == nil)
         #expect(c.httpListen == "127.0.0.1:8080" && c.tokenFile == nil)
         #expect(c.kiosk == false && c.kioskRestSeconds == 300 && c.kioskIntervalSeconds == 60)
@@ -98,11 +98,15 @@ struct HubConfigurationTests {
             ("[alerts]\nwebhook = \"ftp://x\"\n", "alerts.webhook"),
             ("[uplink]\nurl = \"mysql://x\"\n", "uplink.url"),
             ("[fhir]\npush = \"fhir.example.org\"\n", "fhir.push"),
+            // Retention passes at most once a minute and at least once a year (0.0001 h would spin; 1e300 would trap).
+            ("[retention]\ndays = 30\nevery_hours = 0.0001\n", "retention.every_hours"),
+            ("[retention]\ndays = 30\nevery_hours = 1e300\n", "retention.every_hours"),
         ]
         for (text, key) in cases {
             #expect(error(text)?.key == key, "\(text)")
         }
         #expect(try HubConfiguration.parse("[alerts]\nlive_horizon_minutes = 90\n[http]\nlisten = \"[::1]:0\"\n").liveHorizonMinutes == 90)
+        #expect(try HubConfiguration.parse("[retention]\ndays = 30\nevery_hours = 8760\n").retentionEveryHours == 8760)
     }
 
     @Test func settingsThatContradictEachOtherAreRefused() throws {

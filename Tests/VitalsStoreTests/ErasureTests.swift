@@ -161,6 +161,40 @@ struct ErasureTests {
         #expect(try await store.erasures().filter { $0.subjectID == "bob-yy" }.isEmpty)
     }
 
+    /// An uplink configured but not yet through to its server (registered at start, nothing acknowledged) holds
+    /// retention back as much as one that is behind: the others' acknowledgements do not let anything go.
+    @Test func aRegisteredUplinkThatHasSentNothingHoldsRetentionBack() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        _ = try await store.record((0..<4).map { reading("erin", sys: 120, second: $0, device: "C0:FF:EE:00:01:02") })
+        let seqs = try await store.unsafeQueryInts("SELECT seq FROM outbox WHERE kind = 'reading' ORDER BY seq")
+        try await store.acknowledgeUplink(target: "postgres://a@h:5432/db", through: Int64(seqs.last!), rows: 4, at: Date())
+        try await store.registerUplink(target: "fhir:https://fhir.example.org/r4", at: Date())
+        try await store.registerUplink(target: "postgres://a@h:5432/db", at: Date())
+        #expect(try await store.uplinkAcknowledged(target: "postgres://a@h:5432/db") == Int64(seqs.last!), "registering again keeps the watermark")
+        let cutoff = Self.t0.addingTimeInterval(30 * 86_400)
+        var r = try await store.applyRetention(olderThan: cutoff)
+        #expect(r.readings == 0 && r.keptUnsent == 4)
+        try await store.acknowledgeUplink(target: "fhir:https://fhir.example.org/r4", through: Int64(seqs.last!), rows: 4, at: Date())
+        r = try await store.applyRetention(olderThan: cutoff)
+        #expect(r.readings == 4)
+    }
+
+    /// An episode alert cites a span of its device's readings, not one reading: every reading in the span stays.
+    @Test func retentionKeepsAnEpisodesWholeEvidenceSpan() async throws {
+        let store = try VitalsStore(path: tempDB(), logger: quiet)
+        let old = (0..<6).map { reading("finn", sys: 120, second: $0 * 60, device: "C0:FF:EE:00:01:03") }
+        _ = try await store.record(old)
+        var a = crisis(old[3])
+        a.evidenceFrom = old[1].effectiveTime
+        a.evidenceTo = old[3].effectiveTime
+        _ = try await store.apply([AlertTransition(kind: .raised, alert: a, at: a.raisedAt, eventTime: a.effectiveTime)])
+        let seqs = try await store.unsafeQueryInts("SELECT seq FROM outbox ORDER BY seq")
+        try await store.acknowledgeUplink(target: "postgres://a@h:5432/db", through: Int64(seqs.last!), rows: 6, at: Date())
+        let r = try await store.applyRetention(olderThan: Self.t0.addingTimeInterval(30 * 86_400))
+        #expect(r.readings == 3 && r.keptCited == 3)
+        #expect(Set(try await store.readings().map(\.effectiveAt)) == Set(old[1...3].map(\.effectiveTime)))
+    }
+
     @Test func retentionKeepsWhatNoUplinkHasAcknowledgedAndWhatAlertsCite() async throws {
         let store = try VitalsStore(path: tempDB(), logger: quiet)
         let old = (0..<6).map { reading("dora", sys: $0 == 5 ? 190 : 120, second: $0, device: "C0:FF:EE:00:01:01") }

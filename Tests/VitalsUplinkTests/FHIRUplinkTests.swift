@@ -106,7 +106,12 @@ actor FakeFHIRServer: FHIRTransport {
             do { try await service.drain() } catch { failure = error }
             #expect(failure != nil, "\(mode): the batch counted as sent")
             #expect(try await store.uplinkAcknowledged(target: "fhir:http://fake/fhir") == 0, "\(mode)")
-            if mode == .refusing { #expect("\(failure.map { "\($0)" } ?? "")".contains("database is read-only"), "the server's reason is kept") }
+            if mode == .refusing, let failure = failure as? FHIRClient.Failure {
+                #expect(failure.description.contains("database is read-only"), "the server's reason is kept")
+                #expect(failure.summary.contains("HTTP 500") && !failure.summary.contains("database is read-only"), "the log's summary leaves the diagnostics out")
+            } else if mode == .refusing {
+                Issue.record("not a FHIRClient.Failure: \(String(describing: failure))")
+            }
         }
 
         await server.set(.up)
