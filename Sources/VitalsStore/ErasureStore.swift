@@ -89,6 +89,12 @@ extension VitalsStore {
 
             // Readings, their raw frames and outbox entries (observations go by ON DELETE CASCADE).
             let frames = try statement("SELECT DISTINCT raw_frame_id FROM readings WHERE subject_id = ?1").query([s]) { $0.int(0) }
+            // The subject's own devices: assigned to them, or whose every stored reading is theirs. Frames those
+            // devices sent that were never stored as a reading (refused, undecodable) are theirs too.
+            let ownDevices = try statement("""
+                SELECT device_id FROM device_assignments WHERE subject_id = ?1 AND device_user IS NULL
+                UNION SELECT device_id FROM readings GROUP BY device_id HAVING min(subject_id) = ?1 AND max(subject_id) = ?1
+                """).query([s]) { $0.text(0) }
             try statement("""
                 DELETE FROM reading_refilings WHERE from_subject = ?1 OR to_subject = ?1
                     OR reading_id IN (SELECT id FROM readings WHERE subject_id = ?1)
@@ -98,6 +104,8 @@ extension VitalsStore {
             let readings = db.changes
             let dropFrame = try statement("DELETE FROM raw_frames WHERE id = ? AND NOT EXISTS (SELECT 1 FROM readings WHERE raw_frame_id = raw_frames.id)")
             for f in frames { try dropFrame.run([.int(f)]) }
+            let dropUnstored = try statement("DELETE FROM raw_frames WHERE device_id = ? AND NOT EXISTS (SELECT 1 FROM readings WHERE raw_frame_id = raw_frames.id)")
+            for d in ownDevices { try dropUnstored.run([.text(d)]) }
 
             // Waveform blocks, the quality windows over them, their outbox entries.
             try statement("""

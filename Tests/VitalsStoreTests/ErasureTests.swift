@@ -51,6 +51,10 @@ struct ErasureTests {
         let alice = (0..<5).map { reading("alice-zz", sys: $0 == 4 ? 190 : 120, second: $0, device: "C0:FF:EE:00:01:01") }
         let bob = (0..<3).map { reading("bob-yy", sys: $0 == 2 ? 195 : 121, second: $0, device: "C0:FF:EE:00:01:02") }
         _ = try await store.record(alice + bob)
+        // A frame from each cuff that was never a reading (it did not decode): no subject id, only the device.
+        for (r, text) in [(alice[0], "A-rejected"), (bob[0], "B-rejected")] {
+            try await store.record(rejectedFrame: Array(text.utf8), source: "2A35", device: r.device, received: r.receivedTime, error: "truncated")
+        }
         for r in [alice[4], bob[2]] {
             let a = crisis(r)
             _ = try await store.apply([AlertTransition(kind: .raised, alert: a, at: a.raisedAt, eventTime: r.effectiveTime)])
@@ -116,7 +120,10 @@ struct ErasureTests {
         // is left is bob's two and the one of hers re-filed to him.
         #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames WHERE instr(CAST(bytes AS TEXT), 'A-frame') > 0") == [1])
         #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames WHERE instr(CAST(bytes AS TEXT), 'B-frame') > 0") == [2])
-        #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames") == [3])
+        // Her cuff's frame that never became a reading goes with her; bob's stays.
+        #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames WHERE instr(CAST(bytes AS TEXT), 'A-rejected') > 0") == [0])
+        #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames WHERE instr(CAST(bytes AS TEXT), 'B-rejected') > 0") == [1])
+        #expect(try await store.unsafeQueryInts("SELECT count(*) FROM raw_frames") == [4])
 
         // Bob keeps his readings (one moved to him from alice stays his; one moved from him to alice went with her).
         let bobAfter = try await store.readings(subject: "bob-yy")
