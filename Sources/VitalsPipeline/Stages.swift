@@ -229,8 +229,9 @@ public struct AnalyticsService: Service {
             case .readings(let batch, let done):
                 let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
                 let out = engine.process(inputs, now: t)
-                try await publish(out.transitions)
-                if !inputs.isEmpty { try await save(engine, at: t) }
+                // The batch's alert steps and the state after them go in one transaction (one sync of the WAL), and
+                // the steps are announced only once it has committed.
+                try await publish(out.transitions, state: inputs.isEmpty ? nil : try engine.serialized(), at: t)
                 done.resume()
             case .tick:
                 // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
@@ -239,8 +240,7 @@ public struct AnalyticsService: Service {
                     for id in try await store.settledAlertIDs(among: openIDs) { _ = engine.acknowledge(id, at: t) }
                 }
                 let out = engine.tick(now: t)
-                try await publish(out.transitions)
-                if !out.transitions.isEmpty { try await save(engine, at: t) }
+                try await publish(out.transitions, state: out.transitions.isEmpty ? nil : try engine.serialized(), at: t)
             }
         }
         ticker.cancel()
@@ -262,14 +262,14 @@ public struct AnalyticsService: Service {
         return StreamingAnalytics(configuration: configuration)
     }
 
-    func save(_ engine: StreamingAnalytics, at t: Date) async throws {
-        let data = try engine.serialized()
-        try await store.saveStreamState(Array(data), name: Self.stateName, at: t)
-    }
-
-    func publish(_ transitions: [AlertTransition]) async throws {
-        guard !transitions.isEmpty else { return }
-        let seqs = try await store.apply(transitions)
+    /// Stores the transitions, with the engine's serialised state when given, then passes the new steps on.
+    func publish(_ transitions: [AlertTransition], state: Data?, at t: Date) async throws {
+        let seqs: [Int64?]
+        if let state {
+            seqs = try await store.apply(transitions, savingState: Array(state), name: Self.stateName, at: t)
+        } else {
+            seqs = try await store.apply(transitions)
+        }
         for (tr, seq) in zip(transitions, seqs) where seq != nil {
             feed?.publish(tr)
             if tr.isNewAlert {

@@ -97,6 +97,48 @@ final class Statement {
         }
     }
 
+    // Binding one parameter at a time, without an array of `SQLValue`s: the hot insert path (`VitalsStore.record`).
+    // Text and blobs are copied by SQLite (SQLITE_TRANSIENT), so nothing needs to outlive the call.
+
+    func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    func bind(_ i: Int32, _ v: Double?) {
+        if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    func bind(_ i: Int32, _ v: String?) {
+        guard var v else {
+            sqlite3_bind_null(stmt, i)
+            return
+        }
+        v.withUTF8 { b in
+            // An empty string still binds as text (a zero-length value), never NULL.
+            UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!).withMemoryRebound(to: CChar.self, capacity: max(1, b.count)) {
+                _ = sqlite3_bind_text(stmt, i, $0, Int32(b.count), SQLITE_TRANSIENT_DESTRUCTOR)
+            }
+        }
+    }
+    func bind(_ i: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, i, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_DESTRUCTOR) }
+    }
+
+    /// Steps a statement bound with the calls above (every parameter bound), returning no rows, and resets it.
+    func step() throws(StoreError) {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, "running \(sql.prefix(80))") }
+    }
+
+    /// Steps a one-row query bound with the calls above: the first column of its row as an integer, or nil for no row.
+    func firstInt() throws(StoreError) -> Int64? {
+        defer { sqlite3_reset(stmt) }
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else { throw connection.error(rc, "querying \(sql.prefix(80))") }
+        return sqlite3_column_int64(stmt, 0)
+    }
+
     /// Runs a statement that returns no rows.
     func run(_ values: [SQLValue] = []) throws(StoreError) {
         try bind(values)
