@@ -21,6 +21,7 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Simulated blood-pressure cuffs.") var devices = 100
     @Option(help: "Readings per device (four observations each: systolic, diastolic, mean, pulse).") var readings = 2000
     @Option(help: "Readings per transaction on the raw path (the hub's RecordService takes up to 256 waiting items).") var batch = 256
+    @Flag(help: "Only the synchronous=NORMAL comparison (for profiling the insert path).") var normalOnly = false
 
     func run() async throws {
         let catalogue = try ProfileCatalogue.load(directory: try profileOptions.directory())
@@ -38,13 +39,14 @@ struct BenchIngest: AsyncParsableCommand {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         print("ingest: \(decoded.count) decoded blood-pressure readings from \(devices) cuffs, \(observations) observations, synchronous=FULL on both paths")
 
+        let validatedRows = decoded.map { validator.validate($0) }
+        let clock = ContinuousClock()
+        if !normalOnly {
         // 1. Raw SQLite: the same schema (made by the store's migrations), the rows validation gives, prepared
         // statements bound and stepped, one transaction per `batch` readings.
         let rawPath = dir.appendingPathComponent("raw.sqlite").path
         _ = try VitalsStore(path: rawPath, logger: logger)
-        let validatedRows = decoded.map { validator.validate($0) }
         let raw = try RawInserter(path: rawPath)
-        let clock = ContinuousClock()
         let rawTime = try clock.measure {
             for start in stride(from: 0, to: validatedRows.count, by: batch) {
                 try raw.insert(validatedRows[start..<min(start + batch, validatedRows.count)])
@@ -87,6 +89,7 @@ struct BenchIngest: AsyncParsableCommand {
                      Self.seconds(hubTime), hubRate / 1e6, Double(decoded.count) / Self.seconds(hubTime), hubRate / rawRate))
         print("ingest: rows (readings, observations, raw frames, outbox): hub \(hubCounts), raw \(rawCounts)\(hubCounts == rawCounts ? ", the same" : " DIFFER")")
         if hubCounts != rawCounts { throw ExitCode.failure }
+        }
 
         // 3. Without the disk: both at synchronous=NORMAL (the WAL synced only at checkpoints), the same rows in the
         // same batches, the store's insert path (`VitalsStore.record`) beside the raw statements. This is the CPU
