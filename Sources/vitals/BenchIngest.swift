@@ -94,24 +94,39 @@ struct BenchIngest: AsyncParsableCommand {
         // 3. Without the disk: both at synchronous=NORMAL (the WAL synced only at checkpoints), the same rows in the
         // same batches, the store's insert path (`VitalsStore.record`) beside the raw statements. This is the CPU
         // cost of each path, which the figures above hide behind the syncs.
-        let rawNormalPath = dir.appendingPathComponent("raw-normal.sqlite").path
-        _ = try VitalsStore(path: rawNormalPath, logger: logger)
-        let rawNormal = try RawInserter(path: rawNormalPath, synchronous: "NORMAL")
-        let rawNormalTime = try clock.measure {
-            for start in stride(from: 0, to: validatedRows.count, by: batch) {
-                try rawNormal.insert(validatedRows[start..<min(start + batch, validatedRows.count)])
+        // Two rounds, alternating, each into a fresh database; the best of each path is printed (the order and the
+        // machine's state move single runs a lot).
+        var rawNormalTime = Duration.seconds(1e9), storeNormalTime = Duration.seconds(1e9)
+        for round in 0..<2 {
+            let rawNormalPath = dir.appendingPathComponent("raw-normal-\(round).sqlite").path
+            _ = try VitalsStore(path: rawNormalPath, logger: logger)
+            let rawNormal = try RawInserter(path: rawNormalPath, synchronous: "NORMAL")
+            let storeNormal = try VitalsStore(path: dir.appendingPathComponent("store-normal-\(round).sqlite").path, logger: logger)
+            let storeFirst = round == 0
+            if storeFirst {
+                let t1 = clock.now
+                for start in stride(from: 0, to: validatedRows.count, by: batch) {
+                    _ = try await storeNormal.record(Array(validatedRows[start..<min(start + batch, validatedRows.count)]), durability: .normal)
+                }
+                storeNormalTime = min(storeNormalTime, clock.now - t1)
+            }
+            rawNormalTime = min(rawNormalTime, try clock.measure {
+                for start in stride(from: 0, to: validatedRows.count, by: batch) {
+                    try rawNormal.insert(validatedRows[start..<min(start + batch, validatedRows.count)])
+                }
+            })
+            rawNormal.close()
+            if !storeFirst {
+                let t1 = clock.now
+                for start in stride(from: 0, to: validatedRows.count, by: batch) {
+                    _ = try await storeNormal.record(Array(validatedRows[start..<min(start + batch, validatedRows.count)]), durability: .normal)
+                }
+                storeNormalTime = min(storeNormalTime, clock.now - t1)
             }
         }
-        rawNormal.close()
-        let storeNormal = try VitalsStore(path: dir.appendingPathComponent("store-normal.sqlite").path, logger: logger)
-        let t1 = clock.now
-        for start in stride(from: 0, to: validatedRows.count, by: batch) {
-            _ = try await storeNormal.record(Array(validatedRows[start..<min(start + batch, validatedRows.count)]), durability: .normal)
-        }
-        let storeNormalTime = clock.now - t1
         let rawNormalRate = Double(observations) / Self.seconds(rawNormalTime)
         let storeNormalRate = Double(observations) / Self.seconds(storeNormalTime)
-        print(String(format: "ingest, synchronous=NORMAL (no sync per commit; not how the hub stores readings): raw %.3f M obs/s, VitalsStore.record %.3f M obs/s = %.2f of raw",
+        print(String(format: "ingest, synchronous=NORMAL (no sync per commit; not how the hub stores readings), best of 2 alternating: raw %.3f M obs/s, VitalsStore.record %.3f M obs/s = %.2f of raw",
                      rawNormalRate / 1e6, storeNormalRate / 1e6, storeNormalRate / rawNormalRate))
     }
 
