@@ -207,12 +207,6 @@ public struct StreamingAnalytics: Sendable, Codable {
     var medical: [String: Bool] = [:]
     public internal(set) var processed = 0
     public internal(set) var lateTotal = 0
-    /// For saving in parts (`changedParts()`): the lanes changed since the parts were last taken, and the open
-    /// alerts as they were then. Not part of the state itself.
-    var changedLanes: Set<LaneRef> = []
-    var savedAlerts: [String: Alert]?
-
-    enum CodingKeys: String, CodingKey { case configuration, live, backfill, open, medical, processed, lateTotal }
 
     public init(configuration: StreamingConfiguration = StreamingConfiguration()) { self.configuration = configuration }
 
@@ -240,7 +234,6 @@ public struct StreamingAnalytics: Sendable, Codable {
             }
             for r in released { handle(r, lane: &lane, historical: historical, now: now, out: &out.transitions) }
             if historical { backfill[x.key] = lane } else { live[x.key] = lane }
-            changedLanes.insert(LaneRef(live: !historical, key: x.key))
         }
         return out
     }
@@ -256,7 +249,6 @@ public struct StreamingAnalytics: Sendable, Codable {
                 handle(r, lane: &lane, historical: false, now: now, out: &out.transitions)
             }
             live[key] = lane
-            changedLanes.insert(LaneRef(live: true, key: key))
         }
         for id in open.keys.sorted() {
             guard var a = open[id], !a.historical, a.state == .raised || a.state == .updated,
@@ -475,107 +467,5 @@ extension StreamingAnalytics {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: Self.floats.positiveInfinity, negativeInfinity: Self.floats.negativeInfinity, nan: Self.floats.nan)
         self = try d.decode(StreamingAnalytics.self, from: data)
-    }
-}
-
-/// One lane of the state, named by whether it is live and its stream.
-struct LaneRef: Hashable, Sendable, Codable {
-    var live: Bool
-    var key: StreamKey
-    var name: String { "lane/\(live ? "live" : "backfill")/\(key.subject)\u{1F}\(key.metric)" }
-}
-
-/// A part of the serialised state (`StreamingAnalytics.changedParts()`): its name and JSON, or nil when the part is
-/// gone (an alert no longer open).
-public struct StreamStatePart: Sendable, Hashable {
-    public var name: String
-    public var data: Data?
-    public init(name: String, data: Data?) {
-        self.name = name
-        self.data = data
-    }
-}
-
-extension StreamingAnalytics {
-    /// The name of the part that holds the configuration and the counters; it is always among the changed parts.
-    public static let headerPart = ""
-
-    struct Header: Codable {
-        /// 2: the state is saved in parts (`changedParts()`); the whole state in one JSON (`serialized()`) has no format key.
-        var format: Int
-        var configuration: StreamingConfiguration
-        var processed: Int
-        var lateTotal: Int
-    }
-
-    struct LanePart: Codable {
-        var ref: LaneRef
-        var lane: Lane
-    }
-
-    struct AlertPart: Codable {
-        var alert: Alert
-        var medical: Bool?
-    }
-
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: floats.positiveInfinity, negativeInfinity: floats.negativeInfinity, nan: floats.nan)
-        return e
-    }
-
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: floats.positiveInfinity, negativeInfinity: floats.negativeInfinity, nan: floats.nan)
-        return d
-    }
-
-    /// The parts of the state changed since the last call: the header, each lane an input or a tick touched, each
-    /// open alert that is new or changed, and (with nil data) each alert no longer open. Saving what this returns
-    /// after every batch keeps the saved parts equal to the whole state, at a cost that grows with the batch, not
-    /// with the number of streams. The first call returns every part.
-    public mutating func changedParts() throws -> [StreamStatePart] {
-        let e = Self.encoder()
-        var parts = [StreamStatePart(
-            name: Self.headerPart, data: try e.encode(Header(format: 2, configuration: configuration, processed: processed, lateTotal: lateTotal)))]
-        let lanes = savedAlerts == nil
-            ? Set(live.keys.map { LaneRef(live: true, key: $0) } + backfill.keys.map { LaneRef(live: false, key: $0) }) : changedLanes
-        for ref in lanes.sorted(by: { ($0.live ? 0 : 1, $0.key) < ($1.live ? 0 : 1, $1.key) }) {
-            guard let lane = ref.live ? live[ref.key] : backfill[ref.key] else { continue }
-            parts.append(StreamStatePart(name: ref.name, data: try e.encode(LanePart(ref: ref, lane: lane))))
-        }
-        let saved = savedAlerts ?? [:]
-        for (id, a) in open.sorted(by: { $0.key < $1.key }) where saved[id] != a {
-            parts.append(StreamStatePart(name: "alert/\(id)", data: try e.encode(AlertPart(alert: a, medical: medical[id]))))
-        }
-        for id in saved.keys.sorted() where open[id] == nil { parts.append(StreamStatePart(name: "alert/\(id)", data: nil)) }
-        changedLanes = []
-        savedAlerts = open
-        return parts
-    }
-
-    /// The state from its saved parts (by name, as `changedParts()` named them), or, for a state saved whole by an
-    /// earlier build, from that JSON alone (its header is the whole state). The next `changedParts()` returns every
-    /// part then, so the parts replace it.
-    public init(parts: [String: Data]) throws {
-        guard let head = parts[Self.headerPart] else { throw DecodingError.valueNotFound(Header.self, .init(codingPath: [], debugDescription: "no header part")) }
-        let d = Self.decoder()
-        guard let header = try? d.decode(Header.self, from: head), header.format == 2 else {
-            self = try StreamingAnalytics(serialized: head)
-            return
-        }
-        self.init(configuration: header.configuration)
-        processed = header.processed
-        lateTotal = header.lateTotal
-        for (name, data) in parts where name.hasPrefix("lane/") {
-            let p = try d.decode(LanePart.self, from: data)
-            if p.ref.live { live[p.ref.key] = p.lane } else { backfill[p.ref.key] = p.lane }
-        }
-        for (name, data) in parts where name.hasPrefix("alert/") {
-            let p = try d.decode(AlertPart.self, from: data)
-            open[p.alert.id] = p.alert
-            if let m = p.medical { medical[p.alert.id] = m }
-        }
-        savedAlerts = open
     }
 }

@@ -231,7 +231,7 @@ public struct AnalyticsService: Service {
                 let out = engine.process(inputs, now: t)
                 // The batch's alert steps and the state after them go in one transaction (one sync of the WAL), and
                 // the steps are announced only once it has committed.
-                try await publish(out.transitions, state: inputs.isEmpty ? nil : try engine.changedParts(), at: t)
+                try await publish(out.transitions, state: inputs.isEmpty ? nil : try engine.serialized(), at: t)
                 done.resume()
             case .tick:
                 // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
@@ -240,7 +240,7 @@ public struct AnalyticsService: Service {
                     for id in try await store.settledAlertIDs(among: openIDs) { _ = engine.acknowledge(id, at: t) }
                 }
                 let out = engine.tick(now: t)
-                try await publish(out.transitions, state: out.transitions.isEmpty ? nil : try engine.changedParts(), at: t)
+                try await publish(out.transitions, state: out.transitions.isEmpty ? nil : try engine.serialized(), at: t)
             }
         }
         ticker.cancel()
@@ -250,10 +250,9 @@ public struct AnalyticsService: Service {
     }
 
     static func loadEngine(store: VitalsStore, configuration: StreamingConfiguration, logger: Logger) async throws -> StreamingAnalytics {
-        let parts = try await store.streamStateParts(name: stateName)
-        if !parts.isEmpty {
+        if let bytes = try await store.streamState(name: stateName) {
             do {
-                var e = try StreamingAnalytics(parts: parts.mapValues { Data($0) })
+                var e = try StreamingAnalytics(serialized: Data(bytes))
                 e.configuration = configuration
                 return e
             } catch {
@@ -263,13 +262,11 @@ public struct AnalyticsService: Service {
         return StreamingAnalytics(configuration: configuration)
     }
 
-    /// Stores the transitions, with the parts of the engine's state that changed when given, then passes the new
-    /// steps on. Only the changed parts are serialised and written, so a batch costs the same with 1,000 streams as
-    /// with 10.
-    func publish(_ transitions: [AlertTransition], state: [StreamStatePart]?, at t: Date) async throws {
+    /// Stores the transitions, with the engine's serialised state when given, then passes the new steps on.
+    func publish(_ transitions: [AlertTransition], state: Data?, at t: Date) async throws {
         let seqs: [Int64?]
         if let state {
-            seqs = try await store.apply(transitions, savingState: Self.stateName, parts: state.map { ($0.name, $0.data.map { Array($0) }) }, at: t)
+            seqs = try await store.apply(transitions, savingState: Array(state), name: Self.stateName, at: t)
         } else {
             seqs = try await store.apply(transitions)
         }

@@ -49,33 +49,15 @@ extension VitalsStore {
         return try transaction(.full) { () throws(StoreError) -> [Int64?] in try applyInTransaction(transitions) }
     }
 
-    /// `apply(_:)` and the saving of a streaming state's changed parts in one transaction at synchronous=FULL: one
-    /// sync of the WAL for an analytics batch's alert steps and the state they came from, instead of one each, and
-    /// never the steps without that state or the reverse. Each part is kept as the `stream_state` row `name` (the
-    /// part named "") or `name/part`; a part with nil data is deleted.
-    public func apply(_ transitions: [AlertTransition], savingState name: String, parts: [(name: String, data: [UInt8]?)], at: Date) throws(StoreError) -> [Int64?] {
+    /// `apply(_:)` and `saveStreamState(_:name:at:)` in one transaction at synchronous=FULL: one sync of the WAL for
+    /// an analytics batch's alert steps and the streaming state they came from, instead of one each. Either both are
+    /// stored or neither, so a restart never sees the steps without the state that produced them, or the reverse.
+    public func apply(_ transitions: [AlertTransition], savingState state: [UInt8], name: String, at: Date) throws(StoreError) -> [Int64?] {
         try transaction(.full) { () throws(StoreError) -> [Int64?] in
             let seqs = try applyInTransaction(transitions)
-            for p in parts {
-                let row = p.name.isEmpty ? name : "\(name)/\(p.name)"
-                if let data = p.data {
-                    try saveStreamStateInTransaction(data, name: row, at: at)
-                } else {
-                    try statement("DELETE FROM stream_state WHERE name = ?").run([.text(row)])
-                }
-            }
+            try saveStreamStateInTransaction(state, name: name, at: at)
             return seqs
         }
-    }
-
-    /// The saved parts of a streaming state by part name: the row `name` as "" and each row `name/part` as "part".
-    public func streamStateParts(name: String) throws(StoreError) -> [String: [UInt8]] {
-        // Names from `name/` up to (not including) `name0`: '0' follows '/' in every collation SQLite uses for TEXT.
-        let rows = try statement("SELECT name, state FROM stream_state WHERE name = ?1 OR (name >= ?1 || '/' AND name < ?1 || '0')")
-            .query([.text(name)]) { ($0.text(0), $0.blob(1)) }
-        var out: [String: [UInt8]] = [:]
-        for (n, b) in rows { out[n == name ? "" : String(n.dropFirst(name.count + 1))] = b }
-        return out
     }
 
     private func applyInTransaction(_ transitions: [AlertTransition]) throws(StoreError) -> [Int64?] {

@@ -188,47 +188,6 @@ struct StreamingAnalyticsTests {
         #expect(expected.map(\.kind) == [.raised, .updated, .resolved])
     }
 
-    /// Saved in parts after every batch (only what changed), the state read back from the parts equals the whole
-    /// state at each point, alerts that closed are deleted, and going on from it gives the same transitions. A state
-    /// saved whole by an earlier build is read from its header part alone, and its first parts are all of it.
-    @Test func stateSavedInChangedPartsEqualsTheWholeState() throws {
-        let values: [Double] = [100, 60, 60, 60, 60, 50, 50, 50, 50, 80, 80, 80, 80, 80]
-        let cgm = values.enumerated().map { cg(Double($0.offset) * 5, $0.element) }
-        let cuff = [spot(bp(186, 124, profile: nil), at: 1, seq: 1), spot(bp(120, 80, profile: nil), at: 30, seq: 2)]
-        var whole = StreamingAnalytics(configuration: liveForever)
-        let expected = live(&whole, cgm + cuff)
-        var engine = StreamingAnalytics(configuration: liveForever)
-        var saved: [String: Data] = [:]
-        var got: [AlertTransition] = []
-        var deleted = 0
-        for batch in [Array(cgm.prefix(1)), Array(cgm[1..<6]) + [cuff[0]], Array(cgm[6..<10]), Array(cgm[10...]) + [cuff[1]]] {
-            got += live(&engine, batch)
-            let parts = try engine.changedParts()
-            #expect(parts.first?.name == StreamingAnalytics.headerPart)
-            for p in parts {
-                if let d = p.data { saved[p.name] = d } else {
-                    saved[p.name] = nil
-                    deleted += 1
-                }
-            }
-            let restored = try StreamingAnalytics(parts: saved)
-            #expect(restored.open == engine.open && restored.processed == engine.processed && restored.lateTotal == engine.lateTotal)
-        }
-        #expect(got.map(\.eventID).sorted() == expected.map(\.eventID).sorted(), "the same steps, in batches instead of at once")
-        let raised = Set(got.map(\.alert.id))
-        #expect(raised.count == 2 && deleted == raised.count - engine.open.count, "an alert that left the open set leaves the saved parts")
-        #expect(try engine.changedParts().count == 1, "nothing changed: the header alone")
-        // Going on from the saved parts gives what going on from the live engine gives.
-        var restored = try StreamingAnalytics(parts: saved)
-        let more = [spot(bp(192, 100, profile: nil), at: 80, seq: 3), cg(75, 45), cg(80, 45), cg(85, 45), cg(90, 45)]
-        let a = live(&engine, more), b = live(&restored, more)
-        #expect(!a.isEmpty && a.map(\.eventID) == b.map(\.eventID))
-        // A state saved whole: read from the header part, then written out in full.
-        var legacy = try StreamingAnalytics(parts: ["": try whole.serialized()])
-        #expect(legacy.open == whole.open && legacy.processed == whole.processed)
-        #expect(try legacy.changedParts().count == 1 + 2 + whole.open.count, "the header, both lanes and every open alert")
-    }
-
     @Test func bpCrisisRaisesOnceAndALaterNormalReadingResolvesIt() {
         var e = StreamingAnalytics(configuration: liveForever)
         let inputs = [spot(bp(186, 124, profile: nil), at: 0, seq: 1), spot(bp(190, 110, profile: nil), at: 2, seq: 2)]
