@@ -93,7 +93,8 @@ eval-ecg:
 eval-analytics: deps
 	@./scripts/eval-analytics.sh
 
-# Performance figures (release build), one section per area: `make bench` or scripts/bench.sh SECTION (ecg, analytics).
+# Performance figures (release build), one section per area: `make bench` or scripts/bench.sh SECTION (ecg, analytics,
+# ingest, load). Goals are printed beside the figures, never enforced; scripts/load-test.sh alone takes DEVICES READINGS.
 bench: deps
 	@./scripts/bench.sh
 

@@ -120,6 +120,8 @@ let package = Package(
             dependencies: [
                 "VitalsCore", "VitalsWire", "VitalsProfiles", "VitalsTransport", "VitalsTransportLinux",
                 "VitalsDrivers", "VitalsValidation", "VitalsStore", "VitalsAnalytics", "VitalsPipeline", "VitalsECG", "VitalsHTTP", "VitalsKiosk", "VitalsFHIR", "VitalsUplink", "VitalsService",
+                // The raw SQLite baseline of `vitals bench-ingest`.
+                "CSQLite",
                 logging, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

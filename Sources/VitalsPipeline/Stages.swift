@@ -267,8 +267,9 @@ public struct AnalyticsService: Service {
                 let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
                 let out = engine.process(inputs, now: t)
                 do {
-                    try await publish(out.transitions)
-                    if !inputs.isEmpty { try await save(engine, at: t) }
+                    // The batch's alert steps and the state after them go in one transaction (one sync of the WAL),
+                    // and the steps are announced only once it has committed.
+                    try await publish(out.transitions, state: inputs.isEmpty ? nil : try engine.serialized(), at: t)
                 } catch let error as StoreUnavailable {
                     // Only at shutdown with the store still unable to write: the readings are stored, their alert
                     // steps and this state are not (the state saved last is where a restart resumes).
@@ -285,8 +286,7 @@ public struct AnalyticsService: Service {
                 }
                 let out = engine.tick(now: t)
                 do {
-                    try await publish(out.transitions)
-                    if !out.transitions.isEmpty { try await save(engine, at: t) }
+                    try await publish(out.transitions, state: out.transitions.isEmpty ? nil : try engine.serialized(), at: t)
                 } catch let error as StoreUnavailable {
                     logger.error("stopping with the store unable to write: escalation steps not saved", metadata: [
                         "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)",
@@ -313,14 +313,17 @@ public struct AnalyticsService: Service {
         return StreamingAnalytics(configuration: configuration)
     }
 
-    func save(_ engine: StreamingAnalytics, at t: Date) async throws {
-        let data = try engine.serialized()
-        try await outage.durably("analytics state", pending: 0) { try await store.saveStreamState(Array(data), name: Self.stateName, at: t) }
-    }
-
-    func publish(_ transitions: [AlertTransition]) async throws {
-        guard !transitions.isEmpty else { return }
-        let seqs = try await outage.durably("alert steps", pending: 0) { try await store.apply(transitions) }
+    /// Stores the transitions, with the engine's serialised state when given (in one transaction), then passes the
+    /// new steps on. A store that cannot write now is tried again (`StoreOutage`).
+    func publish(_ transitions: [AlertTransition], state: Data?, at t: Date) async throws {
+        guard !transitions.isEmpty || state != nil else { return }
+        let seqs: [Int64?] = try await outage.durably("alert steps", pending: 0) {
+            if let state {
+                try await store.apply(transitions, savingState: Array(state), name: Self.stateName, at: t)
+            } else {
+                try await store.apply(transitions)
+            }
+        }
         for (tr, seq) in zip(transitions, seqs) where seq != nil {
             feed?.publish(tr)
             if tr.isNewAlert {

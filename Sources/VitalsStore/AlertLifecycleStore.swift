@@ -46,50 +46,63 @@ extension VitalsStore {
     /// nothing. Returns, per transition, the new step's sequence number, or nil for a replay.
     public func apply(_ transitions: [AlertTransition]) throws(StoreError) -> [Int64?] {
         guard !transitions.isEmpty else { return [] }
-        return try transaction(.full) { () throws(StoreError) -> [Int64?] in
-            var out: [Int64?] = []
-            for t in transitions {
-                let known = try statement("SELECT seq FROM alert_events WHERE event_id = ?").query([.text(t.eventID)]) { $0.int(0) }
-                if !known.isEmpty {
-                    out.append(nil)
-                    continue
-                }
-                let a = t.alert
-                try ensureSubject(a.subject, at: t.at)
-                let parts = a.evidenceKey.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-                let (dev, kind, key) = parts.count == 3 ? (parts[0], parts[1], parts[2]) : ("", "", "")
-                try statement("""
-                    INSERT INTO alerts (id, rule_id, subject_id, device_id, reading_id, severity, state, message, citation, raised_at, effective_at,
-                        evidence_key, historical, evidence_from, evidence_to, escalations, updated_at)
-                    VALUES (?1, ?2, ?3, ?4, (SELECT id FROM readings WHERE device_id = ?5 AND kind = ?6 AND natural_key = ?7), ?8, ?9, ?10, ?11, ?12, ?13,
-                        ?14, ?15, ?16, ?17, ?18, ?19)
-                    ON CONFLICT (id) DO UPDATE SET
-                        rule_id = excluded.rule_id, severity = excluded.severity, message = excluded.message, citation = excluded.citation,
-                        state = CASE WHEN alerts.state = 'resolved' THEN 'resolved'
-                                     WHEN alerts.state = 'acknowledged' AND excluded.state = 'updated' AND excluded.severity = alerts.severity THEN 'acknowledged'
-                                     ELSE excluded.state END,
-                        historical = excluded.historical, evidence_to = max(coalesce(alerts.evidence_to, 0), coalesce(excluded.evidence_to, 0)),
-                        escalations = max(alerts.escalations, excluded.escalations), updated_at = excluded.updated_at
-                    """).run([
-                        .text(a.id), .text(a.ruleID), .text(a.subject.rawValue), .text(a.device.rawValue), .text(dev), .text(kind), .text(key),
-                        .text(a.severity.rawValue), .text(a.state.rawValue), .text(a.message), .text(a.citation), .int(Self.ms(a.raisedAt)),
-                        .int(Self.ms(a.effectiveTime)), .text(a.evidenceKey), .int(a.historical ? 1 : 0),
-                        a.evidenceFrom.map { .int(Self.ms($0)) } ?? .null, a.evidenceTo.map { .int(Self.ms($0)) } ?? .null,
-                        .int(Int64(a.escalations)), .int(Self.ms(a.updatedAt ?? t.at)),
-                    ])
-                if try isFirstEvent(a.id) {
-                    try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('alert', ?, ?)").run([.text(a.id), .int(Self.ms(t.at))])
-                }
-                try statement("""
-                    INSERT INTO alert_events (event_id, alert_id, transition, state, severity, at, event_time, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """).run([
-                        .text(t.eventID), .text(a.id), .text(t.kind.rawValue), .text(a.state.rawValue), .text(a.severity.rawValue),
-                        .int(Self.ms(t.at)), .int(Self.ms(t.eventTime)), .text(t.detail),
-                    ])
-                out.append(db.lastInsertRowID)
-            }
-            return out
+        return try transaction(.full) { () throws(StoreError) -> [Int64?] in try applyInTransaction(transitions) }
+    }
+
+    /// `apply(_:)` and `saveStreamState(_:name:at:)` in one transaction at synchronous=FULL: one sync of the WAL for
+    /// an analytics batch's alert steps and the streaming state they came from, instead of one each. Either both are
+    /// stored or neither, so a restart never sees the steps without the state that produced them, or the reverse.
+    public func apply(_ transitions: [AlertTransition], savingState state: [UInt8], name: String, at: Date) throws(StoreError) -> [Int64?] {
+        try transaction(.full) { () throws(StoreError) -> [Int64?] in
+            let seqs = try applyInTransaction(transitions)
+            try saveStreamStateInTransaction(state, name: name, at: at)
+            return seqs
         }
+    }
+
+    private func applyInTransaction(_ transitions: [AlertTransition]) throws(StoreError) -> [Int64?] {
+        var out: [Int64?] = []
+        for t in transitions {
+            let known = try statement("SELECT seq FROM alert_events WHERE event_id = ?").query([.text(t.eventID)]) { $0.int(0) }
+            if !known.isEmpty {
+                out.append(nil)
+                continue
+            }
+            let a = t.alert
+            try ensureSubject(a.subject, at: t.at)
+            let parts = a.evidenceKey.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            let (dev, kind, key) = parts.count == 3 ? (parts[0], parts[1], parts[2]) : ("", "", "")
+            try statement("""
+                INSERT INTO alerts (id, rule_id, subject_id, device_id, reading_id, severity, state, message, citation, raised_at, effective_at,
+                    evidence_key, historical, evidence_from, evidence_to, escalations, updated_at)
+                VALUES (?1, ?2, ?3, ?4, (SELECT id FROM readings WHERE device_id = ?5 AND kind = ?6 AND natural_key = ?7), ?8, ?9, ?10, ?11, ?12, ?13,
+                    ?14, ?15, ?16, ?17, ?18, ?19)
+                ON CONFLICT (id) DO UPDATE SET
+                    rule_id = excluded.rule_id, severity = excluded.severity, message = excluded.message, citation = excluded.citation,
+                    state = CASE WHEN alerts.state = 'resolved' THEN 'resolved'
+                                 WHEN alerts.state = 'acknowledged' AND excluded.state = 'updated' AND excluded.severity = alerts.severity THEN 'acknowledged'
+                                 ELSE excluded.state END,
+                    historical = excluded.historical, evidence_to = max(coalesce(alerts.evidence_to, 0), coalesce(excluded.evidence_to, 0)),
+                    escalations = max(alerts.escalations, excluded.escalations), updated_at = excluded.updated_at
+                """).run([
+                    .text(a.id), .text(a.ruleID), .text(a.subject.rawValue), .text(a.device.rawValue), .text(dev), .text(kind), .text(key),
+                    .text(a.severity.rawValue), .text(a.state.rawValue), .text(a.message), .text(a.citation), .int(Self.ms(a.raisedAt)),
+                    .int(Self.ms(a.effectiveTime)), .text(a.evidenceKey), .int(a.historical ? 1 : 0),
+                    a.evidenceFrom.map { .int(Self.ms($0)) } ?? .null, a.evidenceTo.map { .int(Self.ms($0)) } ?? .null,
+                    .int(Int64(a.escalations)), .int(Self.ms(a.updatedAt ?? t.at)),
+                ])
+            if try isFirstEvent(a.id) {
+                try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('alert', ?, ?)").run([.text(a.id), .int(Self.ms(t.at))])
+            }
+            try statement("""
+                INSERT INTO alert_events (event_id, alert_id, transition, state, severity, at, event_time, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([
+                    .text(t.eventID), .text(a.id), .text(t.kind.rawValue), .text(a.state.rawValue), .text(a.severity.rawValue),
+                    .int(Self.ms(t.at)), .int(Self.ms(t.eventTime)), .text(t.detail),
+                ])
+            out.append(db.lastInsertRowID)
+        }
+        return out
     }
 
     private func isFirstEvent(_ id: String) throws(StoreError) -> Bool {
@@ -210,12 +223,14 @@ extension VitalsStore {
 
     /// The streaming core's serialised state, saved after each batch so a restart continues where it was.
     public func saveStreamState(_ state: [UInt8], name: String, at: Date) throws(StoreError) {
-        try transaction(.full) { () throws(StoreError) in
-            try statement("""
-                INSERT INTO stream_state (name, state, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                """).run([.text(name), .blob(state), .int(Self.ms(at))])
-        }
+        try transaction(.full) { () throws(StoreError) in try saveStreamStateInTransaction(state, name: name, at: at) }
+    }
+
+    private func saveStreamStateInTransaction(_ state: [UInt8], name: String, at: Date) throws(StoreError) {
+        try statement("""
+            INSERT INTO stream_state (name, state, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+            """).run([.text(name), .blob(state), .int(Self.ms(at))])
     }
 
     public func streamState(name: String) throws(StoreError) -> [UInt8]? {

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Logging
 
 /// A failure from SQLite, with the result code, SQLite's message and what we were doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -97,6 +98,48 @@ final class Statement {
         }
     }
 
+    // Binding one parameter at a time, without an array of `SQLValue`s: the hot insert path (`VitalsStore.record`).
+    // Text and blobs are copied by SQLite (SQLITE_TRANSIENT), so nothing needs to outlive the call.
+
+    func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    func bind(_ i: Int32, _ v: Double?) {
+        if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    func bind(_ i: Int32, _ v: String?) {
+        guard var v else {
+            sqlite3_bind_null(stmt, i)
+            return
+        }
+        v.withUTF8 { b in
+            // An empty string still binds as text (a zero-length value), never NULL.
+            UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!).withMemoryRebound(to: CChar.self, capacity: max(1, b.count)) {
+                _ = sqlite3_bind_text(stmt, i, $0, Int32(b.count), SQLITE_TRANSIENT_DESTRUCTOR)
+            }
+        }
+    }
+    func bind(_ i: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, i, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_DESTRUCTOR) }
+    }
+
+    /// Steps a statement bound with the calls above (every parameter bound), returning no rows, and resets it.
+    func step() throws(StoreError) {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, "running \(sql.prefix(80))") }
+    }
+
+    /// Steps a one-row query bound with the calls above: the first column of its row as an integer, or nil for no row.
+    func firstInt() throws(StoreError) -> Int64? {
+        defer { sqlite3_reset(stmt) }
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else { throw connection.error(rc, "querying \(sql.prefix(80))") }
+        return sqlite3_column_int64(stmt, 0)
+    }
+
     /// Runs a statement that returns no rows.
     func run(_ values: [SQLValue] = []) throws(StoreError) {
         try bind(values)
@@ -133,5 +176,51 @@ struct Row {
         let n = Int(sqlite3_column_bytes(stmt, i))
         guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// Copies the WAL back into the database file from a second connection on its own thread, once a second: a passive
+/// checkpoint, which never blocks the writer and never changes what is durable (every commit was already synced in
+/// the WAL at its own `synchronous` level). Left to SQLite's automatic checkpoint, the commit that crosses 1,000 WAL
+/// pages does the copy and syncs the database file itself, and the readings and alerts waiting on that commit wait
+/// for it too: that was the tail of the alert path's latency.
+final class Checkpointer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopped = false
+
+    init(path: String, interval: Double = 1, logger: Logging.Logger) {
+        let thread = Thread { [self] in
+            let connection: SQLiteConnection
+            do {
+                connection = try SQLiteConnection(path: path)
+                try connection.execute("PRAGMA busy_timeout = 5000")
+                try connection.execute("PRAGMA synchronous = FULL")
+            } catch {
+                logger.warning("background checkpoints unavailable; SQLite checkpoints at commit", metadata: ["error": "\(error)"])
+                return
+            }
+            while waitOrStop(interval) {
+                do { try connection.execute("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+                    logger.debug("background checkpoint failed; trying again", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        thread.name = "vitals-store-checkpoint"
+        thread.start()
+    }
+
+    /// Waits `seconds`; false once stopped.
+    private func waitOrStop(_ seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        return !stopped
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
     }
 }

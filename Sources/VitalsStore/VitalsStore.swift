@@ -66,12 +66,16 @@ public actor VitalsStore {
     let logger: Logger
     public nonisolated let path: String
     private var statements: [String: Statement] = [:]
+    /// `RecordStatement`s by raw value, prepared on first use.
+    private var recordStatements: [Statement] = []
+    private let checkpointer: Checkpointer?
     private var synchronous: Durability?
 
     /// Opens an existing database for queries only: nothing is created, migrated or changed.
     public init(readingFrom path: String, logger: Logger) throws {
         self.path = path
         self.logger = logger
+        checkpointer = nil
         db = try SQLiteConnection(path: path, readOnly: true)
         try db.execute("PRAGMA busy_timeout = 5000")
         let version: Int
@@ -121,7 +125,17 @@ public actor VitalsStore {
         }
         try db.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(db, logger: logger)
+        if path != ":memory:" {
+            // Checkpoints run on their own connection and thread (`Checkpointer`), so no commit pays for one; the
+            // writer checkpoints itself only if the WAL outgrows 10,000 pages (about 40 MB), as a backstop.
+            try db.execute("PRAGMA wal_autocheckpoint = 10000")
+            checkpointer = Checkpointer(path: path, logger: logger)
+        } else {
+            checkpointer = nil
+        }
     }
+
+    deinit { checkpointer?.stop() }
 
     /// Applies every migration not yet applied; refuses a database from a newer build.
     static func migrate(_ db: SQLiteConnection, logger: Logger) throws(StoreError) {
@@ -191,15 +205,17 @@ public actor VitalsStore {
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 
     /// Adds or refreshes a device. `grade` nil keeps the grade already recorded (unverified for a new device).
+    static let upsertDeviceSQL = """
+        INSERT INTO devices (id, transport, address, profile_id, manufacturer, model, serial, grade, first_seen, last_seen)
+        VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, 'unverified'), ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            profile_id = coalesce(excluded.profile_id, profile_id), grade = CASE WHEN ?11 IS NULL THEN grade ELSE excluded.grade END,
+            manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model),
+            serial = coalesce(excluded.serial, serial), last_seen = max(last_seen, excluded.last_seen)
+        """
+
     private func upsertDevice(_ d: DeviceIdentity, grade: DeviceGrade?, seen: Date) throws(StoreError) {
-        try statement("""
-            INSERT INTO devices (id, transport, address, profile_id, manufacturer, model, serial, grade, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, 'unverified'), ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                profile_id = coalesce(excluded.profile_id, profile_id), grade = CASE WHEN ?11 IS NULL THEN grade ELSE excluded.grade END,
-                manufacturer = coalesce(excluded.manufacturer, manufacturer), model = coalesce(excluded.model, model),
-                serial = coalesce(excluded.serial, serial), last_seen = max(last_seen, excluded.last_seen)
-            """).run([
+        try recordStatement(.device).run([
                 .text(d.id.rawValue), .text(d.transport.rawValue), .text(d.address), d.profileID.map { .text($0) } ?? .null,
                 d.manufacturer.map { .text($0) } ?? .null, d.model.map { .text($0) } ?? .null, d.serial.map { .text($0) } ?? .null,
                 grade.map { .text($0.rawValue) } ?? .null, .int(Self.ms(seen)), .int(Self.ms(seen)), grade.map { .text($0.rawValue) } ?? .null,
@@ -210,48 +226,117 @@ public actor VitalsStore {
         try statement("INSERT INTO subjects (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING").run([.text(s.rawValue), .int(Self.ms(at))])
     }
 
+    /// The statements of the reading insert path, prepared once and found by index rather than by hashing their SQL.
+    enum RecordStatement: Int, CaseIterable {
+        case subject, device, exists, frame, reading, observation, outbox
+
+        var sql: String {
+            switch self {
+            case .subject: "INSERT INTO subjects (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
+            case .device: VitalsStore.upsertDeviceSQL
+            case .exists: "SELECT id FROM readings WHERE device_id = ? AND kind = ? AND natural_key = ?"
+            case .frame: "INSERT INTO raw_frames (device_id, source, received_at, bytes) VALUES (?, ?, ?, ?)"
+            case .reading:
+                """
+                INSERT INTO readings (device_id, subject_id, kind, natural_key, sequence, effective_at, device_time, received_at, grade, flags, raw_frame_id, device_user)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            case .observation:
+                """
+                INSERT INTO observations (reading_id, mdc_code, ordinal, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            case .outbox: "INSERT INTO outbox (kind, ref, created_at) VALUES ('reading', ?, ?)"
+            }
+        }
+    }
+
+    func recordStatement(_ s: RecordStatement) throws(StoreError) -> Statement {
+        if recordStatements.isEmpty { recordStatements = try RecordStatement.allCases.map { c throws(StoreError) in try db.prepare(c.sql) } }
+        return recordStatements[s.rawValue]
+    }
+
     /// Stores readings in one transaction and returns, per reading, whether it was new or a replay.
     /// When this returns, the new readings are durable at `durability`.
+    ///
+    /// Each subject is added and each device refreshed once per batch, not once per reading, with what the reading
+    /// by reading upserts would have left: a device's first reading of the batch creates it (its first-seen time),
+    /// and the batch ends with its last identity and grade and the latest time it was seen.
     public func record(_ readings: [Reading], durability: Durability = .full) throws(StoreError) -> [RecordOutcome] {
         guard !readings.isEmpty else { return [] }
         return try transaction(durability) { () throws(StoreError) -> [RecordOutcome] in
+            let subject = try recordStatement(.subject), exists = try recordStatement(.exists), frame = try recordStatement(.frame)
+            let reading = try recordStatement(.reading), observation = try recordStatement(.observation), outbox = try recordStatement(.outbox)
+            var subjects: Set<SubjectID> = []
+            // Per device: the identity and grade last written, and the latest receive time seen since.
+            var devices: [DeviceID: (device: DeviceIdentity, grade: DeviceGrade, written: Date, seen: Date)] = [:]
             var out: [RecordOutcome] = []
+            out.reserveCapacity(readings.count)
             for r in readings {
-                try ensureSubject(r.subject, at: r.receivedTime)
-                try upsertDevice(r.device, grade: r.grade, seen: r.receivedTime)
-                let exists = try statement("SELECT id FROM readings WHERE device_id = ? AND kind = ? AND natural_key = ?")
-                    .query([.text(r.device.id.rawValue), .text(r.kind.rawValue), .text(r.naturalKey)]) { $0.int(0) }
-                if !exists.isEmpty {
+                if subjects.insert(r.subject).inserted {
+                    subject.bind(1, r.subject.rawValue)
+                    subject.bind(2, Self.ms(r.receivedTime))
+                    try subject.step()
+                }
+                let dev = r.device.id
+                if let d = devices[dev], d.device == r.device, d.grade == r.grade {
+                    if r.receivedTime > d.seen { devices[dev]?.seen = r.receivedTime }
+                } else {
+                    let seen = max(r.receivedTime, devices[dev]?.seen ?? r.receivedTime)
+                    try upsertDevice(r.device, grade: r.grade, seen: seen)
+                    devices[dev] = (r.device, r.grade, seen, seen)
+                }
+                let deviceID = dev.rawValue
+                let naturalKey = r.naturalKey
+                exists.bind(1, deviceID)
+                exists.bind(2, r.kind.rawValue)
+                exists.bind(3, naturalKey)
+                if try exists.firstInt() != nil {
                     out.append(.duplicate)
                     continue
                 }
-                try statement("INSERT INTO raw_frames (device_id, source, received_at, bytes) VALUES (?, ?, ?, ?)")
-                    .run([.text(r.device.id.rawValue), .text(r.raw.source), .int(Self.ms(r.receivedTime)), .blob(r.raw.bytes)])
+                let received = Self.ms(r.receivedTime)
+                frame.bind(1, deviceID)
+                frame.bind(2, r.raw.source)
+                frame.bind(3, received)
+                frame.bind(4, blob: r.raw.bytes)
+                try frame.step()
                 let rawID = db.lastInsertRowID
-                try statement("""
-                    INSERT INTO readings (device_id, subject_id, kind, natural_key, sequence, effective_at, device_time, received_at, grade, flags, raw_frame_id, device_user)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).run([
-                        .text(r.device.id.rawValue), .text(r.subject.rawValue), .text(r.kind.rawValue), .text(r.naturalKey),
-                        r.sequence.map { .int(Int64($0)) } ?? .null, .int(Self.ms(r.effectiveTime)),
-                        r.deviceTime.map { .text($0.description) } ?? .null, .int(Self.ms(r.receivedTime)), .text(r.grade.rawValue),
-                        .text(r.flags.sorted().map(\.rawValue).joined(separator: " ")), .int(rawID),
-                        r.deviceUser.map { .int(Int64($0)) } ?? .null,
-                    ])
+                reading.bind(1, deviceID)
+                reading.bind(2, r.subject.rawValue)
+                reading.bind(3, r.kind.rawValue)
+                reading.bind(4, naturalKey)
+                reading.bind(5, r.sequence.map { Int64($0) })
+                reading.bind(6, Self.ms(r.effectiveTime))
+                reading.bind(7, r.deviceTime?.description)
+                reading.bind(8, received)
+                reading.bind(9, r.grade.rawValue)
+                reading.bind(10, r.flags.isEmpty ? "" : r.flags.sorted().map(\.rawValue).joined(separator: " "))
+                reading.bind(11, rawID)
+                reading.bind(12, r.deviceUser.map { Int64($0) })
+                try reading.step()
                 let id = db.lastInsertRowID
                 for (ordinal, o) in r.observations.enumerated() {
-                    try statement("""
-                        INSERT INTO observations (reading_id, mdc_code, ordinal, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """).run([
-                            .int(id), .int(Int64(o.metric.mdc)), .int(Int64(ordinal)), .text(o.metric.key), o.metric.loinc.map { .text($0) } ?? .null,
-                            o.value.map { .real($0) } ?? .null, .text(o.state.rawValue), .text(o.unit.code), .text(o.wire.encoding),
-                            .int(Int64(bitPattern: o.wire.bits)), .text(o.wire.unit),
-                        ])
+                    observation.bind(1, id)
+                    observation.bind(2, Int64(o.metric.mdc))
+                    observation.bind(3, Int64(ordinal))
+                    observation.bind(4, o.metric.key)
+                    observation.bind(5, o.metric.loinc)
+                    observation.bind(6, o.value)
+                    observation.bind(7, o.state.rawValue)
+                    observation.bind(8, o.unit.code)
+                    observation.bind(9, o.wire.encoding)
+                    observation.bind(10, Int64(bitPattern: o.wire.bits))
+                    observation.bind(11, o.wire.unit)
+                    try observation.step()
                 }
-                try statement("INSERT INTO outbox (kind, ref, created_at) VALUES ('reading', ?, ?)").run([.text(String(id)), .int(Self.ms(r.receivedTime))])
+                outbox.bind(1, String(id))
+                outbox.bind(2, received)
+                try outbox.step()
                 out.append(.inserted(id: id))
             }
+            // A device seen again later in the batch, with the same identity and grade: its last-seen time.
+            for (_, d) in devices where d.seen > d.written { try upsertDevice(d.device, grade: d.grade, seen: d.seen) }
             return out
         }
     }

@@ -34,6 +34,39 @@ struct VitalsStoreTests {
         #expect(walMode == 0o600)
     }
 
+    /// The batch insert upserts each device once, not once per reading: the device row must still end as the
+    /// reading-by-reading upserts left it (first seen from the first reading, last seen the latest, the last grade and
+    /// model), and the same whether the readings come in one batch or one at a time.
+    @Test func oneBatchLeavesTheDeviceAsReadingByReadingDoes() async throws {
+        func batch() -> [Reading] {
+            var rs = (0..<5).map { i in
+                var r = bpReading(120, 80, key: i)
+                r.receivedTime = Date(timeIntervalSince1970: 1_700_000_100 + Double([3, 1, 4, 1, 5][i]))
+                return r
+            }
+            // The profile is refined mid-batch (Device Information read): a new model and grade from there on.
+            rs[3].device.model = "SIM-BP-7"
+            rs[3].grade = .medicalUnvalidated
+            rs[4].device.model = "SIM-BP-7"
+            rs[4].grade = .medicalUnvalidated
+            // A second subject appears mid-batch.
+            rs[2].subject = SubjectID("bob")
+            return rs
+        }
+        let together = try VitalsStore(path: tempDB(), logger: quiet)
+        #expect(try await together.record(batch()).count == 5)
+        let oneByOne = try VitalsStore(path: tempDB(), logger: quiet)
+        for r in batch() { _ = try await oneByOne.record([r]) }
+        let a = try #require(try await together.devices().first)
+        let b = try #require(try await oneByOne.devices().first)
+        #expect(a.firstSeen == b.firstSeen && a.lastSeen == b.lastSeen && a.grade == b.grade && a.model == b.model && a.profileID == b.profileID)
+        #expect(a.firstSeen == Date(timeIntervalSince1970: 1_700_000_103))
+        #expect(a.lastSeen == Date(timeIntervalSince1970: 1_700_000_105))
+        #expect(a.grade == "medical-unvalidated" && a.model == "SIM-BP-7")
+        #expect(try await together.readings().count == 5)
+        #expect(Set(try await together.readings().map(\.subjectID)) == ["alice", "bob"])
+    }
+
     @Test func replayedReadingIsIgnoredAndCounted() async throws {
         let store = try VitalsStore(path: tempDB(), logger: quiet)
         let first = try await store.record([bpReading(120, 80, key: 1), bpReading(186, 124, key: 2)])

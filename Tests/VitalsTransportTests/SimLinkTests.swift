@@ -50,6 +50,37 @@ struct SimLinkTests {
         #expect(got == ["scanStart", "malformed:Frame Type", "disconnect(link: 64, reason: 19)"])
     }
 
+    /// A peer that sends a long burst before it reads (firmware-sim advertising 1,000 devices) while this end answers
+    /// each frame as it reads it (the hub connecting): with sends that block the consumer, both ends stopped with
+    /// their socket buffers full. Sends are queued for a writer thread, so the burst and the answers all get through.
+    @Test(.timeLimit(.minutes(1))) func answeringWhileThePeerBurstsDoesNotDeadlock() async throws {
+        let path = tempSocket()
+        let listener = try SeqPacketListener(path: path)
+        let peer = try SeqPacketSocket.connect(path: path)
+        let conn = SimLinkConnection(socket: try listener.accept(), capacity: 4, logger: Logger(label: "t"))
+        let burst = 3000
+        let address = BLEAddress(string: "C0:FF:EE:00:00:01")!
+        // The peer, like the simulator's loop: it sends its whole burst (blocking when the buffer is full), then reads.
+        let answers = Task.detached { () throws -> Int in
+            for i in 0..<burst { try peer.send(SimFrame.disconnect(link: UInt16(i % 0x0EFF), reason: 0x13).encoded()) }
+            var n = 0
+            while n < burst, try peer.receive() != nil { n += 1 }
+            peer.shutdown()
+            return n
+        }
+        var seen = 0
+        for try await e in conn.events {
+            conn.consumed()
+            guard case .frame = e else { continue }
+            seen += 1
+            try conn.send(.connectRequest(address: address))
+            if seen == burst { break }
+        }
+        #expect(seen == burst)
+        #expect(try await answers.value == burst, "every answer reaches the peer, in order, once it reads")
+        conn.close()
+    }
+
     @Test func connectToMissingSocketNamesThePath() {
         #expect { try SeqPacketSocket.connect(path: "/nonexistent/openvitals.sock") } throws: { e in
             "\(e)".contains("/nonexistent/openvitals.sock") && "\(e)".contains("connect")
