@@ -68,14 +68,12 @@ public actor VitalsStore {
     private var statements: [String: Statement] = [:]
     /// `RecordStatement`s by raw value, prepared on first use.
     private var recordStatements: [Statement] = []
-    private let checkpointer: Checkpointer?
     private var synchronous: Durability?
 
     /// Opens an existing database for queries only: nothing is created, migrated or changed.
     public init(readingFrom path: String, logger: Logger) throws {
         self.path = path
         self.logger = logger
-        checkpointer = nil
         db = try SQLiteConnection(path: path, readOnly: true)
         try db.execute("PRAGMA busy_timeout = 5000")
         let version: Int
@@ -125,17 +123,7 @@ public actor VitalsStore {
         }
         try db.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(db, logger: logger)
-        if path != ":memory:" {
-            // Checkpoints run on their own connection and thread (`Checkpointer`), so no commit pays for one; the
-            // writer checkpoints itself only if the WAL outgrows 10,000 pages (about 40 MB), as a backstop.
-            try db.execute("PRAGMA wal_autocheckpoint = 10000")
-            checkpointer = Checkpointer(path: path, logger: logger)
-        } else {
-            checkpointer = nil
-        }
     }
-
-    deinit { checkpointer?.stop() }
 
     /// Applies every migration not yet applied; refuses a database from a newer build.
     static func migrate(_ db: SQLiteConnection, logger: Logger) throws(StoreError) {
