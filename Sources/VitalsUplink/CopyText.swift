@@ -67,9 +67,21 @@ public enum CopyText {
         }
     }
 
+    /// Decimal digits straight into the buffer (no String per value: this runs several times per row).
     static func int(_ v: Int64, _ b: inout ByteBuffer) {
-        // At most 20 UTF-8 bytes; Swift keeps strings of up to 15 inline, so this rarely allocates.
-        b.writeString(String(v))
+        if v < 0 { b.writeInteger(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - n] = UInt8(truncatingIfNeeded: m % 10) + 0x30
+                m /= 10
+                n += 1
+            } while m > 0
+            b.writeBytes(UnsafeRawBufferPointer(rebasing: d[(20 - n)...]))
+        }
     }
 
     static func double(_ v: Double?, _ b: inout ByteBuffer) {

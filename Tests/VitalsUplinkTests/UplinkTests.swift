@@ -6,7 +6,7 @@ import Testing
 import VitalsCore
 import VitalsStore
 import VitalsTestSupport
-import VitalsUplink
+@testable import VitalsUplink
 
 /// The same observation twice on the server, counted by its natural key.
 let duplicatesSQL = """
@@ -224,6 +224,12 @@ struct UplinkUnitTests {
         b.clear()
         CopyText.appendCentral(r, hubID: "hub-1", to: &b)
         #expect(String(buffer: b).contains("\t2026-01-31 12:00:00.123+00\t1969-12-31 23:59:59.999+00\t"))
+        // Integers are written digit by digit: the ends of the range and zero as Swift prints them.
+        for v in [0, 9, 10, -1, Int64.max, Int64.min, 1_769_860_800_123] as [Int64] {
+            b.clear()
+            CopyText.int(v, &b)
+            #expect(String(buffer: b) == String(v))
+        }
     }
 
     @Test func outboxBatchesSkipAlertsAndWaveformsButAcknowledgeThem() async throws {
