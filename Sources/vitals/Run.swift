@@ -148,6 +148,10 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(exitMalformed)
         }
         let store = try VitalsStore(path: dbPath, logger: logger)
+        // Held until this process ends: `vitals subject delete` refuses while it is.
+        if HubLock.hold(database: dbPath) == nil {
+            logger.warning("another process holds \(HubLock.path(for: dbPath)): is a second hub running on this database?")
+        }
         let console = ConsoleReporter(quiet: quiet ?? false)
         let usbSource: USBHostService.Source?
         if useUSB {

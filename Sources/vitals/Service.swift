@@ -38,9 +38,9 @@ struct SubjectCommand: ParsableCommand {
             abstract: "Delete every reading, waveform, alert, assignment and outbox entry of a subject, and the subject itself.",
             discussion: """
                 One transaction; deleted content is overwritten (SQLite secure_delete) and the write-ahead log truncated. \
-                What remains is one erasure record: the subject id, --by, the time and the counts. Stop the hub first \
-                (systemctl stop openvitals): a running hub keeps what it holds in memory and files new readings from \
-                the subject's devices under their --subject/assignment again. Data an uplink already sent is not deleted \
+                What remains is one erasure record: the subject id, --by, the time and the counts. It refuses while \
+                the hub runs on the database (systemctl stop openvitals first): a running hub keeps what it holds in \
+                memory and files new readings from the subject's devices under their --subject/assignment again. Data an uplink already sent is not deleted \
                 on the server.
                 """)
 
@@ -55,7 +55,17 @@ struct SubjectCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let store = try location.openForChanges(try location.configuration(), logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let file = try location.configuration()
+            if HubLock.isHeld(database: location.path(file)) {
+                FileHandle.standardError.write(Data("""
+                    error: the hub is running on \(location.path(file)) (it holds \(HubLock.path(for: location.path(file)))); \
+                    stop it first (systemctl stop openvitals), or it would save this subject's analytics state back and \
+                    file their new readings again; nothing was deleted
+
+                    """.utf8))
+                throw ExitCode.failure
+            }
+            let store = try location.openForChanges(file, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }))
             let subject = id
             let outcome = try await store.deleteSubject(subject, by: by) { _, state in
                 Array(try StreamingAnalytics.forgetting(subject: subject, in: Data(state)))

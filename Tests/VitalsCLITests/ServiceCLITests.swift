@@ -59,6 +59,16 @@ struct ServiceCLITests {
         #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed.stderr)")
         #expect(try readings(db).count == before)
 
+        // The hub left its lock file behind, unlocked (it has exited). While a process holds the lock (as a running
+        // hub does), the deletion is refused and nothing is deleted.
+        #expect(FileManager.default.fileExists(atPath: db + ".lock"), "vitals run makes the lock file")
+        let fd = open(db + ".lock", O_RDWR)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let refused = try CLI.run("vitals", ["subject", "delete", "pat-1", "--by", "dpo", "--yes", "--db", db])
+        #expect(refused.status != 0 && refused.stderr.contains("the hub is running on"), "\(refused.stderr)")
+        #expect(try readings(db).count == before)
+        close(fd)
+
         let r = try CLI.run("vitals", ["subject", "delete", "pat-1", "--by", "dpo", "--yes", "--db", db])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("deleted subject pat-1: \(before) readings"), "\(r.stdout)")
