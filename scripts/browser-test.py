@@ -94,6 +94,37 @@ class Processes:
         self.procs = []
 
 
+class TestRun:
+    """One browser test's work folder (0700), its processes and its browser. On a failure: a screenshot
+    (NAME-FAILED.png), the end of the hub's log, and the folder kept for its logs and database; on success the
+    folder is removed. The browser and the processes are stopped either way."""
+
+    def __init__(self, name, out):
+        self.name, self.out = name, out
+        self.work = tempfile.mkdtemp(prefix=f"ov-browser-{name}-")
+        os.chmod(self.work, 0o700)
+        self.procs = Processes(self.work)
+        self.driver = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is not None:
+                if self.driver:
+                    shot(self.driver, self.out, f"{self.name}-FAILED.png")
+                print(self.procs.log("hub")[-4000:], file=sys.stderr)
+                print(f"   kept {self.work} (logs, database)", file=sys.stderr)
+        finally:
+            if self.driver:
+                self.driver.quit()
+            self.procs.stop()
+        if exc_type is None:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return False
+
+
 def start_hub(procs, bin_dir, scenario, extra):
     sock = os.path.join(procs.workdir, "sim.sock")
     db = os.path.join(procs.workdir, "vitals.sqlite")
@@ -170,14 +201,11 @@ def acknowledged_in_store(db, alert_id, by):
 
 def hub_test(bin_dir, out):
     print("== browser-test: hub dashboard (firmware-sim run live; vitals run --http)")
-    work = tempfile.mkdtemp(prefix="ov-browser-hub-")
-    os.chmod(work, 0o700)
-    procs = Processes(work)
-    driver = None
-    try:
+    with TestRun("hub", out) as run:
+        procs = run.procs
         t0 = time.time()
         base, db = start_hub(procs, bin_dir, "live", [])
-        driver = browser()
+        driver = run.driver = browser()
         driver.get(base + "/")
         wait(driver, 15, lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "live", "the event stream did not connect")
         crisis = "li.alert[data-rule='bp.hypertensive-crisis']"
@@ -227,17 +255,6 @@ def hub_test(bin_dir, out):
         else:
             raise Failure("the store check accepted the wrong acknowledger")
         print(f"hub: ok (alert {alert_id.split('/')[0]} arrived live, acknowledged in the page by {by!r}; API and store agree)")
-    except Exception:
-        if driver:
-            shot(driver, out, "hub-FAILED.png")
-        print(procs.log("hub")[-4000:], file=sys.stderr)
-        print(f"   kept {work} (logs, database)", file=sys.stderr)
-        raise
-    finally:
-        if driver:
-            driver.quit()
-        procs.stop()
-    shutil.rmtree(work, ignore_errors=True)  # only on success: a failure keeps its logs and database
 
 
 # ---------------------------------------------------------------- kiosk
@@ -294,13 +311,10 @@ def bp_patient(driver, base, out, n, expect_headline, seconds):
 
 def kiosk_test(bin_dir, out):
     print("== browser-test: kiosk screen (firmware-sim run kiosk-bp; vitals run --kiosk --http)")
-    work = tempfile.mkdtemp(prefix="ov-browser-kiosk-")
-    os.chmod(work, 0o700)
-    procs = Processes(work)
-    driver = None
-    try:
+    with TestRun("kiosk", out) as run:
+        procs = run.procs
         base, db = start_hub(procs, bin_dir, "kiosk-bp", ["--kiosk", "--kiosk-rest-seconds", "8", "--kiosk-interval-seconds", "6"])
-        driver = browser()
+        driver = run.driver = browser()
         driver.get(base + "/kiosk")
 
         # Patient 1: readings 142/91, 138/88, 134/86 → mean of the last two 136/87.
@@ -358,17 +372,6 @@ def kiosk_test(bin_dir, out):
         check(len(rows) == 2 and all(n == 3 for _, n in rows) and f"kiosk/{first_id}" in [s for s, _ in rows],
               f"store: readings by subject {rows}, expected 3 under each of the two sessions")
         print(f"kiosk: ok (two patients, consent → rest → 3 readings → result; print view; after each end nothing of the last remains)")
-    except Exception:
-        if driver:
-            shot(driver, out, "kiosk-FAILED.png")
-        print(procs.log("hub")[-4000:], file=sys.stderr)
-        print(f"   kept {work} (logs, database)", file=sys.stderr)
-        raise
-    finally:
-        if driver:
-            driver.quit()
-        procs.stop()
-    shutil.rmtree(work, ignore_errors=True)  # only on success: a failure keeps its logs and database
 
 
 def main():
