@@ -54,7 +54,7 @@ struct BenchAnalytics: AsyncParsableCommand {
                 transitions += engine.process(batch, now: batch[0].time).transitions.count
             }
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         print(String(format: "analytics core: %d events from %d devices in %.3f s = %.0f events/s (%d alert transitions)",
                      inputs.count, devices, seconds, Double(inputs.count) / seconds, transitions))
         var state = Data()
@@ -124,7 +124,7 @@ struct BenchAnalytics: AsyncParsableCommand {
                      Self.pct(probe.fdatasync, 0.5), Self.pct(probe.fdatasync, 0.99), Self.pct(probe.fsync, 0.5), Self.pct(probe.fsync, 0.99)))
     }
 
-    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+    static func ms(_ d: Duration) -> Double { d.inSeconds * 1000 }
 
     /// The value at fraction `p` of sorted samples (nearest rank).
     static func pct(_ sorted: [Double], _ p: Double) -> Double {
@@ -178,4 +178,9 @@ final class ArrivalTimes: Sendable {
     func put(_ k: String, _ t: ContinuousClock.Instant) { m.withLock { $0[k] = t } }
     func take(_ k: String) -> ContinuousClock.Instant? { m.withLock { $0.removeValue(forKey: k) } }
     var count: Int { m.withLock { $0.count } }
+}
+
+extension Duration {
+    /// The duration in seconds, as the benchmarks print it.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -81,12 +81,12 @@ struct BenchIngest: AsyncParsableCommand {
 
         let hubCounts = try Self.counts(hubPath)
         let rawCounts = try Self.counts(rawPath)
-        let hubRate = Double(observations) / Self.seconds(hubTime)
-        let rawRate = Double(observations) / Self.seconds(rawTime)
+        let hubRate = Double(observations) / hubTime.inSeconds
+        let rawRate = Double(observations) / rawTime.inSeconds
         print(String(format: "ingest: raw SQLite prepared statements, %d readings per transaction: %.2f s, %.3f M obs/s, %.0f readings/s",
-                     batch, Self.seconds(rawTime), rawRate / 1e6, Double(decoded.count) / Self.seconds(rawTime)))
+                     batch, rawTime.inSeconds, rawRate / 1e6, Double(decoded.count) / rawTime.inSeconds))
         print(String(format: "ingest: hub path (validation, RecordService, VitalsStore.record):  %.2f s, %.3f M obs/s, %.0f readings/s = %.2f of raw (goal 0.8 M obs/s)",
-                     Self.seconds(hubTime), hubRate / 1e6, Double(decoded.count) / Self.seconds(hubTime), hubRate / rawRate))
+                     hubTime.inSeconds, hubRate / 1e6, Double(decoded.count) / hubTime.inSeconds, hubRate / rawRate))
         print("ingest: rows (readings, observations, raw frames, outbox): hub \(hubCounts), raw \(rawCounts)\(hubCounts == rawCounts ? ", the same" : " DIFFER")")
         if hubCounts != rawCounts { throw ExitCode.failure }
         }
@@ -124,13 +124,12 @@ struct BenchIngest: AsyncParsableCommand {
                 storeNormalTime = min(storeNormalTime, clock.now - t1)
             }
         }
-        let rawNormalRate = Double(observations) / Self.seconds(rawNormalTime)
-        let storeNormalRate = Double(observations) / Self.seconds(storeNormalTime)
+        let rawNormalRate = Double(observations) / rawNormalTime.inSeconds
+        let storeNormalRate = Double(observations) / storeNormalTime.inSeconds
         print(String(format: "ingest, synchronous=NORMAL (no sync per commit; not how the hub stores readings), best of 2 alternating: raw %.3f M obs/s, VitalsStore.record %.3f M obs/s = %.2f of raw",
                      rawNormalRate / 1e6, storeNormalRate / 1e6, storeNormalRate / rawNormalRate))
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     static func reading(device d: Int, index i: Int, base: Date) -> Reading {
         let sys = Double(110 + (i * 7 + d) % 40), dia = Double(70 + (i * 3) % 15), pulse = Double(60 + i % 20)

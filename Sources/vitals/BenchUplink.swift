@@ -49,7 +49,7 @@ struct BenchUplink: AsyncParsableCommand {
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        print(String(format: "hub store: %ld rows generated in %.1f s (not part of the figures)", rows, seconds(since: t0)))
+        print(String(format: "hub store: %ld rows generated in %.1f s (not part of the figures)", rows, (ContinuousClock.now - t0).inSeconds))
 
         // 2. The raw database gets the same schema and partitions, so both loads write into identical tables.
         var config = try UplinkConfiguration.parse(url: url, hubID: hub)
@@ -59,7 +59,8 @@ struct BenchUplink: AsyncParsableCommand {
         rawConfig.database = rawDatabase
         t0 = ContinuousClock.now
         let all = try await store.outbox(after: 0, limit: rows)
-        print(String(format: "outbox read alone (SQLite → rows, one pass): %.2f s = %.3f M rows/s", seconds(since: t0), Double(all.rows.count) / seconds(since: t0) / 1e6))
+        let read = (ContinuousClock.now - t0).inSeconds
+        print(String(format: "outbox read alone (SQLite → rows, one pass): %.2f s = %.3f M rows/s", read, Double(all.rows.count) / read / 1e6))
         let months = Set(all.rows.map { CentralSchema.Month(milliseconds: $0.effectiveMs) })
         let raw = PostgresUplink(configuration: rawConfig, logger: logger)
         try await raw.prepare(months: months)
@@ -75,15 +76,10 @@ struct BenchUplink: AsyncParsableCommand {
         let service = UplinkService(store: store, configuration: config, logger: logger)
         t0 = ContinuousClock.now
         let pass = try await service.drain()
-        let s = seconds(since: t0)
+        let s = (ContinuousClock.now - t0).inSeconds
         await service.uplink.disconnect()
         print(String(format: "uplink replay: %ld rows (%ld inserted) in %ld batches, %.2f s = %.3f M rows/s", pass.rows, pass.inserted, pass.batches, s,
                      Double(pass.rows) / s / 1e6))
         print("UPLINK_ROWS_PER_S \(Int(Double(pass.rows) / s))")
-    }
-
-    func seconds(since t: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - t
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
