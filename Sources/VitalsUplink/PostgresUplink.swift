@@ -6,19 +6,6 @@ import PostgresNIO
 import VitalsFHIR
 import VitalsStore
 
-/// What one batch did on the server.
-public struct BatchResult: Sendable, Equatable {
-    /// Rows copied into staging.
-    public var copied: Int
-    /// Rows new to the central table; `copied - inserted` were already there (a replay).
-    public var inserted: Int
-
-    public init(copied: Int, inserted: Int) {
-        self.copied = copied
-        self.inserted = inserted
-    }
-}
-
 /// Points where a test can break the uplink between its steps, to show that nothing is lost or doubled.
 public struct UplinkFaults: Sendable {
     /// After COPY into staging, before the INSERT and COMMIT; given the server process id of the uplink's session.
@@ -160,7 +147,7 @@ public actor PostgresUplink {
     /// Sends one batch: COPY into staging, then the insert and the watermark, committed together. Throws when the
     /// server did not confirm the commit; the caller then keeps the batch and sends it again (a replay the natural
     /// key absorbs).
-    public func send(rows: [UplinkRow], lastSeq: Int64) async throws -> BatchResult {
+    public func send(rows: [UplinkRow], lastSeq: Int64) async throws -> SentBatch {
         let c = try await connected()
         let hub = configuration.hubID
         try await ensurePartitions(Set(rows.map { CentralSchema.Month(milliseconds: $0.effectiveMs) }), on: c)
@@ -176,7 +163,7 @@ public actor PostgresUplink {
             let inserted = try await Self.withDeadline(timeout, onTimeout: { try? await c.close() }) {
                 try await Self.transaction(c, rows: rows, lastSeq: lastSeq, hub: hub, pid: pid, faults: faults, logger: logger)
             }
-            return BatchResult(copied: rows.count, inserted: inserted)
+            return SentBatch(rows: rows.count, inserted: inserted)
         } catch {
             // The session's state is unknown (a broken connection, an aborted transaction): start afresh.
             await disconnect()
@@ -366,7 +353,6 @@ extension PostgresUplink: OutboxSink {
     }
 
     public func send(_ batch: PendingBatch<[UplinkRow]>) async throws -> SentBatch {
-        let result = try await send(rows: batch.payload, lastSeq: batch.lastSeq)
-        return SentBatch(rows: result.copied, inserted: result.inserted)
+        try await send(rows: batch.payload, lastSeq: batch.lastSeq)
     }
 }

@@ -35,7 +35,7 @@ struct UplinkPostgresTests {
         #expect(first.rows == 34 && first.inserted == 34)
         let batch = try await store.outbox(after: 0, limit: 1000)
         let again = try await service.uplink.send(rows: batch.rows, lastSeq: batch.lastSeq!)
-        #expect(again == BatchResult(copied: 34, inserted: 0))
+        #expect(again == SentBatch(rows: 34, inserted: 0))
 
         // The hub forgets what was acknowledged (a restored database, a new server name): everything is sent again.
         try await store.unsafeExecute("DELETE FROM uplink_acks")
