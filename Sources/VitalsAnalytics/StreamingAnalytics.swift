@@ -207,6 +207,10 @@ public struct StreamingAnalytics: Sendable, Codable {
     var medical: [String: Bool] = [:]
     public internal(set) var processed = 0
     public internal(set) var lateTotal = 0
+    /// Where in its input log this state stands: the caller's position of the last input taken in (the hub uses the
+    /// store's reading row id), saved with the state so a restart takes in again only what came after. Nil in a
+    /// state saved before positions were kept.
+    public var inputPosition: Int64?
 
     public init(configuration: StreamingConfiguration = StreamingConfiguration()) { self.configuration = configuration }
 

@@ -131,6 +131,9 @@ public struct Reading: Hashable, Sendable, Codable {
     public var deviceUser: UInt8?
     /// What the device said about itself on this connection, for validation to judge.
     public var report = DeviceReport()
+    /// The natural key the store holds, for a reading read back from the store (its parts, such as the hub's
+    /// receipt count, are not all kept); nil for a reading from a device, whose key comes from its fields.
+    public var storedKey: String?
 
     public init(
         subject: SubjectID, device: DeviceIdentity, kind: ReadingKind, observations: [Observation],
@@ -156,6 +159,7 @@ public struct Reading: Hashable, Sendable, Codable {
     /// A sequence number identifies a stored record; otherwise the device's own time stamp does;
     /// a reading that has neither is identified by its receive time and the hub's receipt count.
     public var naturalKey: String {
+        if let storedKey { return storedKey }
         if let sequence { return "seq:\(sequence)" }
         if let deviceTime { return "dt:\(deviceTime)" }
         let ms = Int64((receivedTime.timeIntervalSince1970 * 1000).rounded())

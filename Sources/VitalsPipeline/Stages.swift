@@ -186,8 +186,14 @@ public struct RecordService: Service {
 
 /// Runs the streaming analytics core on each newly stored reading: per-reading rules for meters and cuffs,
 /// episodes for CGM streams, the alert lifecycle (raise, update, escalate, resolve) and backfill as historical
-/// events. Every transition is stored (`alert_events`) before it is passed on; the core's state is saved after
-/// each batch, so a restarted hub continues where it was. A ticker escalates alerts nobody acknowledged.
+/// events. Every transition is stored (`alert_events`) before it is passed on. A ticker escalates alerts nobody
+/// acknowledged.
+///
+/// The core's state is saved every `snapshotInterval` (and at shutdown) with the row id of the last reading it took
+/// in, off the path from a reading to its alert. At start the readings stored after that position are taken in
+/// again, each as of the time it was received: a crash loses neither the state's progress nor the alert steps of a
+/// reading that was stored and acknowledged just before it. Steps already stored are recognised by their
+/// idempotent id and not announced twice.
 public struct AnalyticsService: Service {
     let rules: AlertRules
     let store: VitalsStore
@@ -197,18 +203,21 @@ public struct AnalyticsService: Service {
     let raised: Counter
     let configuration: StreamingConfiguration
     let tickInterval: Duration
+    let snapshotInterval: TimeInterval
     /// What the ticker sleeps on (tests drive it by hand).
     let clock: any Clock<Duration>
     let feed: AlertFeed?
     let logger: Logger
-    /// While the store cannot write: hold the alert steps and the saved state, try again.
+    /// While the store cannot write: hold the alert steps, try again.
     let outage: StoreOutage
     public static let stateName = "analytics.streaming"
+    /// Seconds between saves of the state: what a crash makes the next start take in again.
+    public static let defaultSnapshotInterval: TimeInterval = 5
 
     public init(rules: AlertRules, store: VitalsStore, input: BoundedChannel<Reading>, events: BoundedChannel<PipelineEvent>, metrics: any MetricsFactory,
                 now: @escaping @Sendable () -> Date = { Date() }, configuration: StreamingConfiguration = StreamingConfiguration(),
-                tickInterval: Duration = .seconds(30), clock: any Clock<Duration> = ContinuousClock(), feed: AlertFeed? = nil,
-                logger: Logger = Logger(label: "vitals.analytics")) {
+                tickInterval: Duration = .seconds(30), snapshotInterval: TimeInterval = defaultSnapshotInterval, clock: any Clock<Duration> = ContinuousClock(),
+                feed: AlertFeed? = nil, logger: Logger = Logger(label: "vitals.analytics")) {
         self.rules = rules
         self.store = store
         self.input = input
@@ -216,12 +225,13 @@ public struct AnalyticsService: Service {
         self.now = now
         self.configuration = configuration
         self.tickInterval = tickInterval
+        self.snapshotInterval = snapshotInterval
         self.clock = clock
         self.feed = feed
         self.logger = logger
         raised = Counter(label: "vitals_alerts_raised_total", factory: metrics)
-        // The readings behind these steps are stored and acknowledged: a step given up is lost, so a stopping hub
-        // keeps trying a while.
+        // The readings behind these steps are stored and acknowledged: a step given up is lost until the next start
+        // takes its reading in again, so a stopping hub keeps trying a while.
         outage = StoreOutage(path: store.path, stage: "analytics", holding: "alert steps wait until they are stored", logger: logger, metrics: metrics,
                              shutdownGrace: .seconds(20))
     }
@@ -236,6 +246,13 @@ public struct AnalyticsService: Service {
         var eventsFinished = false
         defer { if !eventsFinished { events.finish() } }
         var engine = try await Self.loadEngine(store: store, configuration: configuration, logger: logger)
+        // Readings stored up to `caughtUpTo` were taken in by `catchUp` (or are history, for a state with no
+        // position); those of them that come down the channel too are skipped.
+        let resumed = engine.inputPosition != nil
+        let caughtUpTo = try await catchUp(&engine)
+        var skipping = resumed
+        var snapshots = Snapshots(service: self, position: caughtUpTo, at: now())
+        if resumed, engine.inputPosition != caughtUpTo { try await snapshots.save(engine, at: now()) }
         let (work, continuation) = AsyncStream<Work>.makeStream()
         let input = self.input
         let interval = tickInterval
@@ -263,20 +280,23 @@ public struct AnalyticsService: Service {
         for await item in work {
             let t = now()
             switch item {
-            case .readings(let batch, let done):
+            case .readings(var batch, let done):
+                if skipping { batch = try await withoutCaughtUp(batch, through: caughtUpTo, skipping: &skipping) }
                 let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
                 let out = engine.process(inputs, now: t)
                 do {
-                    // The batch's alert steps and the state after them go in one transaction (one sync of the WAL),
-                    // and the steps are announced only once it has committed.
-                    try await publish(out.transitions, state: inputs.isEmpty ? nil : try engine.serialized(), at: t)
+                    // Only the batch's alert steps are stored here (one small transaction, none when there are no
+                    // steps), and announced once it has committed; the state follows in the next snapshot.
+                    try await publish(out.transitions, at: t)
                 } catch let error as StoreUnavailable {
                     // Only at shutdown with the store still unable to write: the readings are stored, their alert
-                    // steps and this state are not (the state saved last is where a restart resumes).
-                    logger.error("stopping with the store unable to write: alert steps and analytics state not saved", metadata: [
+                    // steps are not; the next start takes the readings in again (the snapshot stays behind them).
+                    logger.error("stopping with the store unable to write: alert steps not saved", metadata: [
                         "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)", "store.pending": "\(batch.count)",
                     ])
+                    snapshots.frozen = true
                 }
+                if let last = batch.last { snapshots.took(last) }
                 done.resume()
             case .tick:
                 // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
@@ -286,15 +306,21 @@ public struct AnalyticsService: Service {
                 }
                 let out = engine.tick(now: t)
                 do {
-                    try await publish(out.transitions, state: out.transitions.isEmpty ? nil : try engine.serialized(), at: t)
+                    try await publish(out.transitions, at: t)
                 } catch let error as StoreUnavailable {
                     logger.error("stopping with the store unable to write: escalation steps not saved", metadata: [
                         "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)",
                     ])
+                    snapshots.frozen = true
                 }
+                snapshots.changed = true
             }
+            await snapshots.maybeStart(engine, at: t)
         }
         ticker.cancel()
+        // The last state, with everything taken in (unless steps could not be stored: then the saved state stays
+        // behind their readings, and the next start takes them in again).
+        try? await snapshots.save(engine, at: now())
         events.finish()
         eventsFinished = true
         await waitForGroupShutdown()
@@ -313,17 +339,52 @@ public struct AnalyticsService: Service {
         return StreamingAnalytics(configuration: configuration)
     }
 
-    /// Stores the transitions, with the engine's serialised state when given (in one transaction), then passes the
-    /// new steps on. A store that cannot write now is tried again (`StoreOutage`).
-    func publish(_ transitions: [AlertTransition], state: Data?, at t: Date) async throws {
-        guard !transitions.isEmpty || state != nil else { return }
-        let seqs: [Int64?] = try await outage.durably("alert steps", pending: 0) {
-            if let state {
-                try await store.apply(transitions, savingState: Array(state), name: Self.stateName, at: t)
-            } else {
-                try await store.apply(transitions)
+    /// Takes in the readings stored after the saved state's position, each as of the time it was received (as it
+    /// would have been then), stores the steps they cause (those already stored are recognised and not announced
+    /// again) and returns the last row id taken in. A state without a position (none saved, or saved before
+    /// positions were kept) starts at the newest reading: history is not analysed again.
+    func catchUp(_ engine: inout StreamingAnalytics) async throws -> Int64 {
+        let end = try await store.lastReadingID()
+        guard var position = engine.inputPosition, position < end else { return end }
+        let from = position
+        var taken = 0
+        while position < end {
+            let chunk = try await store.readings(after: position, limit: 500)
+            guard !chunk.isEmpty else { break }
+            var transitions: [AlertTransition] = []
+            for (id, reading) in chunk where id <= end {
+                position = id
+                guard let reading, let x = StreamInput.from(reading, rules: rules, now: reading.receivedTime) else { continue }
+                transitions += engine.process([x], now: reading.receivedTime).transitions
+                taken += 1
             }
+            if let last = chunk.last?.id, last >= end { position = end }
+            try await publish(transitions, at: now())
         }
+        logger.notice("analytics took in the readings stored after its saved state", metadata: [
+            "analytics.readings": "\(taken)", "analytics.from": "\(from)", "analytics.to": "\(end)",
+        ])
+        return end
+    }
+
+    /// The batch without the readings `catchUp` already took in (stored at or before `through`). Row ids grow in the
+    /// order readings are stored and sent on, so once one is past `through` the rest are too.
+    func withoutCaughtUp(_ batch: [Reading], through: Int64, skipping: inout Bool) async throws -> [Reading] {
+        var kept: [Reading] = []
+        for r in batch {
+            if skipping {
+                if let id = try await store.readingID(of: r), id > through { skipping = false } else { continue }
+            }
+            kept.append(r)
+        }
+        return kept
+    }
+
+    /// Stores the transitions (a store that cannot write now is tried again: `StoreOutage`), then passes the new
+    /// steps on; a step the store already had (same idempotent id) is not passed on again.
+    func publish(_ transitions: [AlertTransition], at t: Date) async throws {
+        guard !transitions.isEmpty else { return }
+        let seqs: [Int64?] = try await outage.durably("alert steps", pending: 0) { try await store.apply(transitions) }
         for (tr, seq) in zip(transitions, seqs) where seq != nil {
             feed?.publish(tr)
             if tr.isNewAlert {
@@ -332,6 +393,79 @@ public struct AnalyticsService: Service {
             } else {
                 await events.send(.alertUpdate(tr))
             }
+        }
+    }
+
+    /// The saved state: the core, serialised off the reading-to-alert path, with the row id of the last reading it
+    /// took in. One save at a time, in order; saved at synchronous=NORMAL (the next synced commit makes it durable,
+    /// and a lost one only means taking a few more readings in again at start).
+    struct Snapshots {
+        let service: AnalyticsService
+        var position: Int64
+        var savedAt: Date
+        /// The last reading taken in since the last save, whose row id the next save records.
+        var lastReading: Reading?
+        var changed = false
+        /// Alert steps could not be stored: no more saves, so the next start takes their readings in again.
+        var frozen = false
+        var running: Task<Void, Never>?
+
+        init(service: AnalyticsService, position: Int64, at: Date) {
+            (self.service, self.position, self.savedAt) = (service, position, at)
+        }
+
+        mutating func took(_ r: Reading) {
+            lastReading = r
+            changed = true
+        }
+
+        /// Starts a save in the background when one is due and none is running.
+        mutating func maybeStart(_ engine: StreamingAnalytics, at t: Date) async {
+            guard changed, !frozen, t.timeIntervalSince(savedAt) >= service.snapshotInterval else { return }
+            if let r = running {
+                // Still saving the last one (a slow disk): wait for it rather than pile up.
+                await r.value
+            }
+            guard let copy = await prepared(engine) else { return }
+            savedAt = t
+            let service = self.service
+            running = Task { await service.save(copy, at: t) }
+        }
+
+        /// Saves now and waits (at start and at shutdown).
+        mutating func save(_ engine: StreamingAnalytics, at t: Date) async throws {
+            guard !frozen else { return }
+            await running?.value
+            running = nil
+            guard let copy = await prepared(engine) else { return }
+            savedAt = t
+            await service.save(copy, at: t)
+        }
+
+        /// The state to save with its position, or nil when the last reading's row is gone (erased meanwhile).
+        mutating func prepared(_ engine: StreamingAnalytics) async -> StreamingAnalytics? {
+            if let r = lastReading {
+                let id: Int64?
+                do { id = try await service.store.readingID(of: r) } catch { return nil }
+                // Not found only if it was deleted meanwhile: keep the older position (more taken in again, not less).
+                if let id { position = id }
+            }
+            lastReading = nil
+            changed = false
+            var copy = engine
+            copy.inputPosition = position
+            return copy
+        }
+    }
+
+    func save(_ state: StreamingAnalytics, at t: Date) async {
+        do {
+            let bytes = try state.serialized()
+            try await store.saveStreamState(Array(bytes), name: Self.stateName, at: t, durability: .normal)
+        } catch {
+            logger.warning("analytics state not saved; a restart takes in again the readings since the last save", metadata: [
+                "store.path": "\(store.path)", "error": "\(error)",
+            ])
         }
     }
 }

@@ -222,8 +222,9 @@ extension VitalsStore {
     }
 
     /// The streaming core's serialised state, saved after each batch so a restart continues where it was.
-    public func saveStreamState(_ state: [UInt8], name: String, at: Date) throws(StoreError) {
-        try transaction(.full) { () throws(StoreError) in try saveStreamStateInTransaction(state, name: name, at: at) }
+    /// `durability` `.normal` leaves the sync to the next synced commit (for a state that a restart can rebuild).
+    public func saveStreamState(_ state: [UInt8], name: String, at: Date, durability: Durability = .full) throws(StoreError) {
+        try transaction(durability) { () throws(StoreError) in try saveStreamStateInTransaction(state, name: name, at: at) }
     }
 
     private func saveStreamStateInTransaction(_ state: [UInt8], name: String, at: Date) throws(StoreError) {

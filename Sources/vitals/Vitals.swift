@@ -15,6 +15,11 @@ struct Vitals: AsyncParsableCommand {
         commandName: "vitals",
         abstract: "OpenVitals hub: medical-device readings to standard data and alerts.",
         subcommands: [Run.self, Serve.self, Scan.self, USBProbe.self, Readings.self, Devices.self, Alerts.self, Decode.self, Validate.self, Profiles.self, Doctor.self, SubjectCommand.self, Retention.self, Analyze.self, ECG.self, Export.self, BenchAnalytics.self, BenchIngest.self, BenchUplink.self])
+
+    static func main() async {
+        MemoryTuning.apply()
+        await main(nil)
+    }
 }
 
 /// Exit code for malformed input (bad bytes, a bad profile file).
