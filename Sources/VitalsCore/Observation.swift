@@ -134,6 +134,9 @@ public struct Reading: Hashable, Sendable, Codable {
     /// The natural key the store holds, for a reading read back from the store (its parts, such as the hub's
     /// receipt count, are not all kept); nil for a reading from a device, whose key comes from its fields.
     public var storedKey: String?
+    /// The store's row id for it, once stored: set by the store stage on the readings it passes on, and on readings
+    /// read back from the store; nil before.
+    public var storedID: Int64?
 
     public init(
         subject: SubjectID, device: DeviceIdentity, kind: ReadingKind, observations: [Observation],

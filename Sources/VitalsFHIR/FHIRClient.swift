@@ -22,21 +22,37 @@ public struct FHIRClient: Sendable {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         /// The server could not be reached or did not answer.
         case unreachable(String)
-        /// It answered, but not with a whole transaction-response.
+        /// It answered, but not with a whole transaction-response: worth trying again later (the server failing,
+        /// busy, or not letting the hub in yet).
         case refused(String)
+        /// It found the transaction itself wrong (HTTP 400, 404, 405, 409, 410, 412, 413 or 422): sent again, the
+        /// same entries are refused again.
+        case invalid(status: Int, String)
+
+        /// The statuses that refuse the content for good, whenever it is sent; 401, 403, 408, 429 and 5xx are not.
+        public static let permanentStatuses: Set<Int> = [400, 404, 405, 409, 410, 412, 413, 422]
 
         public var description: String {
             switch self {
             case .unreachable(let why): "the FHIR server did not answer: \(why)"
             case .refused(let why): "the FHIR server refused the transaction: \(why)"
+            case .invalid(_, let why): "the FHIR server found the transaction invalid: \(why)"
             }
         }
 
         /// The failure without the server's OperationOutcome diagnostics, which may quote what was sent (values,
         /// patient references): what a hub's log carries at warning level.
         public var summary: String {
-            guard case .refused(let why) = self, let cut = why.range(of: "OperationOutcome") else { return description }
-            return "the FHIR server refused the transaction: \(why[..<cut.lowerBound])OperationOutcome (its diagnostics are logged at debug level)"
+            switch self {
+            case .refused(let why):
+                guard let cut = why.range(of: "OperationOutcome") else { return description }
+                return "the FHIR server refused the transaction: \(why[..<cut.lowerBound])OperationOutcome (its diagnostics are logged at debug level)"
+            case .invalid(let status, let why):
+                guard why.contains("OperationOutcome") else { return description }
+                return "the FHIR server found the transaction invalid: HTTP \(status), OperationOutcome (its diagnostics are logged at debug level)"
+            case .unreachable:
+                return description
+            }
         }
     }
 
@@ -52,8 +68,10 @@ public struct FHIRClient: Sendable {
             if case .failure(let r) = Result(catching: { () throws(FHIRTransactionResponse.Refused) in
                 try FHIRTransactionResponse.check(answer.body, requestEntries: entries)
             }), r.reason.hasPrefix("OperationOutcome") {
+                if Failure.permanentStatuses.contains(answer.status) { throw .invalid(status: answer.status, "HTTP \(answer.status), \(r.reason)") }
                 throw .refused("HTTP \(answer.status), \(r.reason)")
             }
+            if Failure.permanentStatuses.contains(answer.status) { throw .invalid(status: answer.status, "HTTP \(answer.status)") }
             throw .refused("HTTP \(answer.status)")
         }
         do { return try FHIRTransactionResponse.check(answer.body, requestEntries: entries) } catch {

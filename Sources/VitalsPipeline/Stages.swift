@@ -170,8 +170,10 @@ public struct RecordService: Service {
         for ((r, _), outcome) in zip(readings, outcomes) {
             guard let outcome else { continue }
             switch outcome {
-            case .inserted:
+            case .inserted(let id):
                 stored.increment()
+                var r = r
+                r.storedID = id
                 await output.send(r)
                 await events.send(.stored(r))
             case .duplicate:
@@ -246,13 +248,14 @@ public struct AnalyticsService: Service {
         var eventsFinished = false
         defer { if !eventsFinished { events.finish() } }
         var engine = try await Self.loadEngine(store: store, configuration: configuration, logger: logger)
-        // Readings stored up to `caughtUpTo` were taken in by `catchUp` (or are history, for a state with no
-        // position); those of them that come down the channel too are skipped.
-        let resumed = engine.inputPosition != nil
-        let caughtUpTo = try await catchUp(&engine)
-        var skipping = resumed
+        // Without a saved position (a new hub, or a state saved before positions were kept) the readings stored
+        // before this run are history, not analysed again; those this run stored before now are taken in.
+        let caughtUpTo = await catchUp(&engine, from: engine.inputPosition ?? store.readingsAtOpen)
+        // Readings up to `caughtUpTo` that also come down the channel are skipped.
+        var skipping = true
         var snapshots = Snapshots(service: self, position: caughtUpTo, at: now())
-        if resumed, engine.inputPosition != caughtUpTo { try await snapshots.save(engine, at: now()) }
+        // A position from the first moment, so a crash before the first periodic save takes in what followed.
+        await snapshots.save(engine, at: now())
         let (work, continuation) = AsyncStream<Work>.makeStream()
         let input = self.input
         let interval = tickInterval
@@ -281,7 +284,7 @@ public struct AnalyticsService: Service {
             let t = now()
             switch item {
             case .readings(var batch, let done):
-                if skipping { batch = try await withoutCaughtUp(batch, through: caughtUpTo, skipping: &skipping) }
+                if skipping { batch = await withoutCaughtUp(batch, through: caughtUpTo, skipping: &skipping) }
                 let inputs = batch.compactMap { StreamInput.from($0, rules: rules, now: t) }
                 let out = engine.process(inputs, now: t)
                 do {
@@ -298,6 +301,7 @@ public struct AnalyticsService: Service {
                 }
                 if let last = batch.last { snapshots.took(last) }
                 done.resume()
+                await snapshots.maybeStart(engine, at: t)
             case .tick:
                 // Someone may have acknowledged (vitals alerts ack) or resolved an alert outside the hub.
                 let openIDs = engine.openLiveAlerts.map(\.id)
@@ -305,22 +309,24 @@ public struct AnalyticsService: Service {
                     for id in try await store.settledAlertIDs(among: openIDs) { _ = engine.acknowledge(id, at: t) }
                 }
                 let out = engine.tick(now: t)
+                guard !out.transitions.isEmpty else { continue }
                 do {
-                    try await publish(out.transitions, at: t)
+                    // An escalation is stamped with the time it happens and is not taken in again from readings: a
+                    // restart whose state missed it would escalate again under a new id. So these steps go in one
+                    // transaction with the state (ticks are not on a reading's path to its alert).
+                    try await publish(out.transitions, state: await snapshots.stateWithSteps(engine, at: t), at: t)
                 } catch let error as StoreUnavailable {
                     logger.error("stopping with the store unable to write: escalation steps not saved", metadata: [
                         "store.path": "\(store.path)", "store.cause": "\(error.cause.rawValue)",
                     ])
                     snapshots.frozen = true
                 }
-                snapshots.changed = true
             }
-            await snapshots.maybeStart(engine, at: t)
         }
         ticker.cancel()
         // The last state, with everything taken in (unless steps could not be stored: then the saved state stays
         // behind their readings, and the next start takes them in again).
-        try? await snapshots.save(engine, at: now())
+        await snapshots.save(engine, at: now())
         events.finish()
         eventsFinished = true
         await waitForGroupShutdown()
@@ -339,27 +345,49 @@ public struct AnalyticsService: Service {
         return StreamingAnalytics(configuration: configuration)
     }
 
-    /// Takes in the readings stored after the saved state's position, each as of the time it was received (as it
-    /// would have been then), stores the steps they cause (those already stored are recognised and not announced
-    /// again) and returns the last row id taken in. A state without a position (none saved, or saved before
-    /// positions were kept) starts at the newest reading: history is not analysed again.
-    func catchUp(_ engine: inout StreamingAnalytics) async throws -> Int64 {
-        let end = try await store.lastReadingID()
-        guard var position = engine.inputPosition, position < end else { return end }
-        let from = position
+    /// Takes in the readings stored after row id `from` and returns the last row id taken in. They are replayed as
+    /// the live path met them: in runs of readings received within a second of each other (up to 256, the most
+    /// the live path takes at once), each run at once and as of its last reading's receipt. The steps they cause
+    /// are stored; those already stored are recognised by id and not announced again. A store error stops the
+    /// catch-up where it is (logged): analytics runs on without the rest rather than not at all.
+    func catchUp(_ engine: inout StreamingAnalytics, from: Int64) async -> Int64 {
+        var position = from
+        let end: Int64
+        do { end = try await store.lastReadingID() } catch {
+            logger.error("analytics cannot read where the store stands; nothing taken in again", metadata: ["store.path": "\(store.path)", "error": "\(error)"])
+            return from
+        }
+        // Rows deleted since the state was saved (erasure while the hub was stopped): the newest row is the position.
+        guard position < end else { return end }
         var taken = 0
-        while position < end {
-            let chunk = try await store.readings(after: position, limit: 500)
-            guard !chunk.isEmpty else { break }
-            var transitions: [AlertTransition] = []
-            for (id, reading) in chunk where id <= end {
-                position = id
-                guard let reading, let x = StreamInput.from(reading, rules: rules, now: reading.receivedTime) else { continue }
-                transitions += engine.process([x], now: reading.receivedTime).transitions
-                taken += 1
+        do {
+            while position < end {
+                let chunk = try await store.readings(after: position, limit: 512).filter { $0.id <= end }
+                guard let lastID = chunk.last?.id else { break }
+                var runs: [[Reading]] = []
+                for case let (_, reading?) in chunk {
+                    if let first = runs.last?.first, runs[runs.count - 1].count < 256,
+                       abs(reading.receivedTime.timeIntervalSince(first.receivedTime)) <= 1 {
+                        runs[runs.count - 1].append(reading)
+                    } else {
+                        runs.append([reading])
+                    }
+                }
+                var transitions: [AlertTransition] = []
+                for run in runs {
+                    let at = run.map(\.receivedTime).max()!
+                    let inputs = run.compactMap { StreamInput.from($0, rules: rules, now: at) }
+                    transitions += engine.process(inputs, now: at).transitions
+                    taken += inputs.count
+                }
+                try await publish(transitions, at: now())
+                position = lastID
             }
-            if let last = chunk.last?.id, last >= end { position = end }
-            try await publish(transitions, at: now())
+        } catch {
+            logger.error("analytics stopped taking in stored readings again after a store error; the rest are not analysed", metadata: [
+                "store.path": "\(store.path)", "analytics.through": "\(position)", "error": "\(error)",
+            ])
+            return position
         }
         logger.notice("analytics took in the readings stored after its saved state", metadata: [
             "analytics.readings": "\(taken)", "analytics.from": "\(from)", "analytics.to": "\(end)",
@@ -367,24 +395,35 @@ public struct AnalyticsService: Service {
         return end
     }
 
-    /// The batch without the readings `catchUp` already took in (stored at or before `through`). Row ids grow in the
+    /// The batch without the readings `catchUp` already took in (row id at or before `through`). Row ids grow in the
     /// order readings are stored and sent on, so once one is past `through` the rest are too.
-    func withoutCaughtUp(_ batch: [Reading], through: Int64, skipping: inout Bool) async throws -> [Reading] {
+    func withoutCaughtUp(_ batch: [Reading], through: Int64, skipping: inout Bool) async -> [Reading] {
         var kept: [Reading] = []
         for r in batch {
-            if skipping {
-                if let id = try await store.readingID(of: r), id > through { skipping = false } else { continue }
+            if skipping, let id = await rowID(of: r) {
+                if id <= through { continue }
+                skipping = false
             }
             kept.append(r)
         }
         return kept
     }
 
-    /// Stores the transitions (a store that cannot write now is tried again: `StoreOutage`), then passes the new
-    /// steps on; a step the store already had (same idempotent id) is not passed on again.
-    func publish(_ transitions: [AlertTransition], at t: Date) async throws {
+    /// A reading's row id: the one the store stage gave it, or looked up by its natural key (nil if not found).
+    func rowID(of r: Reading) async -> Int64? {
+        if let id = r.storedID { return id }
+        return try? await store.readingID(of: r)
+    }
+
+    /// Stores the transitions (with the engine's state when given, in the same transaction; a store that cannot
+    /// write now is tried again: `StoreOutage`), then passes the new steps on; a step the store already had (same
+    /// idempotent id) is not passed on again.
+    func publish(_ transitions: [AlertTransition], state: [UInt8]? = nil, at t: Date) async throws {
         guard !transitions.isEmpty else { return }
-        let seqs: [Int64?] = try await outage.durably("alert steps", pending: 0) { try await store.apply(transitions) }
+        let seqs: [Int64?] = try await outage.durably("alert steps", pending: 0) {
+            if let state { return try await store.apply(transitions, savingState: state, name: Self.stateName, at: t) }
+            return try await store.apply(transitions)
+        }
         for (tr, seq) in zip(transitions, seqs) where seq != nil {
             feed?.publish(tr)
             if tr.isNewAlert {
@@ -422,10 +461,8 @@ public struct AnalyticsService: Service {
         /// Starts a save in the background when one is due and none is running.
         mutating func maybeStart(_ engine: StreamingAnalytics, at t: Date) async {
             guard changed, !frozen, t.timeIntervalSince(savedAt) >= service.snapshotInterval else { return }
-            if let r = running {
-                // Still saving the last one (a slow disk): wait for it rather than pile up.
-                await r.value
-            }
+            // Still saving the last one (a slow disk): wait for it rather than pile saves up.
+            await running?.value
             guard let copy = await prepared(engine) else { return }
             savedAt = t
             let service = self.service
@@ -433,22 +470,35 @@ public struct AnalyticsService: Service {
         }
 
         /// Saves now and waits (at start and at shutdown).
-        mutating func save(_ engine: StreamingAnalytics, at t: Date) async throws {
-            guard !frozen else { return }
+        mutating func save(_ engine: StreamingAnalytics, at t: Date) async {
             await running?.value
             running = nil
-            guard let copy = await prepared(engine) else { return }
+            guard !frozen, let copy = await prepared(engine) else { return }
             savedAt = t
             await service.save(copy, at: t)
         }
 
-        /// The state to save with its position, or nil when the last reading's row is gone (erased meanwhile).
+        /// The state, serialised, for saving with alert steps in their transaction (nil when it cannot be: the steps
+        /// are then stored alone).
+        mutating func stateWithSteps(_ engine: StreamingAnalytics, at t: Date) async -> [UInt8]? {
+            await running?.value
+            running = nil
+            guard !frozen, let copy = await prepared(engine), let bytes = try? copy.serialized() else { return nil }
+            savedAt = t
+            return Array(bytes)
+        }
+
+        /// The state to save with its position, or nil while the last reading's row id cannot be read.
         mutating func prepared(_ engine: StreamingAnalytics) async -> StreamingAnalytics? {
             if let r = lastReading {
-                let id: Int64?
-                do { id = try await service.store.readingID(of: r) } catch { return nil }
-                // Not found only if it was deleted meanwhile: keep the older position (more taken in again, not less).
-                if let id { position = id }
+                if let id = r.storedID {
+                    position = id
+                } else {
+                    let id: Int64?
+                    do { id = try await service.store.readingID(of: r) } catch { return nil }
+                    // Not found only if it was deleted meanwhile: keep the older position (more taken in again, not less).
+                    if let id { position = id }
+                }
             }
             lastReading = nil
             changed = false

@@ -86,6 +86,17 @@ public enum ServiceChecks {
         return out
     }
 
+    /// Readings and blocks an uplink's server refuses for good (`uplink_parked`): the uplink went on without them,
+    /// and they stay on the hub until someone sees to them. Each entry as its target and the server's status line.
+    public static func parkedUplinkEntries(_ entries: [(target: String, reason: String)]) -> Finding {
+        guard !entries.isEmpty else { return Finding(.ok, "uplink", "no entries refused for good by an uplink's server") }
+        let byTarget = Dictionary(grouping: entries, by: \.target).sorted { $0.key < $1.key }.map { target, list in
+            "\(list.count) at \(target) (\(Set(list.map(\.reason)).sorted().joined(separator: "; ")))"
+        }
+        return Finding(.warn, "uplink", "\(entries.count) readings or blocks refused for good, kept on the hub and not sent again: \(byTarget.joined(separator: ", "))",
+                       fix: "run the hub with --log-level debug to see the server's own reasons, correct the cause; the entries stay until then")
+    }
+
     /// The directory the database lives in: nobody but its owner may list or enter it.
     public static func stateDirectory(_ path: String) -> Finding {
         var st = stat()

@@ -28,8 +28,8 @@ public struct RetentionOutcome: Hashable, Sendable {
     /// Old readings and blocks kept because an uplink has not acknowledged them yet (or, with no uplink ever
     /// acknowledging anything, because nothing may be deleted that never left the hub).
     public var keptUnsent = 0
-    /// Old readings kept because an alert cites them or they were re-filed (alerts and audit records are not
-    /// subject to retention).
+    /// Old readings kept because an alert cites them, they were re-filed, or an uplink refused them for good and
+    /// parked them (alerts and audit records are not subject to retention).
     public var keptCited = 0
     /// True when no uplink has acknowledged anything and deletion by age alone was not allowed.
     public var noUplink = false
@@ -100,6 +100,7 @@ extension VitalsStore {
                     OR reading_id IN (SELECT id FROM readings WHERE subject_id = ?1)
                 """).run([s])
             try statement("DELETE FROM outbox WHERE kind = 'reading' AND ref IN (SELECT CAST(id AS TEXT) FROM readings WHERE subject_id = ?1)").run([s])
+            try statement("DELETE FROM uplink_parked WHERE kind = 'reading' AND ref IN (SELECT CAST(id AS TEXT) FROM readings WHERE subject_id = ?1)").run([s])
             try statement("DELETE FROM readings WHERE subject_id = ?1").run([s])
             let readings = db.changes
             let dropFrame = try statement("DELETE FROM raw_frames WHERE id = ? AND NOT EXISTS (SELECT 1 FROM readings WHERE raw_frame_id = raw_frames.id)")
@@ -115,6 +116,7 @@ extension VitalsStore {
                       AND waveform_quality.end_us > b.start_us)
                 """).run([s])
             try statement("DELETE FROM outbox WHERE kind = 'waveform' AND ref IN (SELECT CAST(id AS TEXT) FROM waveform_blocks WHERE subject_id = ?1)").run([s])
+            try statement("DELETE FROM uplink_parked WHERE kind = 'waveform' AND ref IN (SELECT CAST(id AS TEXT) FROM waveform_blocks WHERE subject_id = ?1)").run([s])
             try statement("DELETE FROM waveform_blocks WHERE subject_id = ?1").run([s])
             let blocks = db.changes
 
@@ -151,8 +153,8 @@ extension VitalsStore {
     /// receipt are older) that every uplink has acknowledged, in transactions of at most `batch` readings.
     ///
     /// Never deleted: anything above the lowest uplink watermark (`uplink_acks`), so nothing is lost that has not
-    /// left the hub; alerts (open or not) and the readings they cite; readings with a re-filing record; frames that
-    /// could not be decoded. When no uplink has acknowledged anything, nothing is deleted unless `withoutUplink`
+    /// left the hub; alerts (open or not) and the readings they cite; readings with a re-filing record; readings and
+    /// blocks an uplink refused for good (`uplink_parked`); frames that could not be decoded. When no uplink has acknowledged anything, nothing is deleted unless `withoutUplink`
     /// says this hub sends nowhere, and then age alone decides. Each transaction that deletes something leaves an
     /// `erasures` row (kind `retention`, the cutoff, who, when, the counts).
     public func applyRetention(
@@ -170,7 +172,9 @@ extension VitalsStore {
         // episode cites the readings from its first low to its last).
         let inSpan = "EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = r.device_id AND a.evidence_from IS NOT NULL"
             + " AND r.effective_at BETWEEN a.evidence_from AND coalesce(a.evidence_to, a.evidence_from))"
-        let cited = "(EXISTS (SELECT 1 FROM alerts a WHERE a.reading_id = r.id) OR \(inSpan) OR EXISTS (SELECT 1 FROM reading_refilings f WHERE f.reading_id = r.id))"
+        // A reading an uplink refused for good (parked) stays until someone deals with it: it never left the hub.
+        let parked = "EXISTS (SELECT 1 FROM uplink_parked p WHERE p.kind = 'reading' AND p.ref = CAST(r.id AS TEXT))"
+        let cited = "(EXISTS (SELECT 1 FROM alerts a WHERE a.reading_id = r.id) OR \(inSpan) OR EXISTS (SELECT 1 FROM reading_refilings f WHERE f.reading_id = r.id) OR \(parked))"
         let noOutbox = "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'reading' AND o.ref = CAST(r.id AS TEXT))"
         let deletable = "\(old) AND NOT \(cited) AND (\(sent) OR (?2 = \(Int64.max) AND \(noOutbox)))"
         // A block or quality window of a rhythm alert's strip (its evidence span, and the two minutes before it a
@@ -178,6 +182,7 @@ extension VitalsStore {
         let blockOld = "b.start_us < ?1 * 1000 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = b.device_id AND a.evidence_from IS NOT NULL"
             + " AND b.start_us / 1000 BETWEEN a.evidence_from - 120000 AND coalesce(a.evidence_to, a.evidence_from))"
         let blockSent = "EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'waveform' AND o.ref = CAST(b.id AS TEXT) AND o.seq <= ?2)"
+            + " AND NOT EXISTS (SELECT 1 FROM uplink_parked p WHERE p.kind = 'waveform' AND p.ref = CAST(b.id AS TEXT))"
         while true {
             let done = try transaction(.full) { () throws(StoreError) -> Bool in
                 let ids = try statement("SELECT r.id FROM readings r WHERE \(deletable) ORDER BY r.id LIMIT ?3")

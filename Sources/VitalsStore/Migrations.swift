@@ -392,5 +392,19 @@ enum Migrations {
 
             CREATE INDEX outbox_ref ON outbox (kind, ref);
             """),
+        // An entry an uplink's far side refuses for good (a FHIR server's 422: it will refuse it every time) would
+        // stop that uplink, and retention behind it, for ever. It is parked instead: acknowledged with its batch,
+        // recorded here with the reason (no patient data), and kept from retention until someone deals with it.
+        Migration(version: 11, name: "v11: outbox entries an uplink refuses for good, parked with the reason", sql: """
+            CREATE TABLE uplink_parked (
+                target TEXT NOT NULL CHECK (length(target) > 0),
+                kind TEXT NOT NULL CHECK (kind IN ('reading', 'waveform')),
+                ref TEXT NOT NULL CHECK (length(ref) > 0),
+                reason TEXT NOT NULL CHECK (length(reason) > 0),
+                parked_at INTEGER NOT NULL,
+                PRIMARY KEY (target, kind, ref)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX uplink_parked_ref ON uplink_parked (kind, ref);
+            """),
     ]
 }

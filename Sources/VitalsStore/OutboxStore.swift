@@ -54,15 +54,31 @@ extension VitalsStore {
         try statement("SELECT acked_seq FROM uplink_acks WHERE target = ?").query([.text(target)]) { $0.int(0) }.first ?? 0
     }
 
-    /// Records that `target` has committed everything up to and including outbox seq `seq` (never moves back).
-    public func acknowledgeUplink(target: String, through seq: Int64, rows: Int, at: Date) throws(StoreError) {
+    /// Records that `target` has committed everything up to and including outbox seq `seq` (never moves back), and,
+    /// in the same transaction, the entries of that batch it refused for good (`parking`: kept out of its way, and
+    /// from retention, with the reason).
+    public func acknowledgeUplink(target: String, through seq: Int64, rows: Int, at: Date, parking: [UplinkParkedEntry] = []) throws(StoreError) {
         try transaction(.normal) { () throws(StoreError) in
             try statement("""
                 INSERT INTO uplink_acks (target, acked_seq, rows_sent, acked_at) VALUES (?1, ?2, ?3, ?4)
                 ON CONFLICT (target) DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq),
                     rows_sent = rows_sent + excluded.rows_sent, acked_at = excluded.acked_at
                 """).run([.text(target), .int(seq), .int(Int64(rows)), .int(Self.ms(at))])
+            let park = try statement("""
+                INSERT INTO uplink_parked (target, kind, ref, reason, parked_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (target, kind, ref) DO UPDATE SET reason = excluded.reason, parked_at = excluded.parked_at
+                """)
+            for p in parking { try park.run([.text(target), .text(p.kind.rawValue), .text(p.ref), .text(p.reason), .int(Self.ms(at))]) }
         }
+    }
+
+    /// The entries uplinks refused for good (all targets, or one), oldest first.
+    public func parkedUplinkEntries(target: String? = nil) throws(StoreError) -> [UplinkParkedEntry] {
+        try statement("SELECT target, kind, ref, reason, parked_at FROM uplink_parked WHERE (?1 IS NULL OR target = ?1) ORDER BY parked_at, target, kind, ref")
+            .query([target.map { .text($0) } ?? .null]) { row in
+                UplinkParkedEntry(target: row.text(0), kind: UplinkParkedEntry.Kind(rawValue: row.text(1)) ?? .reading, ref: row.text(2),
+                                  reason: row.text(3), parkedAt: Self.date(row.int(4)))
+            }
     }
 
     /// Names `target` as an uplink of this hub before it has acknowledged anything (a row at seq 0; an existing row
@@ -147,5 +163,22 @@ extension VitalsStore {
         }
         out.readings = try withObservations(out.readings)
         return out
+    }
+}
+
+/// An outbox entry an uplink's far side refused for good: acknowledged with its batch so the uplink goes on, recorded
+/// with why, and kept from retention.
+public struct UplinkParkedEntry: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case reading, waveform }
+    public var target: String
+    public var kind: Kind
+    /// The reading's or waveform block's id.
+    public var ref: String
+    /// The far side's answer, without anything the entry carried (no values, no patient references).
+    public var reason: String
+    public var parkedAt: Date
+
+    public init(target: String = "", kind: Kind, ref: String, reason: String, parkedAt: Date = Date(timeIntervalSince1970: 0)) {
+        (self.target, self.kind, self.ref, self.reason, self.parkedAt) = (target, kind, ref, reason, parkedAt)
     }
 }

@@ -34,6 +34,7 @@ extension VitalsStore {
                     flags: Set(row.text(9).split(separator: " ").map { QualityFlag(String($0)) }),
                     grade: DeviceGrade(rawValue: row.text(8)) ?? .unverified, raw: RawFrame(source: row.text(11), bytes: row.blob(12)))
                 r.storedKey = row.text(4)
+                r.storedID = rowID
                 r.deviceUser = row.optInt(10).map { UInt8(truncatingIfNeeded: $0) }
                 return (rowID, r)
             }

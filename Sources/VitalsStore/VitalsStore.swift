@@ -65,6 +65,9 @@ public actor VitalsStore {
     let db: SQLiteConnection
     let logger: Logger
     public nonisolated let path: String
+    /// The newest reading's row id when this connection opened (0 for none): everything up to it was stored by an
+    /// earlier run. The analytics stage starts there when it has no saved position.
+    public nonisolated let readingsAtOpen: Int64
     private var statements: [String: Statement] = [:]
     /// `RecordStatement`s by raw value, prepared on first use.
     private var recordStatements: [Statement] = []
@@ -84,6 +87,7 @@ public actor VitalsStore {
         guard version == known else {
             throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)\(version < known ? " (open it once with vitals run to migrate it)" : "")", context: "opening \(path)")
         }
+        readingsAtOpen = try db.prepare("SELECT ifnull(max(id), 0) FROM readings").query { $0.int(0) }.first ?? 0
     }
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -123,6 +127,7 @@ public actor VitalsStore {
         }
         try db.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(db, logger: logger)
+        readingsAtOpen = try db.prepare("SELECT ifnull(max(id), 0) FROM readings").query { $0.int(0) }.first ?? 0
     }
 
     /// Applies every migration not yet applied; refuses a database from a newer build.

@@ -35,11 +35,38 @@ public struct FHIRUplink: OutboxSink {
     }
 
     /// One transaction Bundle; an alert-only batch is acknowledged without a post.
+    ///
+    /// A server that finds the transaction itself invalid (`FHIRClient.Failure.invalid`, a 422 for instance) would
+    /// refuse it every time, and the uplink would never get past it. The batch is then split in halves, each sent as
+    /// its own transaction, down to the single readings or blocks the server refuses; those are parked (acknowledged
+    /// with the batch, recorded with the server's status line, kept on the hub) and everything else arrives.
+    /// Any other failure (unreachable, 5xx, 401/403, a partial answer) fails the batch, to be sent again later.
     public func send(_ batch: PendingBatch<FHIRBatch>) async throws -> SentBatch {
         let p = batch.payload
         guard !p.readings.isEmpty || !p.blocks.isEmpty else { return SentBatch(rows: 0, inserted: 0) }
-        let answer = try await client.transaction(FHIRExport(gateway: gateway).bundle(devices: p.devices, readings: p.readings, blocks: p.blocks))
-        return SentBatch(rows: answer.created + answer.alreadyPresent, inserted: answer.created)
+        return try await sendSplitting(devices: p.devices, readings: p.readings[...], blocks: p.blocks[...])
+    }
+
+    func sendSplitting(devices: [VitalsStore.DeviceRecord], readings: ArraySlice<StoredReading>,
+                       blocks: ArraySlice<VitalsStore.StoredWaveformBlock>) async throws -> SentBatch {
+        do {
+            let answer = try await client.transaction(FHIRExport(gateway: gateway).bundle(devices: devices, readings: Array(readings), blocks: Array(blocks)))
+            return SentBatch(rows: answer.created + answer.alreadyPresent, inserted: answer.created)
+        } catch let failure {
+            guard case .invalid = failure else { throw failure }
+            let count = readings.count + blocks.count
+            if count == 1 {
+                let reason = failure.summary
+                if let r = readings.first { return SentBatch(rows: 0, inserted: 0, parked: [UplinkParkedEntry(kind: .reading, ref: String(r.id), reason: reason)]) }
+                return SentBatch(rows: 0, inserted: 0, parked: [UplinkParkedEntry(kind: .waveform, ref: String(blocks.first!.id), reason: reason)])
+            }
+            // Halves by position over readings then blocks.
+            let half = count / 2
+            let firstReadings = readings.prefix(half), firstBlocks = blocks.prefix(max(0, half - readings.count))
+            let a = try await sendSplitting(devices: devices, readings: firstReadings, blocks: firstBlocks)
+            let b = try await sendSplitting(devices: devices, readings: readings.dropFirst(firstReadings.count), blocks: blocks.dropFirst(firstBlocks.count))
+            return SentBatch(rows: a.rows + b.rows, inserted: a.inserted + b.inserted, parked: a.parked + b.parked)
+        }
     }
 
     public func disconnect() async {}

@@ -12,6 +12,8 @@ public struct UplinkPass: Sendable, Equatable {
     public var rows = 0
     /// Of those, how many were new there; the rest were already there (a replay).
     public var inserted = 0
+    /// Entries the far side refused for good, parked (acknowledged, kept, not sent again).
+    public var parked = 0
     public init() {}
 }
 
@@ -21,8 +23,10 @@ public struct SentBatch: Sendable, Equatable {
     public var rows: Int
     /// Of those, how many were new there.
     public var inserted: Int
+    /// Entries the far side refuses for good, whenever they are sent: acknowledged with the batch and parked.
+    public var parked: [UplinkParkedEntry]
 
-    public init(rows: Int, inserted: Int) { (self.rows, self.inserted) = (rows, inserted) }
+    public init(rows: Int, inserted: Int, parked: [UplinkParkedEntry] = []) { (self.rows, self.inserted, self.parked) = (rows, inserted, parked) }
 }
 
 /// Outbox entries a sink has read and is about to send: their last seq (the watermark once sent), counts, and the
@@ -110,11 +114,19 @@ public struct OutboxForwarder<Sink: OutboxSink>: Service, CustomStringConvertibl
             async let following = readAhead ? sink.read(after: batch.lastSeq, limit: schedule.batchSize, from: store) : nil
             let sent = try await sink.send(batch)
             if let afterCommit { try await afterCommit() }
-            try await store.acknowledgeUplink(target: target, through: batch.lastSeq, rows: sent.rows, at: Date())
+            try await store.acknowledgeUplink(target: target, through: batch.lastSeq, rows: sent.rows, at: Date(), parking: sent.parked)
             pass.batches += 1
             pass.entries += batch.entries
             pass.rows += sent.rows
             pass.inserted += sent.inserted
+            pass.parked += sent.parked.count
+            if !sent.parked.isEmpty {
+                // The reasons are the far side's status lines, without its diagnostics; the entries are ids only.
+                logger.warning("uplink: the far side refuses some entries for good; they are parked and kept on the hub", metadata: [
+                    "uplink.target": "\(target)", "uplink.parked": "\(sent.parked.count)",
+                    "uplink.reasons": "\(Set(sent.parked.map(\.reason)).sorted().joined(separator: "; "))",
+                ])
+            }
             logger.info("uplink batch committed", metadata: [
                 "uplink.target": "\(target)", "uplink.entries": "\(batch.entries)", "uplink.rows": "\(sent.rows)",
                 "uplink.inserted": "\(sent.inserted)", "uplink.skipped": "\(batch.skipped)", "uplink.through": "\(batch.lastSeq)",

@@ -128,6 +128,20 @@ struct BenchIngest: AsyncParsableCommand {
         let storeNormalRate = Double(observations) / storeNormalTime.inSeconds
         print(String(format: "ingest, synchronous=NORMAL (no sync per commit; not how the hub stores readings), best of 2 alternating: raw %.3f M obs/s, VitalsStore.record %.3f M obs/s = %.2f of raw",
                      rawNormalRate / 1e6, storeNormalRate / 1e6, storeNormalRate / rawNormalRate))
+
+        // 4. This machine's SQLite ceiling: only the observations' numbers, into one narrow table with no index, key,
+        // constraint or other row per reading, in the same batches, at synchronous=NORMAL. Not a store anyone would
+        // keep (no reading, device, raw frame or outbox), but no schema that keeps them inserts faster than this.
+        let floorPath = dir.appendingPathComponent("narrow.sqlite").path
+        let narrow = try NarrowInserter(path: floorPath)
+        let narrowTime = try clock.measure {
+            for start in stride(from: 0, to: validatedRows.count, by: batch) {
+                try narrow.insert(validatedRows[start..<min(start + batch, validatedRows.count)], firstID: Int64(start))
+            }
+        }
+        narrow.close()
+        print(String(format: "ingest, this machine's SQLite ceiling (observations alone, one narrow table, no index, NORMAL): %.3f M obs/s",
+                     Double(observations) / narrowTime.inSeconds / 1e6))
     }
 
 
@@ -281,5 +295,45 @@ final class RawInserter {
             try step(outbox)
         }
         try exec("COMMIT")
+    }
+}
+
+/// The ceiling: each observation as (reading number, MDC code, value) into a table with no index, key or constraint,
+/// one prepared statement, bind/step/reset per row, one transaction per batch of readings, synchronous=NORMAL.
+final class NarrowInserter {
+    let db: OpaquePointer
+    let statement: OpaquePointer
+
+    init(path: String) throws {
+        var h: OpaquePointer?
+        guard sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK, let h else { throw ValidationError("cannot open \(path)") }
+        db = h
+        for sql in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "CREATE TABLE o (reading INTEGER, mdc INTEGER, value REAL)"] {
+            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw ValidationError("\(sql): \(String(cString: sqlite3_errmsg(db)))") }
+        }
+        var s: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "INSERT INTO o VALUES (?, ?, ?)", -1, &s, nil) == SQLITE_OK, let s else { throw ValidationError("prepare: \(String(cString: sqlite3_errmsg(db)))") }
+        statement = s
+    }
+
+    func close() {
+        sqlite3_finalize(statement)
+        sqlite3_close_v2(db)
+    }
+
+    func insert(_ rows: ArraySlice<Reading>, firstID: Int64) throws {
+        guard sqlite3_exec(db, "BEGIN", nil, nil, nil) == SQLITE_OK else { throw ValidationError("begin: \(String(cString: sqlite3_errmsg(db)))") }
+        var id = firstID
+        for r in rows {
+            for o in r.observations {
+                sqlite3_bind_int64(statement, 1, id)
+                sqlite3_bind_int64(statement, 2, Int64(o.metric.mdc))
+                if let v = o.value { sqlite3_bind_double(statement, 3, v) } else { sqlite3_bind_null(statement, 3) }
+                guard sqlite3_step(statement) == SQLITE_DONE else { throw ValidationError("step: \(String(cString: sqlite3_errmsg(db)))") }
+                sqlite3_reset(statement)
+            }
+            id += 1
+        }
+        guard sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK else { throw ValidationError("commit: \(String(cString: sqlite3_errmsg(db)))") }
     }
 }

@@ -116,7 +116,7 @@ struct Retention: ParsableCommand {
     }
 }
 
-struct Doctor: ParsableCommand {
+struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report the host libraries and adapters the hub can use, and check a service installation.",
         discussion: """
@@ -131,7 +131,7 @@ struct Doctor: ParsableCommand {
     @Option(help: "The database (default: hub.database of --config).") var db: String?
     @OptionGroup var profileOptions: ProfileOptions
 
-    func run() throws {
+    func run() async throws {
         print("libusb: \(HostLibraries.libusbVersion()) (\(LinuxUSB.hasHotplug ? "hot-plug events" : "no hot-plug: polling"))")
         let devices = (try? LinuxUSB.devices()) ?? []
         let phdc = devices.filter { $0.interfaces.contains(where: \.isPHDC) }.count
@@ -151,6 +151,10 @@ struct Doctor: ParsableCommand {
         }
         if let path = db ?? file?.database {
             findings += ServiceChecks.database(path)
+            if FileManager.default.fileExists(atPath: path),
+               let parked = try? await VitalsStore(readingFrom: path, logger: Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })).parkedUplinkEntries() {
+                findings.append(ServiceChecks.parkedUplinkEntries(parked.map { ($0.target, $0.reason) }))
+            }
             findings.append(ServiceChecks.stateDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path))
             let keys = file?.bleKeys ?? path + ".ble-keys.json"
             if file?.ble == true || FileManager.default.fileExists(atPath: keys) {

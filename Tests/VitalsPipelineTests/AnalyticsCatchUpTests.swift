@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Synchronization
 import Testing
 import VitalsTestSupport
 import VitalsAnalytics
@@ -14,20 +15,8 @@ struct AnalyticsCatchUpTests {
     static func cgm(_ minutes: Double, _ mgdl: Double) -> Reading { AnalyticsRestartTests.cgm(minutes, mgdl) }
     static func at(_ minutes: Double) -> Date { AnalyticsRestartTests.t0.addingTimeInterval(minutes * 60) }
 
-    /// One hub run of the analytics stage: `sending` go down the channel (store them first, as RecordService does);
-    /// returns the events once the input is finished and the stage has stopped.
     func run(_ store: VitalsStore, sending readings: [Reading], now: Date) async throws -> [PipelineEvent] {
-        let input = BoundedChannel<Reading>(capacity: 8)
-        let events = BoundedChannel<PipelineEvent>(capacity: 64)
-        let service = AnalyticsService(rules: AlertRules(), store: store, input: input, events: events, metrics: NOOPMetricsHandler.instance,
-                                       now: { now }, logger: quiet)
-        let task = Task { try await service.run() }
-        for r in readings { await input.send(r) }
-        input.finish()
-        var out: [PipelineEvent] = []
-        while let e = await events.next() { out.append(e) }
-        task.cancel()
-        return out
+        try await AnalyticsRestartTests.run(store, sending: readings, now: now)
     }
 
     func raised(_ events: [PipelineEvent]) -> [Alert] { events.compactMap { if case .alert(let a) = $0 { a } else { nil } } }
@@ -88,17 +77,70 @@ struct AnalyticsCatchUpTests {
         #expect(try await position(store) == 9)
     }
 
-    @Test func aStateSavedBeforePositionsWereKeptStartsAtTheNewestReading() async throws {
+    @Test func aStateSavedBeforePositionsWereKeptStartsAtTheNewestReadingOfEarlierRuns() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("catch-up-\(UUID().uuidString.prefix(8)).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        // History stored by an older hub, and its state without a position.
+        do {
+            let old = try VitalsStore(path: path, logger: quiet)
+            _ = try await old.record([Self.cgm(5, 50), Self.cgm(10, 50), Self.cgm(15, 50), Self.cgm(20, 50)])
+            var state = StreamingAnalytics()
+            state.inputPosition = nil
+            try await old.saveStreamState(Array(try state.serialized()), name: AnalyticsService.stateName, at: Self.at(20))
+        }
+        // This run: the history is not analysed again (20 minutes under 54 would be an alert); what this run
+        // stored before analytics started is.
+        let store = try VitalsStore(path: path, logger: quiet)
+        #expect(store.readingsAtOpen == 4)
+        _ = try await store.record([Self.cgm(25, 100)])
+        #expect(raised(try await run(store, sending: [], now: Self.at(25))).isEmpty)
+        let saved = try StreamingAnalytics(serialized: Data(try #require(try await store.streamState(name: AnalyticsService.stateName))))
+        #expect(saved.inputPosition == 5 && saved.processed == 1)
+    }
+
+    /// The readings `catchUp` took in that also come down the channel are skipped (each taken in once), the later
+    /// ones are not; and while the hub runs the state is saved every `snapshotInterval` with the position reached.
+    @Test(.timeLimit(.minutes(1))) func channelReadingsAlreadyTakenInAreSkippedAndTheStateIsSavedWhileRunning() async throws {
         let store = try VitalsStore(path: ":memory:", logger: quiet)
-        // History stored by an older hub, and its state without a position: not analysed again at start.
-        _ = try await store.record([Self.cgm(5, 50), Self.cgm(10, 50), Self.cgm(15, 50), Self.cgm(20, 50)])
-        var old = try StreamingAnalytics(serialized: StreamingAnalytics().serialized())
-        old.inputPosition = nil
-        try await store.saveStreamState(Array(try old.serialized()), name: AnalyticsService.stateName, at: Self.at(20))
-        let next = Self.cgm(25, 100)
-        _ = try await store.record([next])
-        #expect(raised(try await run(store, sending: [next], now: Self.at(25))).isEmpty)
-        #expect(try await position(store) == 5)
+        // Stored by this run before analytics started (the crash case's readings look the same): the episode.
+        let early = [Self.cgm(0, 100), Self.cgm(5, 65), Self.cgm(10, 62), Self.cgm(15, 60), Self.cgm(20, 58)]
+        let earlyIDs = try await store.record(early).map { if case .inserted(let id) = $0 { id } else { Int64(-1) } }
+        let input = BoundedChannel<Reading>(capacity: 16)
+        let events = BoundedChannel<PipelineEvent>(capacity: 64)
+        let clock = Mutex(Self.at(20))
+        let service = AnalyticsService(rules: AlertRules(), store: store, input: input, events: events, metrics: NOOPMetricsHandler.instance,
+                                       now: { clock.withLock { $0 } }, snapshotInterval: 5, logger: quiet)
+        let task = Task { try await service.run() }
+        guard case .alert(let alert)? = await events.next() else { Issue.record("the stored episode raised no alert"); return }
+        #expect(try await position(store) == 5, "saved at start with the position caught up to")
+
+        // RecordService passes on what it stored with the row id: the early readings again (they were in the
+        // channel), then four back above 70 stored since.
+        var sent: [Reading] = []
+        for (r, id) in zip(early, earlyIDs) { var r = r; r.storedID = id; sent.append(r) }
+        for m in [25.0, 30, 35, 40] {
+            var r = Self.cgm(m, 90)
+            if case .inserted(let id)? = try await store.record([r]).first { r.storedID = id }
+            sent.append(r)
+        }
+        clock.withLock { $0 = Self.at(41) }
+        for r in sent { await input.send(r) }
+        guard case .alertUpdate(let step)? = await events.next() else { Issue.record("the alert was not resolved"); return }
+        #expect(step.kind == .resolved && step.alert.id == alert.id)
+        // More than `snapshotInterval` after the start: the batch's state is saved in the background.
+        var saved: StreamingAnalytics?
+        for _ in 0..<200 {
+            if let bytes = try await store.streamState(name: AnalyticsService.stateName), let s = try? StreamingAnalytics(serialized: Data(bytes)),
+               s.inputPosition == 9 { saved = s; break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(saved?.processed == 9, "each reading taken in once: five by catching up, four from the channel")
+        input.finish()
+        var rest: [PipelineEvent] = []
+        while let e = await events.next() { rest.append(e) }
+        task.cancel()
+        #expect(rest.isEmpty, "nothing announced twice: \(rest)")
+        #expect(try await store.alertEvents(alertID: alert.id).map(\.transition) == [.raised, .resolved])
     }
 
     @Test func theReadingLogGivesBackWhatAnalyticsSawOfEachReading() async throws {

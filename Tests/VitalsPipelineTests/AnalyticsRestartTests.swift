@@ -23,11 +23,16 @@ struct AnalyticsRestartTests {
     /// One hub run of the analytics stage over `readings` (stored first, as RecordService does); returns its events.
     func runOnce(_ store: VitalsStore, _ readings: [Reading]) async throws -> [PipelineEvent] {
         _ = try await store.record(readings)
+        return try await Self.run(store, sending: readings, now: readings.last!.effectiveTime)
+    }
+
+    /// One hub run of the analytics stage: `sending` go down its channel (store them first, as RecordService does);
+    /// returns the events once the input is finished and the stage has stopped.
+    static func run(_ store: VitalsStore, sending readings: [Reading], now: Date) async throws -> [PipelineEvent] {
         let input = BoundedChannel<Reading>(capacity: 8)
         let events = BoundedChannel<PipelineEvent>(capacity: 64)
-        let last = readings.last!.effectiveTime
         let service = AnalyticsService(rules: AlertRules(), store: store, input: input, events: events, metrics: NOOPMetricsHandler.instance,
-                                       now: { last }, logger: quiet)
+                                       now: { now }, logger: quiet)
         let task = Task { try await service.run() }
         for r in readings { await input.send(r) }
         input.finish()

@@ -36,6 +36,9 @@ struct AnalyticsTickTests {
         clock.advance(by: .seconds(30))
         guard case .alertUpdate(let step)? = await events.next() else { Issue.record("the tick did not escalate"); return }
         #expect(step.kind == .escalated && step.alert.id == raised.id && step.alert.escalations == 1)
+        // Saved with the state in its transaction: a restart now would not escalate it again under a new id.
+        let saved = try StreamingAnalytics(serialized: Data(try #require(try await store.streamState(name: AnalyticsService.stateName))))
+        #expect(saved.openLiveAlerts.first { $0.id == raised.id }?.escalations == 1)
 
         // Acknowledged outside the hub (`vitals alerts ack`): the next tick hears it, and no later tick escalates.
         #expect(try await store.acknowledge(alertID: raised.id, by: "nurse on call", at: Self.t0.addingTimeInterval(16 * 60)) != nil)

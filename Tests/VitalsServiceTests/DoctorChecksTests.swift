@@ -99,4 +99,16 @@ struct DoctorChecksTests {
         #expect(ServiceChecks.worst([Finding(.fail, "a", ""), Finding(.warn, "b", "")]) == .fail)
         #expect(Finding(.fail, "token file", "/t is mode 644", fix: "chmod 600 /t").description == "fail token file: /t is mode 644 — chmod 600 /t")
     }
+
+    @Test func entriesAnUplinkParkedAreAWarningNamingTargetAndReason() {
+        #expect(ServiceChecks.parkedUplinkEntries([]).status == .ok)
+        let f = ServiceChecks.parkedUplinkEntries([
+            ("fhir:https://fhir.example.org/r4", "the FHIR server found the transaction invalid: HTTP 422"),
+            ("fhir:https://fhir.example.org/r4", "the FHIR server found the transaction invalid: HTTP 422"),
+            ("postgres://central", "other"),
+        ])
+        #expect(f.status == .warn)
+        #expect(f.detail.contains("3 readings or blocks") && f.detail.contains("2 at fhir:https://fhir.example.org/r4 (the FHIR server found the transaction invalid: HTTP 422)"))
+        #expect(f.detail.contains("1 at postgres://central (other)") && f.fix != nil)
+    }
 }

@@ -25,7 +25,7 @@ struct VitalsStoreTests {
     @Test func migratesCreatesPrivateFileAndUsesWAL() async throws {
         let path = tempDB()
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 10)
+        #expect(try await store.schemaVersion() == 11)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         _ = try await store.record([bpReading(120, 80, key: 1)])
@@ -94,7 +94,7 @@ struct VitalsStoreTests {
         }
         let reopened = try VitalsStore(path: path, logger: quiet)
         #expect(try await reopened.readings().count == 1)
-        #expect(try await reopened.schemaVersion() == 10)
+        #expect(try await reopened.schemaVersion() == 11)
     }
 
     @Test func schemaRefusesWhatTheModelWouldNot() async throws {
@@ -176,7 +176,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 10)
+        #expect(try await store.schemaVersion() == 11)
         let device = try await store.devices().first { $0.id == "ble:AA" }
         #expect(device != nil && device?.clockOffsetSeconds == nil && device?.udi == nil, "the v1 row is kept and has the new columns")
         // v3 rebuilt readings and observations: the old rows are there, still joined, and the new kinds fit.
@@ -223,7 +223,7 @@ struct MigrationHistoryTests {
                 """)
         }
         let store = try VitalsStore(path: path, logger: quiet)
-        #expect(try await store.schemaVersion() == 10)
+        #expect(try await store.schemaVersion() == 11)
         let device = DeviceIdentity(transport: .simBLE, address: "AA", profileID: nil)
         #expect(device.id.rawValue == "sim-ble:AA")
         #expect(try await store.waveformSamples(device: device.id, lead: .ecgUnspecified) == old)

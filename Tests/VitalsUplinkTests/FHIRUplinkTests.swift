@@ -11,14 +11,17 @@ import VitalsUplink
 /// answer only part of a transaction. Every Bundle it takes must be a transaction whose references all resolve
 /// inside it (a transaction that points at a resource it does not carry would be refused by a real server).
 actor FakeFHIRServer: FHIRTransport {
-    enum Mode { case up, down, refusing, answeringPart }
+    enum Mode { case up, down, refusing, unauthorised, answeringPart }
     var mode = Mode.up
+    /// Observations measured at these times (FHIR dateTime) make the whole transaction invalid (422), every time.
+    var poisoned: Set<String> = []
     private(set) var created: [String: [String: Any]] = [:]
     private(set) var posts = 0
     private(set) var problems: [String] = []
     private(set) var referencesChecked = 0
 
     func set(_ m: Mode) { mode = m }
+    func poison(_ times: Set<String>) { poisoned = times }
     var observations: Int { created.keys.filter { $0.hasPrefix("Observation ") }.count }
 
     func post(_ body: [UInt8]) async throws -> (status: Int, body: [UInt8]) {
@@ -27,12 +30,19 @@ actor FakeFHIRServer: FHIRTransport {
         case .down: throw URLError(.cannotConnectToHost)
         case .refusing:
             return (500, Array(#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"database is read-only"}]}"#.utf8))
+        case .unauthorised:
+            return (401, Array(#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login","diagnostics":"token expired"}]}"#.utf8))
         case .up, .answeringPart: break
         }
         guard let bundle = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], bundle["type"] as? String == "transaction",
               let entries = bundle["entry"] as? [[String: Any]] else {
             problems.append("not a transaction Bundle")
             return (400, [])
+        }
+        let times = Set(entries.compactMap { ($0["resource"] as? [String: Any])?["effectiveDateTime"] as? String })
+        if let bad = times.intersection(poisoned).first {
+            // The diagnostics quote what was sent, as servers' do: they must not reach the hub's records.
+            return (422, Array(#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invariant","diagnostics":"Observation at \#(bad): value out of range"}]}"#.utf8))
         }
         let urls = Set(entries.compactMap { $0["fullUrl"] as? String })
         var answers: [[String: Any]] = []
@@ -100,7 +110,7 @@ actor FakeFHIRServer: FHIRTransport {
         let last = try await store.outboxPending(after: 0)
         #expect(last == 33)
 
-        for mode in [FakeFHIRServer.Mode.down, .refusing, .answeringPart] {
+        for mode in [FakeFHIRServer.Mode.down, .refusing, .unauthorised, .answeringPart] {
             await server.set(mode)
             var failure: (any Error)?
             do { try await service.drain() } catch { failure = error }
@@ -146,6 +156,39 @@ actor FakeFHIRServer: FHIRTransport {
         let again = try await Self.service(store, server, batchSize: 8).drain()
         let posts = await server.posts
         #expect(again.batches == 0 && posts == 4, "nothing is pending")
+    }
+
+    /// A reading the server refuses for good (422, whenever it is sent) does not stop the uplink: the batch is split
+    /// down to it, everything else arrives, it is parked with the server's status line (not its diagnostics, which
+    /// quote the data), never sent again, and kept from retention.
+    @Test func anEntryTheServerRefusesForGoodIsParkedAndTheRestArrive() async throws {
+        let store = try await Self.filledStore()
+        let server = FakeFHIRServer()
+        let poisonTime = Self.start.addingTimeInterval(50 * 60)
+        await server.poison([FHIRExport.dateTime(poisonTime)])
+        let pass = try await Self.service(store, server).drain()
+        #expect(pass.entries == 33 && pass.parked == 1)
+        #expect(try await store.uplinkAcknowledged(target: "fhir:http://fake/fhir") == 33)
+        #expect(await server.observations == 32, "every Observation but the refused one")
+        #expect(await server.problems == [])
+        // 32 readings and blocks in one batch: the whole, then two halves per level down to the one entry.
+        #expect(await server.posts <= 11)
+        let bad = try #require(try await store.readings(limit: 100).first { $0.effectiveAt == poisonTime })
+        let parked = try await store.parkedUplinkEntries()
+        #expect(parked.map(\.ref) == [String(bad.id)] && parked.allSatisfy { $0.kind == .reading && $0.target == "fhir:http://fake/fhir" })
+        #expect(parked.first?.reason.contains("HTTP 422") == true)
+        #expect(parked.first?.reason.contains("out of range") == false, "the server's diagnostics stay out of the hub's records")
+
+        // Not sent again.
+        let posts = await server.posts
+        #expect(try await Self.service(store, server).drain().batches == 0)
+        #expect(await server.posts == posts)
+
+        // Everything is old and acknowledged: retention deletes the sent readings and keeps the parked one (and the
+        // cuff reading, which an alert cites).
+        let outcome = try await store.applyRetention(olderThan: Self.start.addingTimeInterval(86_400), at: Self.start.addingTimeInterval(86_400))
+        #expect(outcome.readings == 29 && outcome.keptCited == 2)
+        #expect(try await store.readings(limit: 100).map(\.id).contains(bad.id))
     }
 
     /// The target a hub acknowledges under names the server without its secrets.
