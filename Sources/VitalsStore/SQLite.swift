@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Logging
 
 /// A failure from SQLite, with the result code, SQLite's message and what we were doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -175,5 +176,51 @@ struct Row {
         let n = Int(sqlite3_column_bytes(stmt, i))
         guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// Copies the WAL back into the database file from a second connection on its own thread, once a second: a passive
+/// checkpoint, which never blocks the writer and never changes what is durable (every commit was already synced in
+/// the WAL at its own `synchronous` level). Left to SQLite's automatic checkpoint, the commit that crosses 1,000 WAL
+/// pages does the copy and syncs the database file itself, and the readings and alerts waiting on that commit wait
+/// for it too: that was the tail of the alert path's latency.
+final class Checkpointer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopped = false
+
+    init(path: String, interval: Double = 1, logger: Logging.Logger) {
+        let thread = Thread { [self] in
+            let connection: SQLiteConnection
+            do {
+                connection = try SQLiteConnection(path: path)
+                try connection.execute("PRAGMA busy_timeout = 5000")
+                try connection.execute("PRAGMA synchronous = FULL")
+            } catch {
+                logger.warning("background checkpoints unavailable; SQLite checkpoints at commit", metadata: ["error": "\(error)"])
+                return
+            }
+            while waitOrStop(interval) {
+                do { try connection.execute("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+                    logger.debug("background checkpoint failed; trying again", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        thread.name = "vitals-store-checkpoint"
+        thread.start()
+    }
+
+    /// Waits `seconds`; false once stopped.
+    private func waitOrStop(_ seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        return !stopped
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
     }
 }

@@ -71,12 +71,14 @@ public actor VitalsStore {
     private var statements: [String: Statement] = [:]
     /// `RecordStatement`s by raw value, prepared on first use.
     private var recordStatements: [Statement] = []
+    private let checkpointer: Checkpointer?
     private var synchronous: Durability?
 
     /// Opens an existing database for queries only: nothing is created, migrated or changed.
     public init(readingFrom path: String, logger: Logger) throws {
         self.path = path
         self.logger = logger
+        checkpointer = nil
         db = try SQLiteConnection(path: path, readOnly: true)
         try db.execute("PRAGMA busy_timeout = 5000")
         let version: Int
@@ -128,7 +130,18 @@ public actor VitalsStore {
         try db.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(db, logger: logger)
         readingsAtOpen = try db.prepare("SELECT ifnull(max(id), 0) FROM readings").query { $0.int(0) }.first ?? 0
+        if path != ":memory:" {
+            // Checkpoints run on their own connection and thread (`Checkpointer`), so a commit seldom pays for one.
+            // The writer keeps SQLite's own automatic checkpoint at 1,000 pages: it then finds the WAL already
+            // copied (nothing to do), and it stays the backstop that keeps the WAL small when the background one
+            // falls behind (a full disk: a WAL allowed to grow larger ate the space freed for it).
+            checkpointer = Checkpointer(path: path, interval: 0.5, logger: logger)
+        } else {
+            checkpointer = nil
+        }
     }
+
+    deinit { checkpointer?.stop() }
 
     /// Applies every migration not yet applied; refuses a database from a newer build.
     static func migrate(_ db: SQLiteConnection, logger: Logger) throws(StoreError) {

@@ -20,6 +20,7 @@ struct BenchAnalytics: AsyncParsableCommand {
     @Option(help: "Readings per device through the hub's store and analytics path.") var pathReadings = 20
     @Option(help: "Mean interval between one device's readings on the hub path, in milliseconds (jittered ±50 %).") var intervalMs = 1000
     @Option(help: "Seconds between saves of the analytics state on the hub path (the hub's default unless given).") var snapshotSeconds: Double?
+    @Option(help: "SQLite's automatic WAL checkpoint, in pages (its default 1000; 0 turns it off), for finding what the tail is.") var walAutocheckpoint: Int?
 
     func run() async throws {
         // 1. The pure core: events per second.
@@ -72,6 +73,7 @@ struct BenchAnalytics: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: dir) }
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = try VitalsStore(path: dir.appendingPathComponent("bench.sqlite").path, logger: logger)
+        if let walAutocheckpoint { try await store.unsafeExecute("PRAGMA wal_autocheckpoint = \(walAutocheckpoint)") }
         let validated = BoundedChannel<IngestItem>(capacity: 64)
         let stored = BoundedChannel<Reading>(capacity: 64)
         let events = BoundedChannel<PipelineEvent>(capacity: 64)
