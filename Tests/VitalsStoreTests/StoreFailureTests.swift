@@ -175,3 +175,29 @@ struct StoreFailureTests {
         #expect(try await storedSequences(reopened).last == 100)
     }
 }
+
+/// Checkpoints run on the store's second connection (`Checkpointer`), so no commit pays for copying the WAL: with far
+/// fewer than SQLite's 1,000-page automatic checkpoint in the WAL, the database file still takes the new pages.
+@Test(.timeLimit(.minutes(1))) func theWALIsCopiedIntoTheDatabaseFileInTheBackground() async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString.prefix(8)).sqlite").path
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+    let store = try VitalsStore(path: path, logger: quiet)
+    func size(_ p: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int) ?? 0 }
+    // The migrations' pages reach the file first; wait until it is still for a second.
+    var settled = size(path), still = 0
+    while still < 10 {
+        try await Task.sleep(for: .milliseconds(100))
+        let now = size(path)
+        still = now == settled ? still + 1 : 0
+        settled = now
+    }
+    for n in stride(from: 1, through: 200, by: 10) { _ = try await store.record((n..<(n + 10)).map { sequenced($0, rawSize: 40) }) }
+    #expect(size(path + "-wal") < 1000 * 4096, "SQLite's own checkpoint (at 1,000 WAL pages) has not run")
+    var grown = false
+    for _ in 0..<50 where !grown {
+        try await Task.sleep(for: .milliseconds(100))
+        grown = size(path) > settled
+    }
+    #expect(grown, "the database file took the new pages without a checkpoint at commit")
+    #expect(try await storedSequences(store) == Array(1...200))
+}
