@@ -179,34 +179,45 @@ struct Row {
     }
 }
 
-/// Copies the WAL back into the database file from a second connection on its own thread, once a second: a passive
-/// checkpoint, which never blocks the writer and never changes what is durable (every commit was already synced in
-/// the WAL at its own `synchronous` level). Left to SQLite's automatic checkpoint, the commit that crosses 1,000 WAL
-/// pages does the copy and syncs the database file itself, and the readings and alerts waiting on that commit wait
-/// for it too: that was the tail of the alert path's latency.
+/// Copies the WAL back into the database file from a second connection on its own thread, every `interval`
+/// seconds: a passive checkpoint, which never blocks the writer and never changes what is durable (every commit was
+/// already synced in the WAL at its own `synchronous` level). Left to SQLite's automatic checkpoint alone, the commit
+/// that crosses 1,000 WAL pages does the copy and syncs the database file itself, and the readings and alerts
+/// waiting on that commit wait for it too: that was the tail of the alert path's latency. The automatic checkpoint
+/// stays as the backstop (see `VitalsStore.init(path:logger:)`).
+///
+/// `stop()` returns once the thread has closed its connection, so when a store is gone nothing of it still holds the
+/// file.
 final class Checkpointer: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
+    private var finished = false
 
     init(path: String, interval: Double = 1, logger: Logging.Logger) {
         let thread = Thread { [self] in
-            let connection: SQLiteConnection
-            do {
-                connection = try SQLiteConnection(path: path)
-                try connection.execute("PRAGMA busy_timeout = 5000")
-                try connection.execute("PRAGMA synchronous = FULL")
-            } catch {
-                logger.warning("background checkpoints unavailable; SQLite checkpoints at commit", metadata: ["error": "\(error)"])
-                return
-            }
-            while waitOrStop(interval) {
-                do { try connection.execute("PRAGMA wal_checkpoint(PASSIVE)") } catch {
-                    logger.debug("background checkpoint failed; trying again", metadata: ["error": "\(error)"])
-                }
-            }
+            checkpoints(path: path, interval: interval, logger: logger)
+            // The connection was closed as `checkpoints` returned.
+            markFinished()
         }
         thread.name = "vitals-store-checkpoint"
         thread.start()
+    }
+
+    private func checkpoints(path: String, interval: Double, logger: Logging.Logger) {
+        let connection: SQLiteConnection
+        do {
+            connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            try connection.execute("PRAGMA synchronous = FULL")
+        } catch {
+            logger.warning("background checkpoints unavailable; SQLite checkpoints at commit", metadata: ["error": "\(error)"])
+            return
+        }
+        while waitOrStop(interval) {
+            do { try connection.execute("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+                logger.debug("background checkpoint failed; trying again", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Waits `seconds`; false once stopped.
@@ -217,10 +228,19 @@ final class Checkpointer: @unchecked Sendable {
         return !stopped
     }
 
+    private func markFinished() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops the thread and waits until its connection is closed (at most one checkpoint's time).
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
+        while !finished { condition.wait() }
         condition.unlock()
     }
 }

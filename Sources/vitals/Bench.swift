@@ -74,9 +74,9 @@ struct BenchAnalytics: AsyncParsableCommand {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = try VitalsStore(path: dir.appendingPathComponent("bench.sqlite").path, logger: logger)
         if let walAutocheckpoint { try await store.unsafeExecute("PRAGMA wal_autocheckpoint = \(walAutocheckpoint)") }
-        let validated = BoundedChannel<IngestItem>(capacity: 64)
-        let stored = BoundedChannel<Reading>(capacity: 64)
-        let events = BoundedChannel<PipelineEvent>(capacity: 64)
+        let validated = BoundedChannel<IngestItem>(capacity: HubPipeline.Configuration.defaultChannelCapacity)
+        let stored = BoundedChannel<Reading>(capacity: HubPipeline.Configuration.defaultChannelCapacity)
+        let events = BoundedChannel<PipelineEvent>(capacity: HubPipeline.Configuration.defaultChannelCapacity)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: NOOPMetricsHandler.instance)
         let service = AnalyticsService(rules: AlertRules(), store: store, input: stored, events: events, metrics: NOOPMetricsHandler.instance,
                                        now: { Date() }, configuration: StreamingConfiguration(escalateAfter: 1e12),

@@ -58,10 +58,11 @@ struct BenchIngest: AsyncParsableCommand {
         // commit of what is waiting, at synchronous=FULL, then the acknowledgements) → stored, with the hub's channels.
         let hubPath = dir.appendingPathComponent("hub.sqlite").path
         let store = try VitalsStore(path: hubPath, logger: logger)
-        let input = BoundedChannel<IngestItem>(capacity: 64)
-        let validated = BoundedChannel<IngestItem>(capacity: 64)
-        let stored = BoundedChannel<Reading>(capacity: 64)
-        let events = BoundedChannel<PipelineEvent>(capacity: 64)
+        let capacity = HubPipeline.Configuration.defaultChannelCapacity
+        let input = BoundedChannel<IngestItem>(capacity: capacity)
+        let validated = BoundedChannel<IngestItem>(capacity: capacity)
+        let stored = BoundedChannel<Reading>(capacity: capacity)
+        let events = BoundedChannel<PipelineEvent>(capacity: capacity)
         let validation = ValidationService(validator: validator, subjects: SubjectAssignment(defaultSubject: SubjectID("default")), input: input, output: validated)
         let record = RecordService(store: store, input: validated, output: stored, events: events, logger: logger, metrics: NOOPMetricsHandler.instance)
         let eventSink = Task { while await events.next() != nil {} }
@@ -190,6 +191,7 @@ final class RawInserter {
         var h: OpaquePointer?
         guard sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let h else { throw ValidationError("cannot open \(path)") }
         db = h
+        sqlite3_busy_timeout(db, 5000)
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = \(synchronous)", "PRAGMA foreign_keys = ON"] { try exec(pragma) }
         for sql in [
             "INSERT INTO subjects (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
