@@ -442,9 +442,8 @@ public struct AnalyticsService: Service {
         let service: AnalyticsService
         var position: Int64
         var savedAt: Date
-        /// The last reading taken in since the last save, whose row id the next save records.
+        /// The last reading taken in since the last save, whose row id the next save records (nil: nothing to save).
         var lastReading: Reading?
-        var changed = false
         /// Alert steps could not be stored: no more saves, so the next start takes their readings in again.
         var frozen = false
         var running: Task<Void, Never>?
@@ -453,17 +452,14 @@ public struct AnalyticsService: Service {
             (self.service, self.position, self.savedAt) = (service, position, at)
         }
 
-        mutating func took(_ r: Reading) {
-            lastReading = r
-            changed = true
-        }
+        mutating func took(_ r: Reading) { lastReading = r }
 
         /// Starts a save in the background when one is due and none is running.
         mutating func maybeStart(_ engine: StreamingAnalytics, at t: Date) async {
-            guard changed, !frozen, t.timeIntervalSince(savedAt) >= service.snapshotInterval else { return }
+            guard lastReading != nil, !frozen, t.timeIntervalSince(savedAt) >= service.snapshotInterval else { return }
             // Still saving the last one (a slow disk): wait for it rather than pile saves up.
             await running?.value
-            guard let copy = await prepared(engine) else { return }
+            let copy = await prepared(engine)
             savedAt = t
             let service = self.service
             running = Task { await service.save(copy, at: t) }
@@ -473,7 +469,8 @@ public struct AnalyticsService: Service {
         mutating func save(_ engine: StreamingAnalytics, at t: Date) async {
             await running?.value
             running = nil
-            guard !frozen, let copy = await prepared(engine) else { return }
+            guard !frozen else { return }
+            let copy = await prepared(engine)
             savedAt = t
             await service.save(copy, at: t)
         }
@@ -483,25 +480,16 @@ public struct AnalyticsService: Service {
         mutating func stateWithSteps(_ engine: StreamingAnalytics, at t: Date) async -> [UInt8]? {
             await running?.value
             running = nil
-            guard !frozen, let copy = await prepared(engine), let bytes = try? copy.serialized() else { return nil }
+            guard !frozen, let bytes = try? await prepared(engine).serialized() else { return nil }
             savedAt = t
             return Array(bytes)
         }
 
-        /// The state to save with its position, or nil while the last reading's row id cannot be read.
-        mutating func prepared(_ engine: StreamingAnalytics) async -> StreamingAnalytics? {
-            if let r = lastReading {
-                if let id = r.storedID {
-                    position = id
-                } else {
-                    let id: Int64?
-                    do { id = try await service.store.readingID(of: r) } catch { return nil }
-                    // Not found only if it was deleted meanwhile: keep the older position (more taken in again, not less).
-                    if let id { position = id }
-                }
-            }
+        /// The state to save, with its position.
+        mutating func prepared(_ engine: StreamingAnalytics) async -> StreamingAnalytics {
+            // Not found only if it was deleted meanwhile: the older position stays (more taken in again, not less).
+            if let r = lastReading, let id = await service.rowID(of: r) { position = id }
             lastReading = nil
-            changed = false
             var copy = engine
             copy.inputPosition = position
             return copy

@@ -38,9 +38,7 @@ extension VitalsStore {
                 r.deviceUser = row.optInt(10).map { UInt8(truncatingIfNeeded: $0) }
                 return (rowID, r)
             }
-        let observations = try statement("""
-            SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal
-            """)
+        let observations = try statement(Self.observationRowsSQL)
         return try rows.map { (row: (Int64, Reading?)) throws(StoreError) -> (id: Int64, reading: Reading?) in
             guard var r = row.1 else { return (row.0, nil) }
             r.observations = try observations.query([.int(row.0)]) { o in
@@ -62,6 +60,6 @@ extension VitalsStore {
 
     /// The highest reading row id stored (0 when there are none).
     public func lastReadingID() throws(StoreError) -> Int64 {
-        try statement("SELECT ifnull(max(id), 0) FROM readings").query([]) { $0.int(0) }.first ?? 0
+        try statement(Self.newestReadingSQL).query([]) { $0.int(0) }.first ?? 0
     }
 }

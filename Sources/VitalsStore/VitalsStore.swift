@@ -89,7 +89,7 @@ public actor VitalsStore {
         guard version == known else {
             throw StoreError(code: 0, message: "database schema version \(version), this build reads \(known)\(version < known ? " (open it once with vitals run to migrate it)" : "")", context: "opening \(path)")
         }
-        readingsAtOpen = try db.prepare("SELECT ifnull(max(id), 0) FROM readings").query { $0.int(0) }.first ?? 0
+        readingsAtOpen = try db.prepare(Self.newestReadingSQL).query { $0.int(0) }.first ?? 0
     }
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -129,7 +129,7 @@ public actor VitalsStore {
         }
         try db.execute("PRAGMA foreign_keys = ON")
         try Self.migrate(db, logger: logger)
-        readingsAtOpen = try db.prepare("SELECT ifnull(max(id), 0) FROM readings").query { $0.int(0) }.first ?? 0
+        readingsAtOpen = try db.prepare(Self.newestReadingSQL).query { $0.int(0) }.first ?? 0
         if path != ":memory:" {
             // Checkpoints run on their own connection and thread (`Checkpointer`), so a commit seldom pays for one.
             // The writer keeps SQLite's own automatic checkpoint at 1,000 pages: it then finds the WAL already
@@ -669,6 +669,15 @@ public actor VitalsStore {
         return try withObservations(rows)
     }
 
+    /// A reading's observations in the order the device sent them (columns 0–8: MDC code, metric, LOINC, value, state,
+    /// unit, wire encoding, wire bits, wire unit), for `withObservations` and the reading log.
+    static let observationRowsSQL = """
+        SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal
+        """
+
+    /// The newest reading's row id, 0 when there is none.
+    static let newestReadingSQL = "SELECT ifnull(max(id), 0) FROM readings"
+
     /// The columns `storedReading(_:)` reads, from `readings r JOIN raw_frames f`.
     static let readingColumns = """
         r.id, r.device_id, r.subject_id, r.kind, r.natural_key, r.sequence, r.effective_at, r.device_time, r.received_at, r.grade, r.flags, f.bytes, r.device_user
@@ -684,7 +693,7 @@ public actor VitalsStore {
 
     /// Fills in each reading's observations, in the order the device sent them.
     func withObservations(_ rows: [StoredReading]) throws(StoreError) -> [StoredReading] {
-        let obs = try statement("SELECT mdc_code, metric, loinc, value, state, unit, wire_encoding, wire_bits, wire_unit FROM observations WHERE reading_id = ? ORDER BY ordinal")
+        let obs = try statement(Self.observationRowsSQL)
         return try rows.map { (r: StoredReading) throws(StoreError) -> StoredReading in
             var r = r
             r.observations = try obs.query([.int(r.id)]) { row in
